@@ -1,0 +1,65 @@
+/*
+ * client - one client connection: socket, transport, the client engine,
+ * and its transcript.  The runner (run.c) drives it and hears back through
+ * client_hooks.
+ */
+#ifndef CLI_CLIENT_H
+#define CLI_CLIENT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli/tx.h"
+#include "session/caps.h"
+#include "session/smtp_client.h"
+
+enum client_ev {
+	CLIENT_CONNECTED,	/* TCP up (greeting not yet read) */
+	CLIENT_CONNECT_FAILED,
+	CLIENT_REPLY,		/* a complete reply; code in the call */
+	CLIENT_CLOSED,		/* connection gone */
+	CLIENT_TIMEOUT,		/* an awaited reply did not come in time */
+	CLIENT_VIOLATION,	/* the server broke the protocol */
+	CLIENT_STATE,		/* protocol state changed */
+	CLIENT_DATA_DONE,	/* a /data file was sent completely */
+	CLIENT_LOCAL_ERROR,	/* e.g. reading a /data file failed */
+};
+
+struct client_cfg {
+	char		 helo[256];
+	int		 timeout;	/* reply timeout, s; 0: RFC 5321 values */
+	int		 connect_timeout;
+	int		 data_lines;	/* data lines shown per message */
+	FILE		*json;
+	int		 text;		/* print the transcript */
+};
+
+struct client_hooks {
+	void	(*on_event)(void *arg, enum client_ev, int code);
+	void	*arg;
+};
+
+struct client;
+
+struct client *client_new(struct client_cfg *, const struct client_hooks *);
+void	 client_free(struct client *);
+int	 client_connect(struct client *, const char *target, char *err, size_t);
+/* client_close - drop the connection without QUIT */
+void	 client_close(struct client *, const char *why);
+int	 client_is_connected(const struct client *);
+int	 client_is_connecting(const struct client *);
+int	 client_command(struct client *, const char *, char *err, size_t);
+int	 client_data_line(struct client *, const char *, size_t, char *err, size_t);
+int	 client_raw(struct client *, const void *, size_t, char *err, size_t);
+/* client_data_file - stream a file as message data, then "." */
+int	 client_data_file(struct client *, const char *path, char *err, size_t);
+enum smtp_client_state client_state(const struct client *);
+size_t	 client_waiting(const struct client *);
+int	 client_last_code(const struct client *);
+const struct caps *client_caps(const struct client *);
+const char *client_peer(const struct client *);
+void	 client_note(struct client *, char kind, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+struct buf *client_transcript(struct client *);
+
+#endif

@@ -1,0 +1,435 @@
+/*
+ * main - command line: "smtpdbg [options] [HOST[:PORT]]" (client REPL or
+ * script), "smtpdbg sink [options] [[ADDR:]PORT]", "smtpdbg demo".
+ * Maps every outcome to the exit codes in run.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/loop.h"
+#include "cli/opts.h"
+#include "cli/out.h"
+#include "cli/repl.h"
+#include "cli/run.h"
+#include "cli/sink.h"
+#include "session/xalloc.h"
+
+struct main_opts {
+	struct run_opts	 ro;
+	struct sink_cfg	 sc;
+	const char	*file;
+	const char	*json;
+	int		 json_set;
+	int		 color;
+	int		 history;
+	int		 quiet;
+};
+
+static void
+usage(FILE *f, const char *mode)
+{
+	unsigned i;
+	int	 sink = mode && strcmp(mode, "sink") == 0;
+
+	fprintf(f, "usage: smtpdbg [options] [HOST[:PORT]]     interactive or scripted client\n"
+	    "       smtpdbg sink [options] [[ADDR:]PORT]  local sink (default 127.0.0.1:2525)\n"
+	    "       smtpdbg demo                          REPL against a built-in sink\n"
+	    "%s options:\n", sink ? "sink" : "client");
+	for (i = 0; i < opt_count; i++) {
+		const struct opt_def *o = &opt_table[i];
+		char name[64];
+		if (!(o->mode & (sink ? OPT_SINK : OPT_CLIENT)))
+			continue;
+		snprintf(name, sizeof(name), "%c%c%s--%s%s%s%s", o->shortopt ? '-' : ' ',
+		    o->shortopt ? o->shortopt : ' ', o->shortopt ? ", " : "  ", o->name,
+		    o->has_arg == 2 ? "[=" : o->has_arg ? " " : "",
+		    o->argname ? o->argname : "", o->has_arg == 2 ? "]" : "");
+		fprintf(f, "  %-28s %s\n", name, o->help);
+	}
+	fprintf(f, "In the REPL, /help shows the manual; see also man smtpdbg.\n");
+}
+
+static int
+num(const char *opt, const char *s, long long lo, long long hi, long long *out)
+{
+	char	*end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end || errno || v < lo || v > hi) {
+		fprintf(stderr, "smtpdbg: --%s: \"%s\" is not a number from %lld to %lld\n",
+		    opt, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+no_ext(struct main_opts *m, const char *kw)
+{
+	static const struct { const char *kw; unsigned bit; } t[] = {
+		{ "PIPELINING", SMTP_EXT_PIPELINING }, { "SIZE", SMTP_EXT_SIZE },
+		{ "8BITMIME", SMTP_EXT_8BITMIME }, { "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
+		{ "ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCED }, { "DSN", SMTP_EXT_DSN },
+		{ "HELP", SMTP_EXT_HELP },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcasecmp(kw, t[i].kw) == 0) {
+			m->sc.scfg.ext &= ~t[i].bit;
+			return 0;
+		}
+	fprintf(stderr, "smtpdbg: --no-ext: unknown keyword %s\n", kw);
+	return -1;
+}
+
+/* parse - options for mode ("client" or "sink"); returns optind or -1 */
+static int
+parse(struct main_opts *m, int argc, char **argv, const char *mode)
+{
+	struct option	*lo = xcalloc(opt_count + 1, sizeof(*lo));
+	char		 so[64];
+	size_t		 sl = 0;
+	unsigned	 i;
+	int		 c, sink = strcmp(mode, "sink") == 0;
+	long long	 v;
+
+	for (i = 0; i < opt_count; i++) {
+		lo[i].name = opt_table[i].name;
+		lo[i].has_arg = opt_table[i].has_arg;
+		lo[i].val = opt_table[i].id;
+		if (opt_table[i].shortopt && sl + 3 < sizeof(so)) {
+			so[sl++] = (char)opt_table[i].shortopt;
+			if (opt_table[i].has_arg == 1)
+				so[sl++] = ':';
+		}
+	}
+	so[sl] = '\0';
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		const struct opt_def *o = NULL;
+		for (i = 0; i < opt_count; i++)
+			if ((int)opt_table[i].id == c || opt_table[i].shortopt == c)
+				o = &opt_table[i];
+		if (o == NULL) {
+			usage(stderr, mode);
+			goto bad;
+		}
+		if (!(o->mode & (sink ? OPT_SINK : OPT_CLIENT))) {
+			fprintf(stderr, "smtpdbg: --%s is not a %s option\n", o->name, mode);
+			goto bad;
+		}
+		switch (o->id) {
+		case O_FILE: m->file = optarg; break;
+		case O_HELO:
+			if (strlen(optarg) >= sizeof(m->ro.ccfg.helo) || strpbrk(optarg, "\r\n")) {
+				fprintf(stderr, "smtpdbg: --helo: bad name\n");
+				goto bad;
+			}
+			snprintf(m->ro.ccfg.helo, sizeof(m->ro.ccfg.helo), "%s", optarg);
+			break;
+		case O_EHLO: m->ro.auto_ehlo = 1; break;
+		case O_TIMEOUT:
+			if (num(o->name, optarg, 1, 86400, &v) == -1) goto bad;
+			m->ro.ccfg.timeout = (int)v;
+			break;
+		case O_CONNECT_TIMEOUT:
+			if (num(o->name, optarg, 1, 86400, &v) == -1) goto bad;
+			m->ro.ccfg.connect_timeout = (int)v;
+			break;
+		case O_DATA_LINES:
+			if (num(o->name, optarg, -1, 1000000000, &v) == -1) goto bad;
+			m->ro.ccfg.data_lines = m->sc.data_lines = (int)v;
+			break;
+		case O_KEEP_GOING: m->ro.keep_going = 1; break;
+		case O_JSON: m->json = optarg; m->json_set = 1; break;
+		case O_QUIET: m->quiet = 1; break;
+		case O_COLOR:
+			if (optarg == NULL || strcmp(optarg, "always") == 0) m->color = 1;
+			else if (strcmp(optarg, "never") == 0) m->color = 0;
+			else if (strcmp(optarg, "auto") == 0) m->color = -1;
+			else {
+				fprintf(stderr, "smtpdbg: --color: auto, always or never\n");
+				goto bad;
+			}
+			break;
+		case O_NO_HISTORY: m->history = 0; break;
+		case O_HELP: usage(stdout, mode); exit(0);
+		case O_VERSION: printf("smtpdbg %s\n", PACKAGE_VERSION); exit(0);
+		case O_HOSTNAME:
+			if (strpbrk(optarg, "\r\n") || strlen(optarg) > 200) {
+				fprintf(stderr, "smtpdbg: --hostname: bad name\n");
+				goto bad;
+			}
+			m->sc.scfg.hostname = optarg;
+			break;
+		case O_MAX_SIZE:
+			if (num(o->name, optarg, 1, 1LL << 40, &v) == -1) goto bad;
+			m->sc.scfg.max_size = (uint64_t)v;
+			break;
+		case O_MAX_RCPT:
+			if (num(o->name, optarg, 1, 1000000, &v) == -1) goto bad;
+			m->sc.scfg.max_rcpt = (size_t)v;
+			break;
+		case O_MAX_LINE:
+			if (num(o->name, optarg, 512, 65536, &v) == -1) goto bad;
+			m->sc.scfg.max_line = (size_t)v;
+			m->sc.scfg.in_max = (size_t)v + 16384;
+			break;
+		case O_MAX_ERRORS:
+			if (num(o->name, optarg, 1, 1000000, &v) == -1) goto bad;
+			m->sc.scfg.max_errors = (unsigned)v;
+			break;
+		case O_MAX_CONNECTIONS:
+			if (num(o->name, optarg, 1, 1000000, &v) == -1) goto bad;
+			m->sc.max_conn = (int)v;
+			break;
+		case O_IDLE_TIMEOUT:
+			if (num(o->name, optarg, 1, 86400, &v) == -1) goto bad;
+			m->sc.idle_timeout = (int)v;
+			break;
+		case O_BARE_LF:
+			if (smtp_bare_lf_parse(optarg, &m->sc.scfg.bare_lf) == -1) {
+				fprintf(stderr, "smtpdbg: --bare-lf: reject, accept or normalize\n");
+				goto bad;
+			}
+			break;
+		case O_NO_EXT:
+			if (no_ext(m, optarg) == -1) goto bad;
+			break;
+		default:
+			fatalx("%s: bad option %d", __func__, c);
+		}
+	}
+	free(lo);
+	return optind;
+bad:
+	free(lo);
+	return -1;
+}
+
+static FILE *
+open_json(struct main_opts *m)
+{
+	FILE	*f;
+
+	if (!m->json_set)
+		return NULL;
+	if (m->json == NULL || strcmp(m->json, "-") == 0)
+		return stdout;
+	if ((f = fopen(m->json, "w")) == NULL) {
+		fprintf(stderr, "smtpdbg: --json: %s: %s\n", m->json, strerror(errno));
+		exit(EXIT_LOCAL);
+	}
+	return f;
+}
+
+/* history_path - $XDG_STATE_HOME/smtpdbg/history, creating the folders */
+static char *
+history_path(void)
+{
+	const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char	 dir[1024], *p;
+
+	if (base && *base == '/')
+		snprintf(dir, sizeof(dir), "%s/smtpdbg", base);
+	else if (home && *home)
+		snprintf(dir, sizeof(dir), "%s/.local/state/smtpdbg", home);
+	else
+		return NULL;
+	for (p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	mkdir(dir, 0700);
+	p = xmalloc(strlen(dir) + 16);
+	sprintf(p, "%s/history", dir);
+	return p;
+}
+
+static void
+defaults(struct main_opts *m)
+{
+	char	 host[200];
+
+	memset(m, 0, sizeof(*m));
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0' || strchr(host, ' '))
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(m->ro.ccfg.helo, sizeof(m->ro.ccfg.helo), "%s", host);
+	m->ro.ccfg.connect_timeout = 30;
+	m->ro.ccfg.data_lines = -1;
+	m->ro.ccfg.text = 1;
+	m->sc.data_lines = -1;
+	m->sc.scfg.ext = SMTP_EXT_ALL;
+	m->sc.scfg.bare_lf = SMTP_BARE_REJECT;
+	m->color = -1;
+	m->history = 1;
+}
+
+static void
+sink_signal(int signo, void *arg)
+{
+	loop_quit(0);
+}
+
+static int
+main_sink(struct main_opts *m, int argc, char **argv)
+{
+	char		 bound[128], err[512];
+	struct sink_stats st;
+
+	if (argc > 1) {
+		usage(stderr, "sink");
+		return EXIT_USAGE;
+	}
+	snprintf(m->sc.listen, sizeof(m->sc.listen), "%s", argc == 1 ? argv[0] : "127.0.0.1:2525");
+	out_init(m->color);
+	m->sc.json = open_json(m);
+	m->sc.text = !m->quiet;
+	m->sc.summaries = 1;
+	if (sink_start(&m->sc, bound, sizeof(bound), err, sizeof(err)) == -1) {
+		fprintf(stderr, "smtpdbg: sink: %s\n", err);
+		return EXIT_CONNECT;
+	}
+	loop_signal(SIGINT, sink_signal, NULL);
+	loop_signal(SIGTERM, sink_signal, NULL);
+	fprintf(stderr, "smtpdbg: sink listening on %s (Ctrl-C to stop)\n", bound);
+	loop_run();
+	sink_stats(&st);
+	sink_stop();
+	fprintf(stderr, "smtpdbg: sink stopped: %lu sessions, %lu messages, %llu bytes\n",
+	    st.sessions, st.messages, st.bytes);
+	return 0;
+}
+
+static const char *const demo_script[] = {
+	"/expect 250 EHLO demo.smtpdbg.test",
+	"/caps",
+	"/expect 250 MAIL FROM:<alice@example.org>",
+	"/expect 250 RCPT TO:<bob@example.org>",
+	"/expect 354 DATA",
+	"Subject: Hello from smtpdbg",
+	"Message-ID: <demo@smtpdbg.test>",
+	"",
+	"This message went through smtpdbg's own sink.",
+	".leading dots are stuffed for you",
+	".",
+	"/expect 221 QUIT",
+	NULL,
+};
+
+static int
+main_client(struct main_opts *m, int argc, char **argv, int demo)
+{
+	struct run	*r;
+	int		 interactive, fd = -1, code;
+	char		 bound[128], err[512], *hist = NULL;
+
+	if (argc > 1) {
+		usage(stderr, "client");
+		return EXIT_USAGE;
+	}
+	interactive = m->file == NULL && isatty(STDIN_FILENO);
+	out_init(m->color);
+	m->ro.ccfg.json = open_json(m);
+	m->ro.quiet = m->quiet;
+	m->ro.ccfg.text = !m->quiet;
+	if (demo) {
+		memset(&m->sc, 0, sizeof(m->sc));
+		m->sc.scfg.ext = SMTP_EXT_ALL;
+		m->sc.scfg.hostname = "sink.smtpdbg.test";
+		snprintf(m->sc.listen, sizeof(m->sc.listen), "127.0.0.1:0");
+		m->sc.summaries = 1;
+		m->sc.data_lines = -1;
+		if (sink_start(&m->sc, bound, sizeof(bound), err, sizeof(err)) == -1) {
+			fprintf(stderr, "smtpdbg: demo sink: %s\n", err);
+			return EXIT_LOCAL;
+		}
+		printf("smtpdbg demo: a sink runs on %s in this process; the client below "
+		    "talks to it.\n", bound);
+		if (interactive)
+			printf("Type SMTP commands (MAIL FROM:<a@example.org>, ...), /help, "
+			    "or /quit.\n");
+		m->ro.auto_ehlo = interactive;
+	}
+	r = run_new(&m->ro, interactive);
+	if (demo)
+		run_connect(r, bound);
+	else if (argc == 1 && run_connect(r, argv[0]) == -1 && !interactive) {
+		run_free(r);
+		return EXIT_CONNECT;
+	}
+	if (interactive) {
+		if (m->history)
+			hist = history_path();
+		if (repl_start(r, hist) == -1) {
+			fprintf(stderr, "smtpdbg: cannot read the terminal\n");
+			return EXIT_LOCAL;
+		}
+	} else if (demo) {
+		run_script_lines(r, demo_script);
+	} else {
+		if (m->file && strcmp(m->file, "-") != 0) {
+			if ((fd = open(m->file, O_RDONLY | O_CLOEXEC)) == -1) {
+				fprintf(stderr, "smtpdbg: %s: %s\n", m->file, strerror(errno));
+				return EXIT_LOCAL;
+			}
+		} else
+			fd = STDIN_FILENO;
+		run_script_fd(r, fd, m->file ? m->file : "stdin");
+	}
+	code = loop_run();
+	if (interactive)
+		repl_stop();
+	run_free(r);
+	if (demo)
+		sink_stop();
+	free(hist);
+	if (fd > STDIN_FILENO)
+		close(fd);
+	if (m->ro.ccfg.json && m->ro.ccfg.json != stdout)
+		fclose(m->ro.ccfg.json);
+	fflush(stdout);
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct main_opts m;
+	const char	*mode = "client";
+	int		 ind;
+
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	defaults(&m);
+	if (loop_init() == -1) {
+		fprintf(stderr, "smtpdbg: epoll: %s\n", strerror(errno));
+		return EXIT_LOCAL;
+	}
+	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "demo") == 0)) {
+		mode = argv[1];
+		argv++;
+		argc--;
+	}
+	if ((ind = parse(&m, argc, argv, strcmp(mode, "sink") == 0 ? "sink" : "client")) == -1)
+		return EXIT_USAGE;
+	if (strcmp(mode, "sink") == 0)
+		return main_sink(&m, argc - ind, argv + ind);
+	return main_client(&m, argc - ind, argv + ind, strcmp(mode, "demo") == 0);
+}

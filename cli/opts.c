@@ -1,0 +1,35 @@
+/*
+ * opts - command-line options (see opts.h).  Each row has a section in
+ * man/smtpdbg.md; tests/test_manual.c checks both ways.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "cli/opts.h"
+
+const struct opt_def opt_table[] = {
+	{ "file", 'f', 1, "FILE", O_FILE, OPT_CLIENT, "run the script FILE" },
+	{ "helo", 0, 1, "NAME", O_HELO, OPT_CLIENT, "name for EHLO/HELO" },
+	{ "ehlo", 'e', 0, NULL, O_EHLO, OPT_CLIENT, "send EHLO after the greeting" },
+	{ "timeout", 't', 1, "SECONDS", O_TIMEOUT, OPT_CLIENT, "reply timeout (RFC 5321 values)" },
+	{ "connect-timeout", 0, 1, "SECONDS", O_CONNECT_TIMEOUT, OPT_CLIENT, "TCP connect timeout (30)" },
+	{ "data-lines", 0, 1, "N", O_DATA_LINES, OPT_BOTH, "message lines shown per message (-1: all)" },
+	{ "keep-going", 'k', 0, NULL, O_KEEP_GOING, OPT_CLIENT, "server protocol violations do not end a script" },
+	{ "json", 0, 2, "FILE", O_JSON, OPT_BOTH, "JSON Lines events (to FILE or stdout)" },
+	{ "quiet", 'q', 0, NULL, O_QUIET, OPT_BOTH, "print only the outcome / summaries" },
+	{ "color", 0, 2, "WHEN", O_COLOR, OPT_BOTH, "auto, always or never" },
+	{ "no-history", 0, 0, NULL, O_NO_HISTORY, OPT_CLIENT, "do not read or write the REPL history" },
+	{ "help", 'h', 0, NULL, O_HELP, OPT_BOTH, "short usage" },
+	{ "version", 'V', 0, NULL, O_VERSION, OPT_BOTH, "print the version" },
+	{ "hostname", 0, 1, "NAME", O_HOSTNAME, OPT_SINK, "name in the greeting and EHLO reply" },
+	{ "max-size", 0, 1, "BYTES", O_MAX_SIZE, OPT_SINK, "message size limit (36700160)" },
+	{ "max-rcpt", 0, 1, "N", O_MAX_RCPT, OPT_SINK, "recipients per message (1000)" },
+	{ "max-line", 0, 1, "BYTES", O_MAX_LINE, OPT_SINK, "command line limit (2048)" },
+	{ "max-errors", 0, 1, "N", O_MAX_ERRORS, OPT_SINK, "bad commands before 421 (20)" },
+	{ "max-connections", 0, 1, "N", O_MAX_CONNECTIONS, OPT_SINK, "concurrent sessions (1000)" },
+	{ "idle-timeout", 0, 1, "SECONDS", O_IDLE_TIMEOUT, OPT_SINK, "close idle sessions with 421 (300)" },
+	{ "bare-lf", 0, 1, "MODE", O_BARE_LF, OPT_SINK, "reject, accept or normalize bare LF/CR" },
+	{ "no-ext", 0, 1, "KEYWORD", O_NO_EXT, OPT_SINK, "do not advertise an EHLO keyword" },
+};
+const unsigned opt_count = sizeof(opt_table) / sizeof(opt_table[0]);

@@ -1,0 +1,30 @@
+/*
+ * opts - the one table of command-line options; getopt_long, --help and
+ * the manual test all read it.
+ */
+#ifndef CLI_OPTS_H
+#define CLI_OPTS_H
+
+enum opt_mode { OPT_CLIENT = 1, OPT_SINK = 2, OPT_BOTH = 3 };
+
+enum opt_id {
+	O_FILE = 256, O_HELO, O_EHLO, O_TIMEOUT, O_CONNECT_TIMEOUT, O_DATA_LINES,
+	O_KEEP_GOING, O_JSON, O_QUIET, O_COLOR, O_NO_HISTORY, O_HELP, O_VERSION,
+	O_HOSTNAME, O_MAX_SIZE, O_MAX_RCPT, O_MAX_LINE, O_MAX_ERRORS, O_MAX_CONNECTIONS,
+	O_IDLE_TIMEOUT, O_BARE_LF, O_NO_EXT,
+};
+
+struct opt_def {
+	const char	*name;
+	int		 shortopt;	/* 0: none */
+	int		 has_arg;	/* 0 none, 1 required, 2 optional */
+	const char	*argname;
+	enum opt_id	 id;
+	enum opt_mode	 mode;
+	const char	*help;
+};
+
+extern const struct opt_def opt_table[];
+extern const unsigned opt_count;
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * out - prompt-aware printing and colours.  With readline active, the
+ * visible input line is cleared, the text printed, and the prompt and the
+ * half-typed line redrawn (readline callback interface).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <readline/readline.h>
+
+#include "cli/out.h"
+
+static int	 use_color;
+static int	 rl_active;
+
+void
+out_init(int color)
+{
+	if (color < 0)
+		color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	else if (color > 0 && getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0])
+		color = 1;	/* an explicit --color wins */
+	use_color = color;
+}
+
+int
+out_color(void)
+{
+	return use_color;
+}
+
+void
+out_readline(int on)
+{
+	rl_active = on;
+}
+
+const char *
+out_sgr(enum out_color c)
+{
+	if (!use_color)
+		return "";
+	switch (c) {
+	case OC_NONE: return "";
+	case OC_DIM: return "\033[2m";
+	case OC_CLIENT: return "\033[32m";
+	case OC_SERVER: return "\033[36m";
+	case OC_NOTE: return "\033[33m";
+	case OC_BAD: return "\033[1;31m";
+	case OC_BOLD: return "\033[1m";
+	case OC_GOOD: return "\033[1;32m";
+	}
+	return "";
+}
+
+const char *
+out_reset(void)
+{
+	return use_color ? "\033[0m" : "";
+}
+
+void
+out_puts(const char *s)
+{
+	if (rl_active) {
+		rl_clear_visible_line();
+		fputs(s, stdout);
+		fflush(stdout);
+		rl_on_new_line();
+		rl_redisplay();
+		return;
+	}
+	fputs(s, stdout);
+}
+
+void
+out_printf(const char *fmt, ...)
+{
+	char	*s;
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	out_puts(s);
+	free(s);
+}
+
+void
+out_err(const char *fmt, ...)
+{
+	char	*s;
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	fflush(stdout);
+	if (rl_active)
+		rl_clear_visible_line();
+	fprintf(stderr, "smtpdbg: %s\n", s);
+	if (rl_active) {
+		rl_on_new_line();
+		rl_redisplay();
+	}
+	free(s);
+}

@@ -1,0 +1,24 @@
+/*
+ * out - all terminal output goes through here, so lines printed while the
+ * user types never garble the readline prompt (STYLE.md 15).
+ */
+#ifndef CLI_OUT_H
+#define CLI_OUT_H
+
+#include <stdio.h>
+
+enum out_color { OC_NONE, OC_DIM, OC_CLIENT, OC_SERVER, OC_NOTE, OC_BAD, OC_BOLD, OC_GOOD };
+
+void	 out_init(int color);	/* color: -1 auto, 0 off, 1 on */
+int	 out_color(void);
+/* out_readline - readline's prompt is on screen (1) or not (0) */
+void	 out_readline(int);
+/* out_puts - one or more complete lines (with '\n') to stdout */
+void	 out_puts(const char *);
+void	 out_printf(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* out_err - "smtpdbg: message" on stderr, prompt-aware */
+void	 out_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+const char *out_sgr(enum out_color);
+const char *out_reset(void);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * repl - the interactive shell.
+ *
+ * readline's own signal handlers are off: SIGINT, SIGWINCH, SIGTSTP and
+ * SIGCONT come through the loop's signalfd and are handled here, so the
+ * terminal is always restored.  Lines go to the runner; a bracketed paste
+ * holding several lines is split.  Lines that may carry credentials (AUTH,
+ * answers to 334) and message data never enter the history.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "cli/loop.h"
+#include "cli/out.h"
+#include "cli/repl.h"
+#include "session/caps.h"
+#include "session/smtp_cmdtab.h"
+#include "session/xalloc.h"
+
+static struct run	*R;
+static char		*histfile;
+static char		 prompt[512];
+static int		 installed;
+static uint64_t		 last_sigint;
+
+static void	 on_line(char *);
+
+static void
+install(void)
+{
+	rl_callback_handler_install(prompt, on_line);
+	installed = 1;
+	out_readline(1);
+}
+
+static void
+remove_handler(void)
+{
+	if (!installed)
+		return;
+	rl_callback_handler_remove();
+	installed = 0;
+	out_readline(0);
+}
+
+static void
+prompt_changed(void *arg)
+{
+	snprintf(prompt, sizeof(prompt), "%s", run_prompt(R));
+	if (installed) {
+		rl_set_prompt(prompt);
+		rl_redisplay();
+	}
+}
+
+static int
+secret_line(const char *l)
+{
+	while (*l == ' ')
+		l++;
+	return strncasecmp(l, "AUTH", 4) == 0 ||
+	    client_last_code(run_client(R)) == 334;
+}
+
+static void
+on_line(char *line)
+{
+	char	*p, *nl;
+	int	 data;
+
+	if (line == NULL) {
+		/* Ctrl-D on an empty line. */
+		fputs("\n", stdout);
+		remove_handler();
+		loop_quit(run_exit_code(R));
+		return;
+	}
+	data = client_is_connected(run_client(R)) &&
+	    client_state(run_client(R)) == SMTP_C_DATA;
+	if (*line && !data && !secret_line(line)) {
+		HIST_ENTRY *h = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+		if (h == NULL || strcmp(h->line, line) != 0)
+			add_history(line);
+	}
+	/* A bracketed paste may hold several lines. */
+	for (p = line; p; p = nl) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl++ = '\0';
+		run_line(R, p);
+		if (!loop_running())
+			break;
+	}
+	free(line);
+}
+
+static void
+on_stdin(int fd, unsigned ev, void *arg)
+{
+	rl_callback_read_char();
+}
+
+static void
+on_signal(int signo, void *arg)
+{
+	switch (signo) {
+	case SIGINT: {
+		uint64_t now = loop_now();
+		int empty = rl_end == 0;
+		rl_point = rl_end;
+		rl_redisplay();
+		fputs("^C", rl_outstream);
+		rl_crlf();
+		rl_free_line_state();
+		rl_callback_sigcleanup();
+		remove_handler();
+		if (!run_interrupt(R) && empty && now - last_sigint < 2000000) {
+			loop_quit(run_exit_code(R));
+			return;
+		}
+		if (empty)
+			out_puts("(Ctrl-C again or Ctrl-D to quit)\n");
+		last_sigint = now;
+		install();
+		break;
+	}
+	case SIGWINCH:
+		rl_resize_terminal();
+		break;
+	case SIGTSTP:
+		remove_handler();
+		signal(SIGTSTP, SIG_DFL);
+		{
+			sigset_t s;
+			sigemptyset(&s);
+			sigaddset(&s, SIGTSTP);
+			sigprocmask(SIG_UNBLOCK, &s, NULL);
+			raise(SIGTSTP);
+			sigprocmask(SIG_BLOCK, &s, NULL);
+		}
+		install();
+		break;
+	case SIGTERM:
+	case SIGHUP:
+		loop_quit(run_exit_code(R));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Completion. */
+
+static char **gen_list;
+static size_t gen_idx;
+
+static char *
+gen(const char *text, int state)
+{
+	size_t	 tl = strlen(text);
+
+	if (state == 0)
+		gen_idx = 0;
+	while (gen_list && gen_list[gen_idx]) {
+		const char *c = gen_list[gen_idx++];
+		if (strncasecmp(c, text, tl) == 0)
+			return xstrdup(c);
+	}
+	return NULL;
+}
+
+static void
+gen_reset(void)
+{
+	size_t	 i;
+
+	for (i = 0; gen_list && gen_list[i]; i++)
+		free(gen_list[i]);
+	free(gen_list);
+	gen_list = NULL;
+}
+
+static void
+gen_add(const char *s)
+{
+	size_t	 n = 0;
+
+	while (gen_list && gen_list[n])
+		n++;
+	gen_list = xrealloc(gen_list, (n + 2) * sizeof(*gen_list));
+	gen_list[n] = xstrdup(s);
+	gen_list[n + 1] = NULL;
+}
+
+static char **
+complete(const char *text, int start, int end)
+{
+	const struct caps *c = client_caps(run_client(R));
+	const char *const *names;
+	const char	*line = rl_line_buffer;
+	char		 tmp[128];
+	int		 v;
+
+	rl_attempted_completion_over = 1;
+	gen_reset();
+	if (client_is_connected(run_client(R)) && client_state(run_client(R)) == SMTP_C_DATA)
+		return NULL;
+	if (start == 0) {
+		rl_completion_append_character = ' ';
+		for (v = SMTP_V_HELO; v < SMTP_V_GREETING; v++) {
+			const char *name = smtp_cmd_name((enum smtp_verb)v);
+			if (v == SMTP_V_MAIL)
+				name = "MAIL FROM:<";
+			else if (v == SMTP_V_RCPT)
+				name = "RCPT TO:<";
+			gen_add(name);
+		}
+		for (names = run_cmd_names(); *names; names++) {
+			snprintf(tmp, sizeof(tmp), "/%s", *names);
+			gen_add(tmp);
+		}
+		if (strncasecmp(text, "MAIL", 4) == 0 || strncasecmp(text, "RCPT", 4) == 0)
+			rl_completion_append_character = '\0';
+		return rl_completion_matches(text, gen);
+	}
+	if (strncasecmp(line, "/help ", 6) == 0 || strncasecmp(line, "/set ", 5) == 0 ||
+	    strncasecmp(line, "/show ", 6) == 0) {
+		rl_completion_append_character = ' ';
+		for (names = line[1] == 'h' ? run_cmd_names() : run_set_names(); *names; names++)
+			gen_add(*names);
+		return rl_completion_matches(text, gen);
+	}
+	if (strncasecmp(line, "/data ", 6) == 0 || strncasecmp(line, "/save ", 6) == 0 ||
+	    strncasecmp(line, "/file ", 6) == 0) {
+		rl_attempted_completion_over = 0;	/* file names */
+		return NULL;
+	}
+	/* ESMTP parameters, only those this server advertised. */
+	rl_completion_append_character = '\0';
+	if (strncasecmp(line, "MAIL FROM:", 10) == 0 && strchr(line, '>')) {
+		if (caps_find(c, "SIZE"))
+			gen_add("SIZE=");
+		if (caps_find(c, "8BITMIME")) {
+			gen_add("BODY=8BITMIME");
+			gen_add("BODY=7BIT");
+		}
+		if (caps_find(c, "BINARYMIME"))
+			gen_add("BODY=BINARYMIME");
+		if (caps_find(c, "SMTPUTF8"))
+			gen_add("SMTPUTF8");
+		if (caps_find(c, "DSN")) {
+			gen_add("RET=FULL");
+			gen_add("RET=HDRS");
+			gen_add("ENVID=");
+		}
+		if (caps_find(c, "AUTH"))
+			gen_add("AUTH=<>");
+		if (caps_find(c, "REQUIRETLS"))
+			gen_add("REQUIRETLS");
+		return rl_completion_matches(text, gen);
+	}
+	if (strncasecmp(line, "RCPT TO:", 8) == 0 && strchr(line, '>')) {
+		if (caps_find(c, "DSN")) {
+			gen_add("NOTIFY=");
+			gen_add("NOTIFY=NEVER");
+			gen_add("NOTIFY=SUCCESS,FAILURE,DELAY");
+			gen_add("ORCPT=rfc822;");
+		}
+		return rl_completion_matches(text, gen);
+	}
+	return NULL;
+}
+
+int
+repl_start(struct run *r, const char *history)
+{
+	R = r;
+	rl_readline_name = "smtpdbg";
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_attempted_completion_function = complete;
+	rl_variable_bind("completion-ignore-case", "on");
+	using_history();
+	stifle_history(1000);
+	if (history) {
+		histfile = xstrdup(history);
+		read_history(histfile);
+	}
+	run_set_prompt_hook(r, prompt_changed, NULL);
+	snprintf(prompt, sizeof(prompt), "%s", run_prompt(r));
+	if (loop_add_fd(STDIN_FILENO, LOOP_IN, on_stdin, NULL) == -1)
+		return -1;
+	loop_signal(SIGINT, on_signal, NULL);
+	loop_signal(SIGWINCH, on_signal, NULL);
+	loop_signal(SIGTSTP, on_signal, NULL);
+	loop_signal(SIGTERM, on_signal, NULL);
+	loop_signal(SIGHUP, on_signal, NULL);
+	install();
+	return 0;
+}
+
+void
+repl_stop(void)
+{
+	remove_handler();
+	loop_del_fd(STDIN_FILENO);
+	gen_reset();
+	if (histfile) {
+		char *dir = xstrdup(histfile), *slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			mkdir(dir, 0700);
+		}
+		free(dir);
+		if (write_history(histfile) == 0) {
+			history_truncate_file(histfile, 1000);
+			chmod(histfile, 0600);
+		}
+		free(histfile);
+		histfile = NULL;
+	}
+}

@@ -1,0 +1,1010 @@
+/*
+ * run - the command executor shared by the REPL and scripts.
+ *
+ * Lines come from a queue (typed at the REPL), a script fd, or built-in
+ * lines (demo).  One line runs at a time; a line that needs an answer
+ * (an SMTP command, /connect, /sleep, /quit) sets r->wait, and client
+ * events clear it and run the next line.  Helper commands are rows of
+ * cmdtab[]; the manual has a section for each (tests/test_manual.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli/loop.h"
+#include "cli/out.h"
+#include "cli/run.h"
+#include "man/render.h"
+#include "session/esc.h"
+#include "session/xalloc.h"
+
+enum wait {
+	W_NONE,		/* ready for the next line */
+	W_REPLIES,	/* every awaited reply */
+	W_CONNECT,	/* connection and greeting */
+	W_SLEEP,	/* /sleep */
+	W_CLOSE,	/* /quit: the server closes */
+};
+
+struct run {
+	struct run_opts		*o;
+	struct client		*cl;
+	int			 interactive;
+	/* typed lines */
+	char			**q;
+	size_t			 qhead, qlen, qcap;
+	/* script source */
+	int			 sfd;
+	int			 spolled;
+	struct buf		 sbuf;
+	int			 seof;
+	char			 sname[256];
+	const char *const	*blines;
+	unsigned		 lineno;
+	/* waiting */
+	enum wait		 wait;
+	struct loop_timer	*sleep;
+	char			 expect[64];
+	unsigned		 expect_line;
+	char			*data_file;	/* /data waiting for its 354 */
+	int			 quitting;	/* /quit: exit once closed */
+	int			 failed;
+	int			 exit_code;
+	size_t			 violations;
+	int			 ehlo_sent;
+	int			 in_pump;
+	struct loop_timer	*tick;		/* deferred work, see schedule() */
+	int			 close_due;	/* close the connection at the tick */
+	char			 prompt[400];
+	void			(*prompt_hook)(void *);
+	void			*prompt_arg;
+};
+
+struct run_cmd {
+	const char	*name;
+	const char	*args;
+	int		(*fn)(struct run *, char *);
+	const char	*help;
+};
+
+static void	 pump(struct run *);
+static void	 schedule(struct run *);
+static void	 finish(struct run *);
+static int	 cmd_connect(struct run *, char *);
+static int	 cmd_quit(struct run *, char *);
+static int	 cmd_close(struct run *, char *);
+static int	 cmd_caps(struct run *, char *);
+static int	 cmd_raw(struct run *, char *);
+static int	 cmd_data(struct run *, char *);
+static int	 cmd_set(struct run *, char *);
+static int	 cmd_show(struct run *, char *);
+static int	 cmd_save(struct run *, char *);
+static int	 cmd_help(struct run *, char *);
+static int	 cmd_expect(struct run *, char *);
+static int	 cmd_sleep(struct run *, char *);
+static int	 cmd_echo(struct run *, char *);
+
+static const struct run_cmd cmdtab[] = {
+	{ "connect", "HOST[:PORT]", cmd_connect, "open a session" },
+	{ "quit", "", cmd_quit, "send QUIT, wait for the reply, close and exit" },
+	{ "close", "", cmd_close, "close the connection without QUIT" },
+	{ "caps", "", cmd_caps, "the EHLO capabilities as a table" },
+	{ "raw", "BYTES", cmd_raw, "send exact bytes; C escapes \\r \\n \\t \\0 \\\\ \\xNN" },
+	{ "data", "FILE", cmd_data, "send a file as the message (DATA first if needed)" },
+	{ "set", "NAME VALUE", cmd_set, "change a session option" },
+	{ "show", "[NAME]", cmd_show, "show session options" },
+	{ "save", "FILE", cmd_save, "write the transcript so far to a file" },
+	{ "help", "[TOPIC]", cmd_help, "the manual, or one section of it" },
+	{ "expect", "CODES [COMMAND]", cmd_expect, "check the last reply (or COMMAND's reply)" },
+	{ "sleep", "SECONDS", cmd_sleep, "pause a script" },
+	{ "echo", "TEXT", cmd_echo, "print a note in the transcript" },
+};
+#define NCMDS (sizeof(cmdtab) / sizeof(cmdtab[0]))
+
+static const char *cmd_names[NCMDS + 1];
+
+const char *const *
+run_cmd_names(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < NCMDS; i++)
+		cmd_names[i] = cmdtab[i].name;
+	cmd_names[NCMDS] = NULL;
+	return cmd_names;
+}
+
+/* Session options settable with /set (and given as --NAME on the command line). */
+enum setopt { SO_HELO, SO_TIMEOUT, SO_CONNECT_TIMEOUT, SO_DATA_LINES, SO_KEEP_GOING,
+	SO_COUNT };
+static const char *const set_names[SO_COUNT + 1] = {
+	"helo", "timeout", "connect-timeout", "data-lines", "keep-going", NULL,
+};
+
+const char *const *
+run_set_names(void)
+{
+	return set_names;
+}
+
+static void
+fail(struct run *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* fail - report; a script ends with code, the REPL goes on */
+static void
+fail(struct run *r, int code, const char *fmt, ...)
+{
+	char	*msg;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (r->interactive) {
+		out_err("%s", msg ? msg : "error");
+		r->wait = W_NONE;
+		r->expect[0] = '\0';
+		free(r->data_file);
+		r->data_file = NULL;
+		free(msg);
+		return;
+	}
+	if (r->lineno && r->sname[0])
+		out_err("%s:%u: %s", r->sname, r->lineno, msg ? msg : "error");
+	else
+		out_err("%s", msg ? msg : "error");
+	free(msg);
+	r->failed = 1;
+	r->exit_code = code;
+	r->wait = W_NONE;
+	schedule(r);
+}
+
+static void
+update_prompt(struct run *r)
+{
+	const char *peer = client_peer(r->cl);
+
+	if (peer == NULL)
+		snprintf(r->prompt, sizeof(r->prompt), "smtpdbg> ");
+	else
+		snprintf(r->prompt, sizeof(r->prompt), "%s %s> ", peer,
+		    smtp_client_state_name(client_state(r->cl)));
+	if (r->prompt_hook)
+		r->prompt_hook(r->prompt_arg);
+}
+
+const char *
+run_prompt(struct run *r)
+{
+	return r->prompt;
+}
+
+void
+run_set_prompt_hook(struct run *r, void (*fn)(void *), void *arg)
+{
+	r->prompt_hook = fn;
+	r->prompt_arg = arg;
+}
+
+struct client *
+run_client(struct run *r)
+{
+	return r->cl;
+}
+
+int
+run_exit_code(const struct run *r)
+{
+	return r->exit_code;
+}
+
+/* expect_match - "250", "2xx", "25x", "2", "250,251" */
+static int
+expect_match(const char *spec, int code)
+{
+	char	 d[16];
+	const char *s = spec;
+	size_t	 i;
+
+	if (code < 100 || code > 999)
+		return 0;
+	snprintf(d, sizeof(d), "%03d", code);
+	while (*s) {
+		for (i = 0; s[i] && s[i] != ','; i++)
+			if (i >= 3 || (s[i] != d[i] && s[i] != 'x' && s[i] != 'X'))
+				break;
+		if ((s[i] == ',' || s[i] == '\0') && i > 0)
+			return 1;
+		s = strchr(s, ',');
+		if (s == NULL)
+			break;
+		s++;
+	}
+	return 0;
+}
+
+static int
+expect_valid(const char *spec)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; spec[i]; i++) {
+		if (spec[i] == ',') {
+			if (n == 0)
+				return 0;
+			n = 0;
+			continue;
+		}
+		if (!((spec[i] >= '0' && spec[i] <= '9') || spec[i] == 'x' || spec[i] == 'X') ||
+		    ++n > 3)
+			return 0;
+	}
+	return n > 0;
+}
+
+/* check_expect - the last reply against a pending /expect */
+static void
+check_expect(struct run *r)
+{
+	int	 code = client_last_code(r->cl);
+
+	if (r->expect[0] == '\0')
+		return;
+	if (expect_match(r->expect, code)) {
+		r->expect[0] = '\0';
+		return;
+	}
+	{
+		char spec[64];
+		snprintf(spec, sizeof(spec), "%s", r->expect);
+		r->expect[0] = '\0';
+		if (code > 0)
+			fail(r, EXIT_EXPECT, "expected %s, got %d", spec, code);
+		else
+			fail(r, EXIT_EXPECT, "expected %s, got no reply", spec);
+	}
+}
+
+/* wait_done - is the current wait over? */
+static int
+wait_done(struct run *r)
+{
+	switch (r->wait) {
+	case W_NONE:
+		return 1;
+	case W_REPLIES:
+		return !client_is_connected(r->cl) || client_waiting(r->cl) == 0;
+	case W_CONNECT:
+		return !client_is_connecting(r->cl) &&
+		    (!client_is_connected(r->cl) || client_waiting(r->cl) == 0);
+	case W_SLEEP:
+		return r->sleep == NULL;
+	case W_CLOSE:
+		return !client_is_connected(r->cl);
+	default:
+		fatalx("%s: bad wait %d", __func__, (int)r->wait);
+	}
+}
+
+static void
+check_wait(struct run *r)
+{
+	if (r->failed || r->wait == W_NONE || !wait_done(r))
+		return;
+	r->wait = W_NONE;
+	check_expect(r);
+	if (r->quitting && !client_is_connected(r->cl)) {
+		r->quitting = 0;
+		finish(r);
+		return;
+	}
+	pump(r);
+}
+
+static void
+on_client(void *arg, enum client_ev ev, int code)
+{
+	struct run	*r = arg;
+	char		 err[256], cmd[300];
+
+	switch (ev) {
+	case CLIENT_CONNECTED:
+		update_prompt(r);
+		break;
+	case CLIENT_CONNECT_FAILED:
+		update_prompt(r);
+		fail(r, EXIT_CONNECT, "cannot connect");
+		break;
+	case CLIENT_REPLY:
+		if (r->o->auto_ehlo && !r->ehlo_sent && client_state(r->cl) == SMTP_C_READY) {
+			r->ehlo_sent = 1;
+			snprintf(cmd, sizeof(cmd), "EHLO %s", r->o->ccfg.helo);
+			if (client_command(r->cl, cmd, err, sizeof(err)) == -1)
+				fail(r, EXIT_CONNECT, "%s", err);
+		}
+		if (r->data_file) {
+			char *f = r->data_file;
+			r->data_file = NULL;
+			if (code != 354) {
+				free(f);
+				fail(r, EXIT_EXPECT, "/data: DATA got %d, not 354", code);
+				break;
+			}
+			if (client_data_file(r->cl, f, err, sizeof(err)) == -1)
+				fail(r, EXIT_LOCAL, "/data: %s", err);
+			free(f);
+		}
+		if (r->quitting && client_is_connected(r->cl) && client_waiting(r->cl) == 0)
+			r->close_due = 1;
+		break;
+	case CLIENT_CLOSED:
+		update_prompt(r);
+		if (!r->interactive && r->wait == W_REPLIES && !r->quitting &&
+		    client_waiting(r->cl) == 0 && client_last_code(r->cl) != 221 &&
+		    client_last_code(r->cl) != 421)
+			fail(r, EXIT_CONNECT, "connection closed while waiting for a reply");
+		break;
+	case CLIENT_TIMEOUT:
+		fail(r, EXIT_TIMEOUT, "timeout waiting for a reply");
+		break;
+	case CLIENT_VIOLATION:
+		r->violations++;
+		if (!r->interactive && !r->o->keep_going)
+			fail(r, EXIT_PROTOCOL, "protocol violation by the server "
+			    "(see the transcript; --keep-going to continue)");
+		break;
+	case CLIENT_STATE:
+		update_prompt(r);
+		break;
+	case CLIENT_DATA_DONE:
+		break;
+	case CLIENT_LOCAL_ERROR:
+		fail(r, EXIT_LOCAL, "local error while sending data");
+		break;
+	default:
+		fatalx("%s: bad event %d", __func__, (int)ev);
+	}
+	/* Never act inside the engine's callback: do the rest at the tick. */
+	schedule(r);
+}
+
+static void
+tick(void *arg)
+{
+	struct run *r = arg;
+
+	r->tick = NULL;
+	if (r->failed) {
+		client_close(r->cl, NULL);
+		loop_quit(r->exit_code);
+		return;
+	}
+	if (r->close_due) {
+		r->close_due = 0;
+		client_close(r->cl, "closing after QUIT");
+	}
+	if (r->wait != W_NONE)
+		check_wait(r);
+	else
+		pump(r);
+}
+
+/* schedule - run tick() once the current callback chain has returned */
+static void
+schedule(struct run *r)
+{
+	if (r->tick == NULL)
+		r->tick = loop_add_timer(0, tick, r);
+}
+
+struct run *
+run_new(struct run_opts *o, int interactive)
+{
+	struct run	*r = xcalloc(1, sizeof(*r));
+	struct client_hooks h = { on_client, r };
+
+	r->o = o;
+	r->interactive = interactive;
+	r->sfd = -1;
+	buf_init(&r->sbuf, 1024 * 1024);
+	r->cl = client_new(&o->ccfg, &h);
+	update_prompt(r);
+	return r;
+}
+
+void
+run_free(struct run *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	client_free(r->cl);
+	for (i = 0; i < r->qlen; i++)
+		free(r->q[(r->qhead + i) % r->qcap]);
+	free(r->q);
+	if (r->spolled)
+		loop_del_fd(r->sfd);
+	buf_free(&r->sbuf);
+	loop_del_timer(r->sleep);
+	loop_del_timer(r->tick);
+	free(r->data_file);
+	free(r);
+}
+
+static void
+on_script_readable(int fd, unsigned ev, void *arg)
+{
+	struct run	*r = arg;
+	char		 b[8192];
+	ssize_t		 n;
+
+	n = read(fd, b, sizeof(b) < buf_space(&r->sbuf) ? sizeof(b) : buf_space(&r->sbuf));
+	if (n > 0)
+		buf_append(&r->sbuf, b, (size_t)n);
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		r->seof = 1;
+		loop_del_fd(fd);
+		r->spolled = 0;
+	}
+	if (buf_space(&r->sbuf) == 0 && buf_findline(&r->sbuf) == 0) {
+		fail(r, EXIT_USAGE, "script line longer than 1 MiB");
+		return;
+	}
+	pump(r);
+}
+
+void
+run_script_fd(struct run *r, int fd, const char *name)
+{
+	r->sfd = fd;
+	snprintf(r->sname, sizeof(r->sname), "%s", name);
+	/* A pipe or tty is watched; a regular file is read on demand. */
+	if (loop_add_fd(fd, LOOP_IN, on_script_readable, r) == 0)
+		r->spolled = 1;
+	schedule(r);
+}
+
+void
+run_script_lines(struct run *r, const char *const *lines)
+{
+	r->blines = lines;
+	snprintf(r->sname, sizeof(r->sname), "demo");
+	schedule(r);
+}
+
+void
+run_line(struct run *r, const char *line)
+{
+	if (r->qlen == r->qcap) {
+		size_t i, ncap = r->qcap ? r->qcap * 2 : 16;
+		char **nq = xcalloc(ncap, sizeof(*nq));
+		for (i = 0; i < r->qlen; i++)
+			nq[i] = r->q[(r->qhead + i) % r->qcap];
+		free(r->q);
+		r->q = nq;
+		r->qhead = 0;
+		r->qcap = ncap;
+	}
+	r->q[(r->qhead + r->qlen++) % r->qcap] = xstrdup(line);
+	pump(r);
+}
+
+int
+run_interrupt(struct run *r)
+{
+	int	 stopped = r->wait != W_NONE || r->qlen > 0;
+
+	while (r->qlen > 0) {
+		free(r->q[r->qhead]);
+		r->qhead = (r->qhead + 1) % r->qcap;
+		r->qlen--;
+	}
+	if (r->wait != W_NONE)
+		out_err("stopped waiting (%zu repl%s still expected)", client_waiting(r->cl),
+		    client_waiting(r->cl) == 1 ? "y" : "ies");
+	r->wait = W_NONE;
+	r->expect[0] = '\0';
+	loop_del_timer(r->sleep);
+	r->sleep = NULL;
+	return stopped;
+}
+
+/* next_line - allocated, or NULL when none is available yet */
+static char *
+next_line(struct run *r)
+{
+	char	*l;
+	size_t	 n;
+
+	if (r->qlen > 0) {
+		l = r->q[r->qhead];
+		r->qhead = (r->qhead + 1) % r->qcap;
+		r->qlen--;
+		return l;
+	}
+	if (r->blines) {
+		if (*r->blines == NULL)
+			return NULL;
+		return xstrdup(*r->blines++);
+	}
+	if (r->sfd == -1)
+		return NULL;
+	for (;;) {
+		n = buf_findline(&r->sbuf);
+		if (n > 0) {
+			l = xstrndup((const char *)buf_ptr(&r->sbuf), n - 1);
+			buf_drain(&r->sbuf, n);
+			return l;
+		}
+		if (r->seof) {
+			if (r->sbuf.len == 0)
+				return NULL;
+			l = xstrndup((const char *)buf_ptr(&r->sbuf), r->sbuf.len);
+			buf_drain(&r->sbuf, r->sbuf.len);
+			return l;
+		}
+		if (r->spolled)
+			return NULL;	/* on_script_readable will call pump */
+		/* A regular file: read it directly. */
+		char b[8192];
+		ssize_t rd = read(r->sfd, b, sizeof(b) < buf_space(&r->sbuf) ?
+		    sizeof(b) : buf_space(&r->sbuf));
+		if (rd > 0)
+			buf_append(&r->sbuf, b, (size_t)rd);
+		else if (rd == 0 || errno != EINTR)
+			r->seof = 1;
+	}
+}
+
+static int
+source_done(struct run *r)
+{
+	if (r->interactive)
+		return 0;
+	if (r->blines)
+		return *r->blines == NULL;
+	return r->sfd == -1 || (r->seof && r->sbuf.len == 0);
+}
+
+static void
+finish(struct run *r)
+{
+	if (r->failed)
+		return;
+	if (client_is_connected(r->cl) && client_waiting(r->cl) > 0) {
+		r->wait = W_REPLIES;
+		return;
+	}
+	if (r->o->quiet)
+		printf("ok: last reply %d\n", client_last_code(r->cl));
+	client_close(r->cl, NULL);
+	loop_quit(r->exit_code);
+}
+
+static void
+exec_line(struct run *r, char *line)
+{
+	size_t	 n = strlen(line), i;
+	char	 err[512];
+
+	if (n && line[n - 1] == '\r')
+		line[--n] = '\0';
+	/* In message data every line is content, "." alone ends it. */
+	if (client_is_connected(r->cl) && client_state(r->cl) == SMTP_C_DATA) {
+		if (client_data_line(r->cl, line, n, err, sizeof(err)) == -1)
+			fail(r, EXIT_LOCAL, "%s", err);
+		else if (n == 1 && line[0] == '.')
+			r->wait = W_REPLIES;
+		return;
+	}
+	for (i = 0; line[i] == ' ' || line[i] == '\t'; i++)
+		;
+	if (line[i] == '\0' || line[i] == '#')
+		return;
+	if (line[i] == '/') {
+		char *name = line + i + 1, *args;
+		size_t k, nl = strcspn(name, " \t");
+		args = name + nl;
+		while (*args == ' ' || *args == '\t')
+			*args++ = '\0';
+		name[nl] = '\0';
+		for (k = 0; k < NCMDS; k++)
+			if (strcasecmp(cmdtab[k].name, name) == 0)
+				break;
+		if (k == NCMDS) {
+			fail(r, EXIT_USAGE, "unknown command /%s (try /help)", name);
+			return;
+		}
+		cmdtab[k].fn(r, args);
+		return;
+	}
+	if (client_command(r->cl, line, err, sizeof(err)) == -1) {
+		fail(r, client_is_connected(r->cl) ? EXIT_USAGE : EXIT_CONNECT, "%s", err);
+		return;
+	}
+	r->wait = W_REPLIES;
+}
+
+static void
+pump(struct run *r)
+{
+	char	*l;
+
+	if (r->in_pump)
+		return;
+	r->in_pump = 1;
+	while (!r->failed && r->wait == W_NONE && loop_running()) {
+		l = next_line(r);
+		if (l == NULL) {
+			if (source_done(r))
+				finish(r);
+			break;
+		}
+		if (!r->blines || r->sname[0])
+			r->lineno++;
+		if (r->blines && r->o->ccfg.text && l[0] == '/')
+			client_note(r->cl, '*', "demo> %s", l);
+		exec_line(r, l);
+		free(l);
+		if (r->wait != W_NONE && wait_done(r))
+			r->wait = W_NONE, check_expect(r);
+	}
+	r->in_pump = 0;
+}
+
+int
+run_connect(struct run *r, const char *target)
+{
+	char	 buf[300];
+
+	snprintf(buf, sizeof(buf), "%s", target);
+	return cmd_connect(r, buf);
+}
+
+/* Helper commands. */
+
+static int
+cmd_connect(struct run *r, char *a)
+{
+	char	 err[512];
+
+	if (*a == '\0') {
+		fail(r, EXIT_USAGE, "usage: /connect HOST[:PORT]");
+		return -1;
+	}
+	r->ehlo_sent = 0;
+	if (client_connect(r->cl, a, err, sizeof(err)) == -1) {
+		fail(r, EXIT_CONNECT, "%s", err);
+		return -1;
+	}
+	r->wait = W_CONNECT;
+	return 0;
+}
+
+static int
+cmd_quit(struct run *r, char *a)
+{
+	char	 err[256];
+
+	if (!client_is_connected(r->cl)) {
+		finish(r);
+		if (r->interactive)
+			loop_quit(r->exit_code);
+		return 0;
+	}
+	if (client_state(r->cl) == SMTP_C_DATA) {
+		fail(r, EXIT_USAGE, "in message data: end it with \".\" first");
+		return -1;
+	}
+	if (client_command(r->cl, "QUIT", err, sizeof(err)) == -1) {
+		fail(r, EXIT_CONNECT, "%s", err);
+		return -1;
+	}
+	r->quitting = 1;
+	r->wait = W_CLOSE;
+	return 0;
+}
+
+static int
+cmd_close(struct run *r, char *a)
+{
+	if (!client_is_connected(r->cl) && !client_is_connecting(r->cl)) {
+		fail(r, EXIT_USAGE, "not connected");
+		return -1;
+	}
+	client_close(r->cl, "closed by /close");
+	return 0;
+}
+
+static int
+cmd_caps(struct run *r, char *a)
+{
+	const struct caps *c = client_caps(r->cl);
+	struct buf	 o, e;
+	char		 what[256];
+	size_t		 i;
+
+	if (!c->valid) {
+		fail(r, EXIT_USAGE, "no EHLO capabilities yet (send EHLO first)");
+		return -1;
+	}
+	buf_init(&o, SIZE_MAX);
+	buf_init(&e, SIZE_MAX);
+	buf_printf(&o, "%sEHLO capabilities of %s%s\n", out_sgr(OC_BOLD), c->domain, out_reset());
+	buf_printf(&o, "  %-20s %-24s %s\n", "KEYWORD", "PARAMETERS", "MEANING");
+	for (i = 0; i < c->n; i++) {
+		caps_describe(&c->e[i], what, sizeof(what));
+		buf_drain(&e, e.len);
+		esc_text(&e, c->e[i].params, strlen(c->e[i].params), 0);
+		buf_append(&e, "", 1);
+		buf_printf(&o, "  %-20s %-24s %s\n", c->e[i].keyword, buf_ptr(&e), what);
+	}
+	if (c->n == 0)
+		buf_printf(&o, "  (no extensions advertised)\n");
+	buf_append(&o, "", 1);
+	out_puts((const char *)buf_ptr(&o));
+	buf_free(&o);
+	buf_free(&e);
+	return 0;
+}
+
+static int
+cmd_raw(struct run *r, char *a)
+{
+	struct buf	 b;
+	char		 err[256];
+
+	buf_init(&b, 1024 * 1024);
+	if (esc_unescape(&b, a, err, sizeof(err)) == -1) {
+		buf_free(&b);
+		fail(r, EXIT_USAGE, "/raw: %s", err);
+		return -1;
+	}
+	if (b.len == 0) {
+		buf_free(&b);
+		fail(r, EXIT_USAGE, "usage: /raw BYTES (e.g. /raw NOOP\\r\\n)");
+		return -1;
+	}
+	if (client_raw(r->cl, buf_ptr(&b), b.len, err, sizeof(err)) == -1) {
+		buf_free(&b);
+		fail(r, client_is_connected(r->cl) ? EXIT_USAGE : EXIT_CONNECT, "%s", err);
+		return -1;
+	}
+	buf_free(&b);
+	r->wait = W_REPLIES;
+	return 0;
+}
+
+static int
+cmd_data(struct run *r, char *a)
+{
+	char	 err[512];
+
+	if (*a == '\0') {
+		fail(r, EXIT_USAGE, "usage: /data FILE");
+		return -1;
+	}
+	if (access(a, R_OK) == -1) {
+		fail(r, EXIT_LOCAL, "/data: %s: %s", a, strerror(errno));
+		return -1;
+	}
+	if (client_is_connected(r->cl) && client_state(r->cl) == SMTP_C_DATA) {
+		if (client_data_file(r->cl, a, err, sizeof(err)) == -1) {
+			fail(r, EXIT_LOCAL, "/data: %s", err);
+			return -1;
+		}
+		r->wait = W_REPLIES;
+		return 0;
+	}
+	if (client_command(r->cl, "DATA", err, sizeof(err)) == -1) {
+		fail(r, client_is_connected(r->cl) ? EXIT_USAGE : EXIT_CONNECT, "%s", err);
+		return -1;
+	}
+	free(r->data_file);
+	r->data_file = xstrdup(a);
+	r->wait = W_REPLIES;
+	return 0;
+}
+
+static int
+parse_int(const char *s, int lo, int hi, int *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end || errno || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+cmd_set(struct run *r, char *a)
+{
+	char	*v = a + strcspn(a, " \t");
+	int	 k, iv;
+
+	if (*v)
+		*v++ = '\0';
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (k = 0; k < SO_COUNT; k++)
+		if (strcasecmp(a, set_names[k]) == 0)
+			break;
+	if (k == SO_COUNT || *v == '\0') {
+		fail(r, EXIT_USAGE, "usage: /set NAME VALUE; names: helo timeout "
+		    "connect-timeout data-lines keep-going");
+		return -1;
+	}
+	switch (k) {
+	case SO_HELO:
+		if (strpbrk(v, "\r\n") || strlen(v) >= sizeof(r->o->ccfg.helo)) {
+			fail(r, EXIT_USAGE, "bad helo name");
+			return -1;
+		}
+		snprintf(r->o->ccfg.helo, sizeof(r->o->ccfg.helo), "%s", v);
+		return 0;
+	case SO_TIMEOUT:
+	case SO_CONNECT_TIMEOUT:
+	case SO_DATA_LINES:
+		if (parse_int(v, k == SO_DATA_LINES ? -1 : 0, 86400, &iv) == -1) {
+			fail(r, EXIT_USAGE, "/set %s: not a number in range", set_names[k]);
+			return -1;
+		}
+		if (k == SO_TIMEOUT) {
+			r->o->ccfg.timeout = iv;
+			out_err("timeout applies from the next connection");
+		} else if (k == SO_CONNECT_TIMEOUT)
+			r->o->ccfg.connect_timeout = iv;
+		else
+			r->o->ccfg.data_lines = iv;
+		return 0;
+	case SO_KEEP_GOING:
+		r->o->keep_going = strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0 ||
+		    strcasecmp(v, "yes") == 0;
+		return 0;
+	default:
+		fatalx("%s: bad option %d", __func__, k);
+	}
+}
+
+static int
+cmd_show(struct run *r, char *a)
+{
+	out_printf("helo            %s\n"
+	    "timeout         %d%s\n"
+	    "connect-timeout %d\n"
+	    "data-lines      %d%s\n"
+	    "keep-going      %s\n"
+	    "connection      %s (%s)\n",
+	    r->o->ccfg.helo, r->o->ccfg.timeout,
+	    r->o->ccfg.timeout ? " s" : " (RFC 5321 values)",
+	    r->o->ccfg.connect_timeout, r->o->ccfg.data_lines,
+	    r->o->ccfg.data_lines < 0 ? " (all)" : "",
+	    r->o->keep_going ? "on" : "off",
+	    client_peer(r->cl) ? client_peer(r->cl) : "none",
+	    smtp_client_state_name(client_state(r->cl)));
+	return 0;
+}
+
+static int
+cmd_save(struct run *r, char *a)
+{
+	struct buf	*t = client_transcript(r->cl);
+	FILE		*f;
+
+	if (*a == '\0') {
+		fail(r, EXIT_USAGE, "usage: /save FILE");
+		return -1;
+	}
+	if ((f = fopen(a, "w")) == NULL) {
+		fail(r, EXIT_LOCAL, "/save: %s: %s", a, strerror(errno));
+		return -1;
+	}
+	fwrite(buf_ptr(t), 1, t->len, f);
+	if (fclose(f) == EOF) {
+		fail(r, EXIT_LOCAL, "/save: %s: %s", a, strerror(errno));
+		return -1;
+	}
+	if (r->interactive)
+		out_printf("saved %zu bytes of transcript to %s\n", t->len, a);
+	return 0;
+}
+
+static int
+cmd_help(struct run *r, char *a)
+{
+	char	*text = NULL;
+	size_t	 i;
+
+	if (*a == '\0') {
+		struct buf o;
+		buf_init(&o, SIZE_MAX);
+		buf_printf(&o, "Lines without a leading / go to the server as SMTP commands.\n"
+		    "Helper commands:\n");
+		for (i = 0; i < NCMDS; i++)
+			buf_printf(&o, "  /%-8s %-16s %s\n", cmdtab[i].name, cmdtab[i].args,
+			    cmdtab[i].help);
+		buf_printf(&o, "/help TOPIC shows a manual section: a command (/help raw), an "
+		    "option (/help timeout), or a heading (/help scripts, /help exit).\n");
+		buf_append(&o, "", 1);
+		out_puts((const char *)buf_ptr(&o));
+		buf_free(&o);
+		return 0;
+	}
+	if (man_help(a, out_color(), &text) == -1) {
+		fail(r, EXIT_USAGE, "no manual section matches \"%s\"", a);
+		return -1;
+	}
+	out_puts(text);
+	free(text);
+	return 0;
+}
+
+static int
+cmd_expect(struct run *r, char *a)
+{
+	char	*cmd = a + strcspn(a, " \t");
+
+	if (*cmd)
+		*cmd++ = '\0';
+	while (*cmd == ' ' || *cmd == '\t')
+		cmd++;
+	if (!expect_valid(a) || strlen(a) >= sizeof(r->expect)) {
+		fail(r, EXIT_USAGE, "usage: /expect CODES [COMMAND], CODES like 250, 2xx, "
+		    "25x or 250,251");
+		return -1;
+	}
+	snprintf(r->expect, sizeof(r->expect), "%s", a);
+	if (*cmd == '\0') {
+		check_expect(r);
+		return 0;
+	}
+	exec_line(r, cmd);
+	if (r->wait == W_NONE)
+		check_expect(r);
+	return 0;
+}
+
+static void
+sleep_done(void *arg)
+{
+	struct run *r = arg;
+
+	r->sleep = NULL;
+	check_wait(r);
+}
+
+static int
+cmd_sleep(struct run *r, char *a)
+{
+	char	*end;
+	double	 s = strtod(a, &end);
+
+	if (*a == '\0' || *end || s < 0 || s > 86400) {
+		fail(r, EXIT_USAGE, "usage: /sleep SECONDS");
+		return -1;
+	}
+	r->sleep = loop_add_timer((uint64_t)(s * 1000), sleep_done, r);
+	r->wait = W_SLEEP;
+	return 0;
+}
+
+static int
+cmd_echo(struct run *r, char *a)
+{
+	client_note(r->cl, '*', "%s", a);
+	return 0;
+}

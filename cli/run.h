@@ -1,0 +1,58 @@
+/*
+ * run - executes REPL and script lines: SMTP commands go to the server,
+ * lines starting with '/' are helper commands (table in run.c).  In a
+ * script each SMTP command waits for its reply before the next line runs;
+ * a failed expectation, a timeout, a lost connection or a protocol
+ * violation ends the script with the matching exit code.
+ */
+#ifndef CLI_RUN_H
+#define CLI_RUN_H
+
+#include <stdio.h>
+
+#include "cli/client.h"
+
+/* Exit codes (documented in the manual, EXIT STATUS). */
+enum exit_code {
+	EXIT_OK		= 0,
+	EXIT_EXPECT	= 1,	/* a reply did not match /expect */
+	EXIT_USAGE	= 2,	/* bad command line or script syntax */
+	EXIT_CONNECT	= 3,	/* could not connect, or connection lost */
+	EXIT_TIMEOUT	= 4,	/* no reply in time */
+	EXIT_PROTOCOL	= 5,	/* the server broke the protocol */
+	EXIT_TLS	= 6,	/* TLS failure (reserved) */
+	EXIT_LOCAL	= 7,	/* local file or system error */
+	EXIT_INTERNAL	= 70,	/* bug */
+};
+
+struct run_opts {
+	struct client_cfg ccfg;
+	int		 keep_going;	/* violations do not end a script */
+	int		 quiet;		/* -q: only the outcome */
+	int		 auto_ehlo;	/* send EHLO after the greeting */
+};
+
+struct run;
+
+struct run *run_new(struct run_opts *, int interactive);
+void	 run_free(struct run *);
+/* run_script_fd - read lines from fd (a script or stdin) */
+void	 run_script_fd(struct run *, int fd, const char *name);
+/* run_script_lines - built-in lines (the demo) */
+void	 run_script_lines(struct run *, const char *const *lines);
+/* run_line - one line typed at the REPL */
+void	 run_line(struct run *, const char *);
+/* run_interrupt - Ctrl-C: stop waiting; returns 1 if something was stopped */
+int	 run_interrupt(struct run *);
+int	 run_connect(struct run *, const char *target);
+void	 run_set_prompt_hook(struct run *, void (*)(void *), void *);
+/* run_prompt - the prompt text for the current state (borrowed) */
+const char *run_prompt(struct run *);
+struct client *run_client(struct run *);
+int	 run_exit_code(const struct run *);
+/* run_cmd_names - NULL-terminated helper command names (for completion) */
+const char *const *run_cmd_names(void);
+/* run_set_names - NULL-terminated /set option names */
+const char *const *run_set_names(void);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * sink - server connections on the loop.
+ *
+ * Each connection owns its fd (through a transport), its engine and its
+ * transcript.  Reads are bounded by the engine's input space, so a client
+ * that floods while replies pile up is simply not read (backpressure).
+ * A session closes when the engine asks and its output is flushed, at
+ * end of stream, or on an I/O error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli/loop.h"
+#include "cli/net.h"
+#include "cli/sink.h"
+#include "cli/tx.h"
+#include "session/esc.h"
+#include "session/line.h"
+#include "session/xalloc.h"
+#include "tls/xport.h"
+
+struct conn {
+	struct xport		*xp;
+	struct smtp_server	*srv;
+	struct tx		 tx;
+	struct loop_timer	*idle;
+	char			 peer[64];
+	int			 want_close;
+	int			 eof;
+	size_t			 data_shown, data_hidden;
+	struct conn		*prev, *next;
+};
+
+static struct sink_cfg	*cfg;
+static int		 lfd = -1;
+static struct conn	*conns;
+static struct sink_stats stats;
+
+static void	 conn_io(int, unsigned, void *);
+static void	 conn_update(struct conn *);
+
+static void
+conn_free(struct conn *c)
+{
+	char	 m[96];
+
+	snprintf(m, sizeof(m), ",\"peer\":\"%s\"", c->peer);
+	tx_event(&c->tx, loop_now(), "close", m);
+	if (cfg->text)
+		tx_note(&c->tx, loop_now(), '*', "connection closed");
+	loop_del_fd(c->xp->fd);
+	xport_free(c->xp);
+	smtp_server_free(c->srv);
+	loop_del_timer(c->idle);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	stats.active--;
+	free(c);
+}
+
+static void
+on_idle(void *arg)
+{
+	struct conn *c = arg;
+
+	c->idle = NULL;
+	if (cfg->text)
+		tx_note(&c->tx, loop_now(), '!', "no command for %d s: closing", cfg->idle_timeout);
+	smtp_server_timeout(c->srv);
+	conn_update(c);
+}
+
+static void
+ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_data)
+{
+	struct conn	*c = arg;
+	int		 show = cfg->text;
+
+	if (in_data && cfg->data_lines >= 0) {
+		if (c->data_shown >= (size_t)cfg->data_lines) {
+			show = 0;
+			c->data_hidden++;
+		} else
+			c->data_shown++;
+	}
+	if (!show && !c->tx.json)
+		return;
+	c->tx.text = show;
+	tx_line(&c->tx, loop_now(), TX_C, p, n, flags & ~(unsigned)(in_data ? LINE_8BIT : 0),
+	    -1, 0, NULL, smtp_server_state_name(smtp_server_state(c->srv)), 0);
+	c->tx.text = cfg->text;
+}
+
+static void
+ev_output(void *arg, const unsigned char *p, size_t n)
+{
+	struct conn *c = arg;
+	int code = n >= 3 ? (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0') : 0;
+
+	if (cfg->text || c->tx.json)
+		tx_line(&c->tx, loop_now(), TX_S, p, n, 0, -1, code, NULL, NULL, 0);
+}
+
+static void
+ev_note(void *arg, const char *msg)
+{
+	struct conn *c = arg;
+
+	if (cfg->text || c->tx.json)
+		tx_note(&c->tx, loop_now(), '!', "%s", msg);
+}
+
+static void
+ev_message(void *arg, const struct smtp_message *m)
+{
+	struct conn	*c = arg;
+	struct buf	 s, j;
+	size_t		 i;
+
+	if (c->data_hidden && cfg->text)
+		tx_note(&c->tx, loop_now(), '*', "%zu more data lines not shown (--data-lines)",
+		    c->data_hidden);
+	c->data_shown = c->data_hidden = 0;
+	stats.messages++;
+	stats.bytes += m->size;
+	buf_init(&s, SIZE_MAX);
+	buf_printf(&s, "message %u from <", m->seq);
+	esc_text(&s, m->from, strlen(m->from), 1);
+	buf_printf(&s, "> to ");
+	for (i = 0; i < m->nrcpt; i++) {
+		buf_printf(&s, "%s<", i ? "," : "");
+		esc_text(&s, m->rcpt[i], strlen(m->rcpt[i]), 1);
+		buf_printf(&s, ">");
+	}
+	buf_printf(&s, ", %llu bytes", (unsigned long long)m->size);
+	if (m->subject) {
+		buf_printf(&s, ", Subject: ");
+		esc_text(&s, m->subject, strlen(m->subject), 1);
+	}
+	if (m->msgid) {
+		buf_printf(&s, ", Message-ID: ");
+		esc_text(&s, m->msgid, strlen(m->msgid), 1);
+	}
+	if (m->bare_lf || m->bare_cr)
+		buf_printf(&s, ", %zu bare LF / %zu bare CR lines", m->bare_lf, m->bare_cr);
+	if (m->long_lines)
+		buf_printf(&s, ", %zu lines over 1000 octets", m->long_lines);
+	if (m->eightbit && !m->body8)
+		buf_printf(&s, ", 8-bit data without BODY=8BITMIME");
+	buf_append(&s, "", 1);
+	if (cfg->summaries) {
+		int t = c->tx.text;
+		c->tx.text = 1;
+		tx_note(&c->tx, loop_now(), '#', "%s", (const char *)buf_ptr(&s));
+		c->tx.text = t;
+	} else if (c->tx.json)
+		tx_note(&c->tx, loop_now(), '#', "%s", (const char *)buf_ptr(&s));
+	if (c->tx.json) {
+		buf_init(&j, SIZE_MAX);
+		buf_printf(&j, ",\"seq\":%u,\"from\":\"", m->seq);
+		esc_json(&j, m->from, strlen(m->from));
+		buf_printf(&j, "\",\"rcpt\":[");
+		for (i = 0; i < m->nrcpt; i++) {
+			buf_printf(&j, "%s\"", i ? "," : "");
+			esc_json(&j, m->rcpt[i], strlen(m->rcpt[i]));
+			buf_printf(&j, "\"");
+		}
+		buf_printf(&j, "],\"size\":%llu", (unsigned long long)m->size);
+		buf_append(&j, "", 1);
+		tx_event(&c->tx, loop_now(), "message", (const char *)buf_ptr(&j));
+		buf_free(&j);
+	}
+	buf_free(&s);
+	/* Storage comes with the storage issue; for now the message is dropped. */
+	smtp_server_message_done(c->srv, 250, "2.0.0", "Ok: message discarded by smtpdbg sink");
+}
+
+static void
+ev_close(void *arg)
+{
+	struct conn *c = arg;
+
+	c->want_close = 1;
+}
+
+static const struct smtp_server_events sevents = {
+	ev_input, ev_output, ev_note, NULL, ev_message, NULL, ev_close,
+};
+
+/* conn_update - flush replies, close when due, set poll interest */
+static void
+conn_update(struct conn *c)
+{
+	struct buf	*out = smtp_server_output(c->srv);
+	ssize_t		 w;
+
+	while (out->len > 0) {
+		w = xport_write(c->xp, buf_ptr(out), out->len);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (cfg->text)
+				tx_note(&c->tx, loop_now(), '!', "write failed: %s", strerror(errno));
+			conn_free(c);
+			return;
+		}
+		buf_drain(out, (size_t)w);
+		smtp_server_process(c->srv);
+	}
+	if (out->len == 0 && (c->want_close || c->eof)) {
+		conn_free(c);
+		return;
+	}
+	loop_mod_fd(c->xp->fd, (smtp_server_input_space(c->srv) && !c->eof ? LOOP_IN : 0) |
+	    (out->len ? LOOP_OUT : 0));
+}
+
+static void
+conn_io(int fd, unsigned ev, void *arg)
+{
+	struct conn	*c = arg;
+	unsigned char	 b[16384];
+	size_t		 space;
+	ssize_t		 r;
+
+	if (ev & LOOP_IN) {
+		space = smtp_server_input_space(c->srv);
+		if (space > sizeof(b))
+			space = sizeof(b);
+		if (space > 0) {
+			r = xport_read(c->xp, b, space);
+			if (r > 0) {
+				loop_del_timer(c->idle);
+				c->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, c);
+				smtp_server_feed(c->srv, b, (size_t)r);
+			} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				smtp_server_eof(c->srv);
+				c->eof = 1;
+			}
+		}
+	}
+	conn_update(c);
+}
+
+static void
+on_accept(int fd, unsigned ev, void *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t	 sl;
+	struct conn	*c;
+	int		 cfd, n;
+	char		 m[128];
+
+	for (n = 0; n < 256; n++) {
+		sl = sizeof(ss);
+		cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1)
+			return;
+		if (stats.active >= (unsigned long)cfg->max_conn) {
+			static const char busy[] = "421 4.7.0 Error: too many connections\r\n";
+			if (send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
+				(void)0;
+			close(cfd);
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->xp = xport_plain(cfd);
+		if (c->xp == NULL)
+			fatalx("%s: out of memory", __func__);
+		net_addr_str((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+		c->tx.wall = 1;
+		c->tx.session = (unsigned)++stats.sessions;
+		c->tx.text = cfg->text;
+		c->tx.json = cfg->json;
+		c->tx.t0 = loop_now();
+		stats.active++;
+		c->next = conns;
+		if (conns)
+			conns->prev = c;
+		conns = c;
+		snprintf(m, sizeof(m), ",\"peer\":\"%s\"", c->peer);
+		tx_event(&c->tx, c->tx.t0, "connect", m);
+		if (cfg->text)
+			tx_note(&c->tx, c->tx.t0, '*', "connection from %s", c->peer);
+		c->srv = smtp_server_new(&cfg->scfg, &sevents, c);
+		loop_add_fd(cfd, LOOP_IN, conn_io, c);
+		c->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, c);
+		smtp_server_start(c->srv);
+		conn_update(c);
+	}
+}
+
+int
+sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *err, size_t errlen)
+{
+	struct net_target t;
+	char		 spec[320];
+
+	cfg = sc;
+	if (cfg->idle_timeout <= 0)
+		cfg->idle_timeout = 300;
+	if (cfg->max_conn <= 0)
+		cfg->max_conn = 1000;
+	/* "PORT" alone means loopback: never listen on every address by default. */
+	if (strspn(cfg->listen, "0123456789") == strlen(cfg->listen))
+		snprintf(spec, sizeof(spec), "127.0.0.1:%s", cfg->listen);
+	else
+		snprintf(spec, sizeof(spec), "%s", cfg->listen);
+	if (net_parse(spec, "2525", &t, err, errlen) == -1)
+		return -1;
+	if ((lfd = net_listen(&t, err, errlen, bound, blen)) == -1)
+		return -1;
+	if (loop_add_fd(lfd, LOOP_IN, on_accept, NULL) == -1) {
+		snprintf(err, errlen, "cannot watch the listening socket: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+sink_stats(struct sink_stats *s)
+{
+	*s = stats;
+}
+
+void
+sink_stop(void)
+{
+	if (lfd != -1) {
+		loop_del_fd(lfd);
+		close(lfd);
+		lfd = -1;
+	}
+	while (conns)
+		conn_free(conns);
+}

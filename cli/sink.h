@@ -1,0 +1,36 @@
+/*
+ * sink - the server side on the event loop: accepts connections, runs one
+ * server engine per connection, prints each session's transcript live
+ * with a session id and one summary line per message.
+ */
+#ifndef CLI_SINK_H
+#define CLI_SINK_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "session/smtp_server.h"
+
+struct sink_cfg {
+	struct smtp_server_cfg scfg;
+	char		 listen[300];	/* [ADDR:]PORT */
+	int		 idle_timeout;	/* seconds (300) */
+	int		 max_conn;	/* concurrent sessions (1000) */
+	int		 data_lines;	/* data lines shown per message; -1 all */
+	int		 text;		/* print transcripts */
+	int		 summaries;	/* print message summaries */
+	FILE		*json;
+};
+
+struct sink_stats {
+	unsigned long	 sessions, messages, active;
+	unsigned long long bytes;
+};
+
+/* sink_start - listen; bound gets "addr:port" */
+int	 sink_start(struct sink_cfg *, char *bound, size_t, char *err, size_t);
+void	 sink_stats(struct sink_stats *);
+/* sink_stop - close the listener and every session */
+void	 sink_stop(void);
+
+#endif

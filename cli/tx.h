@@ -1,0 +1,36 @@
+/*
+ * tx - the transcript: every line in and out, with a timestamp, the
+ * reply latency, anomalies in words, written as text (terminal, escaped)
+ * and as JSON Lines from the same calls, so the two never diverge.
+ */
+#ifndef CLI_TX_H
+#define CLI_TX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "session/buf.h"
+
+struct tx {
+	uint64_t	 t0;		/* time zero (connect), monotonic us */
+	int		 wall;		/* stamp with time of day (sink) */
+	unsigned	 session;	/* sink session id, 0 for the client */
+	int		 text;		/* print text to the terminal */
+	FILE		*json;		/* JSON Lines output, or NULL */
+	struct buf	*save;		/* plain text kept for /save, or NULL */
+};
+
+enum tx_dir { TX_C = 'C', TX_S = 'S' };
+
+/* tx_line - one protocol line; latency_us < 0: none; code 0: none */
+void	 tx_line(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, size_t,
+	    unsigned flags, int64_t latency_us, int code, const char *enh,
+	    const char *state, size_t dropped);
+/* tx_note - '*' information, '!' anomaly, '#' summary */
+void	 tx_note(struct tx *, uint64_t now, char kind, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+/* tx_event - a JSON-only event with preformatted members (",\"k\":v...") */
+void	 tx_event(struct tx *, uint64_t now, const char *name, const char *members);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * esc - escaping for transcripts and JSON, and C-escape parsing for /raw.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "session/esc.h"
+
+size_t
+esc_utf8_len(const unsigned char *p, size_t n)
+{
+	size_t	 len, i;
+	unsigned cp;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) { len = 2; cp = p[0] & 0x1f; }
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) { len = 3; cp = p[0] & 0x0f; }
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4) { len = 4; cp = p[0] & 0x07; }
+	else return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	if (cp >= 0x80 && cp < 0xa0)	/* C1 controls */
+		return 0;
+	return len;
+}
+
+int
+esc_text(struct buf *out, const void *vp, size_t n, int utf8)
+{
+	const unsigned char	*p = vp;
+	size_t			 i, run, u;
+	char			 tmp[8];
+
+	for (i = 0; i < n;) {
+		for (run = 0; i + run < n && p[i + run] >= 0x20 &&
+		    p[i + run] < 0x7f && p[i + run] != '\\'; run++)
+			;
+		if (run) {
+			if (buf_append(out, p + i, run) == -1)
+				return -1;
+			i += run;
+			continue;
+		}
+		if (utf8 && p[i] >= 0x80 && (u = esc_utf8_len(p + i, n - i))) {
+			if (buf_append(out, p + i, u) == -1)
+				return -1;
+			i += u;
+			continue;
+		}
+		switch (p[i]) {
+		case '\\': memcpy(tmp, "\\\\", 3); break;
+		case '\r': memcpy(tmp, "\\r", 3); break;
+		case '\n': memcpy(tmp, "\\n", 3); break;
+		case '\t': memcpy(tmp, "\\t", 3); break;
+		default: snprintf(tmp, sizeof(tmp), "\\x%02X", p[i]); break;
+		}
+		if (buf_append(out, tmp, strlen(tmp)) == -1)
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+int
+esc_json(struct buf *out, const void *vp, size_t n)
+{
+	const unsigned char	*p = vp;
+	size_t			 i, run;
+	char			 tmp[8];
+
+	for (i = 0; i < n;) {
+		for (run = 0; i + run < n && p[i + run] >= 0x20 &&
+		    p[i + run] < 0x7f && p[i + run] != '\\' && p[i + run] != '"'; run++)
+			;
+		if (run) {
+			if (buf_append(out, p + i, run) == -1)
+				return -1;
+			i += run;
+			continue;
+		}
+		switch (p[i]) {
+		case '\\': memcpy(tmp, "\\\\", 3); break;
+		case '"': memcpy(tmp, "\\\"", 3); break;
+		case '\r': memcpy(tmp, "\\r", 3); break;
+		case '\n': memcpy(tmp, "\\n", 3); break;
+		case '\t': memcpy(tmp, "\\t", 3); break;
+		default: snprintf(tmp, sizeof(tmp), "\\u%04x", p[i]); break;
+		}
+		if (buf_append(out, tmp, strlen(tmp)) == -1)
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+int
+esc_unescape(struct buf *out, const char *s, char *err, size_t errlen)
+{
+	unsigned char	 c;
+	int		 h, l;
+
+	for (; *s; s++) {
+		if (*s != '\\') {
+			c = (unsigned char)*s;
+			goto put;
+		}
+		switch (*++s) {
+		case 'r': c = '\r'; break;
+		case 'n': c = '\n'; break;
+		case 't': c = '\t'; break;
+		case '0': c = '\0'; break;
+		case '\\': c = '\\'; break;
+		case 'x':
+			if ((h = hexval(s[1])) < 0 || (l = hexval(s[2])) < 0) {
+				snprintf(err, errlen, "\\x needs two hex digits");
+				return -1;
+			}
+			c = (unsigned char)(h << 4 | l);
+			s += 2;
+			break;
+		case '\0':
+			snprintf(err, errlen, "trailing backslash");
+			return -1;
+		default:
+			snprintf(err, errlen, "unknown escape \\%c (use \\r \\n \\t \\0 \\\\ \\xNN)", *s);
+			return -1;
+		}
+put:
+		if (buf_append(out, &c, 1) == -1) {
+			snprintf(err, errlen, "too long");
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * line - flags for received lines (see line.h).
+ */
+#include "config.h"
+
+#include "session/line.h"
+
+static const char *const line_flag_names[LINE_FLAG_COUNT] = {
+	"bare LF line ending (RFC 5321 requires CRLF)",
+	"bare CR inside the line",
+	"NUL byte",
+	"control characters",
+	"8-bit bytes",
+	"line longer than the RFC 5321 limit",
+	"no line terminator before the connection ended",
+	"line longer than the buffer; the rest was dropped",
+};
+_Static_assert(sizeof(line_flag_names) / sizeof(line_flag_names[0]) == LINE_FLAG_COUNT,
+    "line_flag_names");
+
+size_t
+line_body_len(const unsigned char *p, size_t n)
+{
+	if (n && p[n - 1] == '\n') {
+		n--;
+		if (n && p[n - 1] == '\r')
+			n--;
+	}
+	return n;
+}
+
+unsigned
+line_classify(const unsigned char *p, size_t n, size_t rfc_max)
+{
+	unsigned	 f = 0;
+	size_t		 i, body;
+
+	if (n && p[n - 1] == '\n') {
+		if (n < 2 || p[n - 2] != '\r')
+			f |= LINE_BARE_LF;
+	} else
+		f |= LINE_NOEOL;
+	body = line_body_len(p, n);
+	for (i = 0; i < body; i++) {
+		unsigned char c = p[i];
+		if (c == '\r')
+			f |= LINE_BARE_CR;
+		else if (c == '\0')
+			f |= LINE_NUL;
+		else if (c < 0x20 && c != '\t')
+			f |= LINE_CTRL;
+		else if (c == 0x7f)
+			f |= LINE_CTRL;
+		else if (c >= 0x80)
+			f |= LINE_8BIT;
+	}
+	if (rfc_max && n > rfc_max)
+		f |= LINE_LONG;
+	return f;
+}
+
+const char *
+line_flag_desc(unsigned bit)
+{
+	unsigned	 i;
+
+	for (i = 0; i < LINE_FLAG_COUNT; i++)
+		if (bit == (1u << i))
+			return line_flag_names[i];
+	return "?";
+}

@@ -1,0 +1,523 @@
+/*
+ * smtp_client - client protocol engine.
+ *
+ * Invariants: every byte queued in out was announced through on_sent;
+ * pending[] holds, in order, the commands still waiting for a reply; the
+ * state changes only in client_state().  Nothing here blocks or reads the
+ * clock.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session/dot.h"
+#include "session/smtp_client.h"
+#include "session/xalloc.h"
+
+#define PENDING_MAX	256
+
+struct smtp_client {
+	struct smtp_client_cfg	 cfg;
+	struct smtp_client_events ev;
+	void			*arg;
+	enum smtp_client_state	 state;
+	struct smtp_reply_parser *parser;
+	struct buf		 out;
+	struct smtp_client_cmd	 pending[PENDING_MAX];
+	size_t			 phead, pcount;
+	uint64_t		 now;
+	uint64_t		 connected_us;
+	int			 greeted;
+	int			 last_code;
+	struct dot_enc		 enc;
+	size_t			 sent_mark;	/* out.len before a data write */
+	struct caps		 caps;
+	char			 err[256];
+};
+
+static const char *const state_names[SMTP_C_STATE_COUNT] = {
+	"closed", "greeting", "ready", "mail", "rcpt", "data", "quit",
+};
+_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SMTP_C_STATE_COUNT,
+    "state_names");
+
+static void	 client_on_line(void *, const struct smtp_line *);
+static void	 client_on_reply(void *, const struct smtp_reply *);
+static void	 follow(struct smtp_client *, const struct smtp_client_cmd *,
+		    const struct smtp_reply *);
+
+const char *
+smtp_client_state_name(enum smtp_client_state s)
+{
+	if ((unsigned)s >= SMTP_C_STATE_COUNT)
+		fatalx("%s: bad state %d", __func__, (int)s);
+	return state_names[s];
+}
+
+/* client_state - the only way the state changes */
+static void
+client_state(struct smtp_client *c, enum smtp_client_state s)
+{
+	enum smtp_client_state old = c->state;
+
+	if (old == s)
+		return;
+	c->state = s;
+	if (c->ev.on_state)
+		c->ev.on_state(c->arg, old, s);
+}
+
+static void
+anomaly(struct smtp_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+anomaly(struct smtp_client *c, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->ev.on_anomaly)
+		c->ev.on_anomaly(c->arg, msg);
+}
+
+struct smtp_client *
+smtp_client_new(const struct smtp_client_cfg *cfg, const struct smtp_client_events *ev,
+    void *arg)
+{
+	struct smtp_client	*c = xcalloc(1, sizeof(*c));
+	struct smtp_reply_limits lim;
+	static const struct smtp_reply_cb cb = { client_on_line, client_on_reply };
+
+	if (cfg)
+		c->cfg = *cfg;
+	if (c->cfg.out_max == 0)
+		c->cfg.out_max = 1024 * 1024;
+	c->ev = *ev;
+	c->arg = arg;
+	lim.max_line = c->cfg.max_line;
+	lim.max_lines = c->cfg.max_lines;
+	lim.max_bytes = c->cfg.max_bytes;
+	c->parser = smtp_reply_new(&lim, &cb, c);
+	buf_init(&c->out, c->cfg.out_max);
+	c->state = SMTP_C_CLOSED;
+	return c;
+}
+
+void
+smtp_client_free(struct smtp_client *c)
+{
+	if (c == NULL)
+		return;
+	smtp_reply_free(c->parser);
+	buf_free(&c->out);
+	free(c);
+}
+
+struct buf *
+smtp_client_output(struct smtp_client *c)
+{
+	return &c->out;
+}
+
+enum smtp_client_state
+smtp_client_state(const struct smtp_client *c)
+{
+	return c->state;
+}
+
+size_t
+smtp_client_waiting(const struct smtp_client *c)
+{
+	return c->pcount + (c->state == SMTP_C_GREETING && !c->greeted);
+}
+
+const struct caps *
+smtp_client_caps(const struct smtp_client *c)
+{
+	return &c->caps;
+}
+
+const char *
+smtp_client_error(const struct smtp_client *c)
+{
+	return c->err;
+}
+
+int
+smtp_client_last_code(const struct smtp_client *c)
+{
+	return c->last_code;
+}
+
+uint64_t
+smtp_client_deadline(const struct smtp_client *c)
+{
+	const struct smtp_client_cmd *p;
+	uint64_t	 t;
+
+	if (c->state == SMTP_C_GREETING && !c->greeted) {
+		t = c->cfg.timeout ? (uint64_t)c->cfg.timeout : 300;
+		return c->connected_us + t * 1000000u;
+	}
+	if (c->pcount == 0)
+		return 0;
+	p = &c->pending[c->phead];
+	t = c->cfg.timeout ? (uint64_t)c->cfg.timeout : (uint64_t)smtp_cmd_def(p->verb)->timeout;
+	return p->sent_us + t * 1000000u;
+}
+
+void
+smtp_client_connected(struct smtp_client *c, uint64_t now)
+{
+	smtp_reply_reset(c->parser);
+	buf_drain(&c->out, c->out.len);
+	c->phead = c->pcount = 0;
+	c->greeted = 0;
+	c->last_code = 0;
+	c->connected_us = now;
+	c->now = now;
+	caps_clear(&c->caps);
+	client_state(c, SMTP_C_GREETING);
+}
+
+static int
+push_pending(struct smtp_client *c, enum smtp_verb v, const char *text, size_t len)
+{
+	struct smtp_client_cmd *p;
+	size_t	 i, n;
+
+	if (c->pcount == PENDING_MAX) {
+		snprintf(c->err, sizeof(c->err),
+		    "%d commands already wait for a reply", PENDING_MAX);
+		return -1;
+	}
+	p = &c->pending[(c->phead + c->pcount) % PENDING_MAX];
+	p->verb = v;
+	p->sent_us = c->now;
+	n = len < sizeof(p->text) - 1 ? len : sizeof(p->text) - 1;
+	for (i = 0; i < n; i++)
+		p->text[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
+	p->text[n] = '\0';
+	c->pcount++;
+	return 0;
+}
+
+static void
+sent(struct smtp_client *c, enum smtp_client_sent kind, size_t from)
+{
+	const unsigned char *p = buf_ptr(&c->out) + from, *e = buf_ptr(&c->out) + c->out.len;
+	const unsigned char *lf;
+
+	if (c->ev.on_sent == NULL)
+		return;
+	/* One event per line, so transcripts show each line sent. */
+	while (p < e) {
+		lf = memchr(p, '\n', (size_t)(e - p));
+		size_t n = lf ? (size_t)(lf - p) + 1 : (size_t)(e - p);
+		c->ev.on_sent(c->arg, kind, p, n);
+		p += n;
+	}
+}
+
+int
+smtp_client_command(struct smtp_client *c, const char *line, size_t len, uint64_t now)
+{
+	enum smtp_verb	 v;
+	size_t		 i, mark;
+
+	c->now = now;
+	c->err[0] = '\0';
+	if (c->state == SMTP_C_CLOSED) {
+		snprintf(c->err, sizeof(c->err), "not connected");
+		return -1;
+	}
+	if (c->state == SMTP_C_DATA) {
+		snprintf(c->err, sizeof(c->err), "in message data: use a data line or \".\"");
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if (line[i] == '\r' || line[i] == '\n' || line[i] == '\0') {
+			snprintf(c->err, sizeof(c->err),
+			    "a command cannot contain CR, LF or NUL (it would inject "
+			    "another command); use /raw to send such bytes on purpose");
+			return -1;
+		}
+	if (len + 2 > buf_space(&c->out)) {
+		snprintf(c->err, sizeof(c->err), "output buffer full");
+		return -1;
+	}
+	v = smtp_cmd_lookup(line, len, NULL);
+	if (push_pending(c, v, line, len) == -1)
+		return -1;
+	mark = c->out.len;
+	buf_append(&c->out, line, len);
+	buf_append(&c->out, "\r\n", 2);
+	sent(c, SMTP_SENT_COMMAND, mark);
+	if (len + 2 > 512)
+		anomaly(c, "command line is %zu octets; RFC 5321 4.5.3.1.4 only "
+		    "guarantees 512 (sent anyway)", len + 2);
+	return 0;
+}
+
+int
+smtp_client_data_line(struct smtp_client *c, const char *line, size_t len, uint64_t now)
+{
+	size_t	 mark;
+
+	c->now = now;
+	if (c->state != SMTP_C_DATA) {
+		snprintf(c->err, sizeof(c->err), "not in message data");
+		return -1;
+	}
+	if (len == 1 && line[0] == '.')
+		return smtp_client_data_end(c, now);
+	if (2 * len + 4 > buf_space(&c->out)) {
+		snprintf(c->err, sizeof(c->err), "output buffer full");
+		return -1;
+	}
+	mark = c->out.len;
+	/* The line end is ours, not content: CRLF, never counted as fixed. */
+	if (dot_enc_feed(&c->enc, &c->out, line, len) == -1 ||
+	    dot_enc_feed(&c->enc, &c->out, "\r\n", 2) == -1)
+		fatalx("%s: buffer space", __func__);
+	sent(c, SMTP_SENT_DATA, mark);
+	return 0;
+}
+
+int
+smtp_client_data(struct smtp_client *c, const void *p, size_t n, uint64_t now)
+{
+	size_t	 mark;
+
+	c->now = now;
+	if (c->state != SMTP_C_DATA) {
+		snprintf(c->err, sizeof(c->err), "not in message data");
+		return -1;
+	}
+	if (2 * n + 2 > buf_space(&c->out)) {
+		snprintf(c->err, sizeof(c->err), "output buffer full");
+		return -1;
+	}
+	mark = c->out.len;
+	if (dot_enc_feed(&c->enc, &c->out, p, n) == -1)
+		fatalx("%s: buffer space", __func__);
+	sent(c, SMTP_SENT_DATA, mark);
+	return 0;
+}
+
+int
+smtp_client_data_end(struct smtp_client *c, uint64_t now)
+{
+	size_t	 mark;
+
+	c->now = now;
+	if (c->state != SMTP_C_DATA) {
+		snprintf(c->err, sizeof(c->err), "not in message data");
+		return -1;
+	}
+	if (buf_space(&c->out) < 8) {
+		snprintf(c->err, sizeof(c->err), "output buffer full");
+		return -1;
+	}
+	if (push_pending(c, SMTP_V_DOT, ".", 1) == -1)
+		return -1;
+	mark = c->out.len;
+	dot_enc_finish(&c->enc, &c->out);
+	sent(c, SMTP_SENT_DATA, mark);
+	if (c->enc.normalized)
+		anomaly(c, "note: %zu bare CR/LF in the message were sent as CRLF",
+		    c->enc.normalized);
+	/* The reply, not this call, ends the transaction; stop data mode. */
+	client_state(c, SMTP_C_READY);
+	return 0;
+}
+
+int
+smtp_client_raw(struct smtp_client *c, const void *vp, size_t n, uint64_t now)
+{
+	const unsigned char	*p = vp, *lf, *s;
+	size_t			 mark;
+
+	c->now = now;
+	if (c->state == SMTP_C_CLOSED) {
+		snprintf(c->err, sizeof(c->err), "not connected");
+		return -1;
+	}
+	if (n > buf_space(&c->out)) {
+		snprintf(c->err, sizeof(c->err), "output buffer full");
+		return -1;
+	}
+	/* Outside DATA each LF-terminated line is taken as one command. */
+	if (c->state != SMTP_C_DATA) {
+		for (s = p; (lf = memchr(s, '\n', n - (size_t)(s - p))) != NULL; s = lf + 1) {
+			enum smtp_verb v = smtp_cmd_lookup(s, (size_t)(lf - s), NULL);
+			if (push_pending(c, v == SMTP_V_UNKNOWN ? SMTP_V_RAW : v,
+			    (const char *)s, (size_t)(lf - s)) == -1)
+				return -1;
+		}
+	}
+	mark = c->out.len;
+	buf_append(&c->out, p, n);
+	sent(c, SMTP_SENT_RAW, mark);
+	return 0;
+}
+
+void
+smtp_client_feed(struct smtp_client *c, const void *p, size_t n, uint64_t now)
+{
+	c->now = now;
+	if (c->state == SMTP_C_CLOSED)
+		return;
+	smtp_reply_feed(c->parser, p, n);
+}
+
+void
+smtp_client_eof(struct smtp_client *c, uint64_t now)
+{
+	c->now = now;
+	if (c->state == SMTP_C_CLOSED)
+		return;
+	smtp_reply_eof(c->parser);
+	if (c->pcount > 0 || (c->state == SMTP_C_GREETING && !c->greeted))
+		anomaly(c, "server closed the connection in state %s with %zu "
+		    "repl%s outstanding", state_names[c->state],
+		    smtp_client_waiting(c), smtp_client_waiting(c) == 1 ? "y" : "ies");
+	else if (c->state != SMTP_C_QUIT)
+		anomaly(c, "server closed the connection in state %s",
+		    state_names[c->state]);
+	c->pcount = 0;
+	client_state(c, SMTP_C_CLOSED);
+}
+
+static void
+client_on_line(void *arg, const struct smtp_line *l)
+{
+	struct smtp_client *c = arg;
+
+	if (c->ev.on_line)
+		c->ev.on_line(c->arg, l);
+}
+
+/* client_on_reply - pair the reply with a command, then follow the state */
+static void
+client_on_reply(void *arg, const struct smtp_reply *r)
+{
+	struct smtp_client	*c = arg;
+	struct smtp_client_cmd	 cmd, *cp = NULL;
+	int			 code = r->code;
+
+	c->last_code = code;
+	if (c->state == SMTP_C_GREETING && !c->greeted) {
+		c->greeted = 1;
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.verb = SMTP_V_GREETING;
+		cmd.sent_us = c->connected_us;
+		snprintf(cmd.text, sizeof(cmd.text), "(connect)");
+		cp = &cmd;
+		if (code != 220)
+			anomaly(c, code == 554 ? "server refuses service (554 greeting)" :
+			    "greeting is %d, not 220", code);
+	} else if (c->pcount > 0) {
+		cmd = c->pending[c->phead];
+		c->phead = (c->phead + 1) % PENDING_MAX;
+		c->pcount--;
+		cp = &cmd;
+	} else if (c->state == SMTP_C_DATA) {
+		/* Data ended by raw bytes: this answers it. */
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.verb = SMTP_V_DOT;
+		cmd.sent_us = c->now;
+		cp = &cmd;
+	} else if (code != 421)
+		anomaly(c, "unsolicited reply: no command was waiting for it");
+
+	if (r->flags & SMTP_REPLY_MISMATCH)
+		anomaly(c, "multi-line reply changes its code between lines (RFC 5321 4.2.1)");
+	if (r->flags & SMTP_REPLY_MALFORMED)
+		anomaly(c, "malformed reply line: not \"NNN text\"");
+	if (r->flags & SMTP_REPLY_TOO_LONG)
+		anomaly(c, "reply exceeds %s; the rest is shown but not kept",
+		    r->nlines > 1000 ? "1000 lines" : "the reply size limit");
+	if (r->flags & SMTP_REPLY_INCOMPLETE)
+		anomaly(c, "reply cut off by the end of the connection");
+
+	/* Follow the state first: the event sees the state after the reply. */
+	if (code == 421)
+		client_state(c, SMTP_C_QUIT);
+	else if (cp != NULL)
+		follow(c, cp, r);
+	if (c->ev.on_reply)
+		c->ev.on_reply(c->arg, r, cp);
+}
+
+/* follow - the state change a reply to cmd causes */
+static void
+follow(struct smtp_client *c, const struct smtp_client_cmd *cp, const struct smtp_reply *r)
+{
+	int	 code = r->code, ok = code >= 200 && code < 300;
+
+	switch (cp->verb) {
+	case SMTP_V_GREETING:
+		client_state(c, SMTP_C_READY);
+		break;
+	case SMTP_V_EHLO:
+	case SMTP_V_LHLO:
+		if (ok) {
+			caps_parse(&c->caps, r);
+			client_state(c, SMTP_C_READY);
+		}
+		break;
+	case SMTP_V_HELO:
+		if (ok) {
+			caps_clear(&c->caps);
+			client_state(c, SMTP_C_READY);
+		}
+		break;
+	case SMTP_V_MAIL:
+		if (ok)
+			client_state(c, SMTP_C_MAIL);
+		break;
+	case SMTP_V_RCPT:
+		if (ok && (c->state == SMTP_C_MAIL || c->state == SMTP_C_RCPT))
+			client_state(c, SMTP_C_RCPT);
+		break;
+	case SMTP_V_DATA:
+		if (code == 354) {
+			dot_enc_init(&c->enc, 0);
+			client_state(c, SMTP_C_DATA);
+		}
+		break;
+	case SMTP_V_DOT:
+	case SMTP_V_RSET:
+		if (cp->verb == SMTP_V_DOT || ok)
+			client_state(c, SMTP_C_READY);
+		break;
+	case SMTP_V_QUIT:
+		client_state(c, SMTP_C_QUIT);
+		break;
+	case SMTP_V_UNKNOWN:
+	case SMTP_V_BDAT:
+	case SMTP_V_NOOP:
+	case SMTP_V_VRFY:
+	case SMTP_V_EXPN:
+	case SMTP_V_HELP:
+	case SMTP_V_STARTTLS:
+	case SMTP_V_AUTH:
+	case SMTP_V_ETRN:
+	case SMTP_V_RAW:
+		if (cp->verb == SMTP_V_RAW && code == 354) {
+			dot_enc_init(&c->enc, 0);
+			client_state(c, SMTP_C_DATA);
+		}
+		break;
+	default:
+		fatalx("%s: bad verb %d", __func__, (int)cp->verb);
+	}
+}

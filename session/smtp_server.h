@@ -1,0 +1,127 @@
+/*
+ * smtp_server - the server side of the SMTP protocol engine, without I/O.
+ *
+ * The driver feeds received bytes (never more than
+ * smtp_server_input_space() at a time), drains replies from
+ * smtp_server_output(), and learns everything else through events.  At
+ * the end of message data the engine hands the envelope to on_message and
+ * waits: the driver answers with smtp_server_message_done(), at once or
+ * later (after an fsync elsewhere), and only then does the engine reply
+ * and read the next command.  Bytes after a limit are consumed, never
+ * interpreted as commands.
+ *
+ * Pointers passed to events are borrowed and live for the call only.
+ */
+#ifndef SESSION_SMTP_SERVER_H
+#define SESSION_SMTP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session/buf.h"
+
+enum smtp_server_state {
+	SMTP_S_INIT,		/* greeting not sent yet */
+	SMTP_S_GREETED,		/* waiting for HELO/EHLO */
+	SMTP_S_READY,		/* no transaction */
+	SMTP_S_MAIL,		/* MAIL accepted */
+	SMTP_S_RCPT,		/* RCPT accepted */
+	SMTP_S_DATA,		/* reading message data */
+	SMTP_S_WAIT,		/* message handed over; reply pending */
+	SMTP_S_CLOSING,		/* QUIT or 421 sent; input ignored */
+	SMTP_S_STATE_COUNT
+};
+
+enum smtp_bare_lf {
+	SMTP_BARE_REJECT,	/* refuse the command or message (default) */
+	SMTP_BARE_ACCEPT,	/* keep the bytes as they came */
+	SMTP_BARE_NORMALIZE,	/* store bare LF/CR as CRLF */
+	SMTP_BARE_COUNT
+};
+
+enum smtp_ext {
+	SMTP_EXT_PIPELINING	= 1 << 0,
+	SMTP_EXT_SIZE		= 1 << 1,
+	SMTP_EXT_8BITMIME	= 1 << 2,
+	SMTP_EXT_SMTPUTF8	= 1 << 3,
+	SMTP_EXT_ENHANCED	= 1 << 4,
+	SMTP_EXT_DSN		= 1 << 5,
+	SMTP_EXT_HELP		= 1 << 6,
+	SMTP_EXT_ALL		= (1 << 7) - 1
+};
+
+struct smtp_server_cfg {
+	const char	*hostname;	/* in the greeting and EHLO reply */
+	const char	*banner;	/* greeting text after the hostname */
+	size_t		 max_line;	/* command line bytes incl. CRLF (2048) */
+	size_t		 max_rcpt;	/* recipients per message (1000) */
+	uint64_t	 max_size;	/* message bytes (36700160) */
+	unsigned	 max_errors;	/* bad commands before 421 (20) */
+	enum smtp_bare_lf bare_lf;
+	unsigned	 ext;		/* advertised extensions (SMTP_EXT_*) */
+	size_t		 in_max;	/* input buffer bound (65536) */
+};
+
+struct smtp_message {
+	const char	*helo;
+	const char	*from;		/* reverse path without <> */
+	const char	*mail_params;	/* as given, or "" */
+	const char *const *rcpt;
+	size_t		 nrcpt;
+	uint64_t	 size;		/* content bytes after unstuffing */
+	const char	*subject;	/* first 200 bytes, raw, or NULL */
+	const char	*msgid;
+	size_t		 bare_lf;	/* lines ending in bare LF */
+	size_t		 bare_cr;	/* lines holding bare CR */
+	size_t		 long_lines;	/* over 1000 octets */
+	size_t		 smuggle;	/* "." lines not preceded by CRLF */
+	int		 eightbit;	/* 8-bit content */
+	int		 body8;		/* BODY=8BITMIME declared */
+	int		 smtputf8;	/* SMTPUTF8 declared */
+	unsigned	 seq;		/* messages in this session, from 1 */
+};
+
+struct smtp_server_events {
+	/* one received line (in_data: message data), flags: enum line_flag */
+	void	(*on_input)(void *arg, const unsigned char *, size_t, unsigned flags,
+		    int in_data);
+	/* one reply line queued */
+	void	(*on_output)(void *arg, const unsigned char *, size_t);
+	/* an explanation for the transcript */
+	void	(*on_note)(void *arg, const char *);
+	/* message content after unstuffing (store it) */
+	void	(*on_data)(void *arg, const unsigned char *, size_t);
+	/* end of data: call smtp_server_message_done() now or later */
+	void	(*on_message)(void *arg, const struct smtp_message *);
+	/* a transaction was abandoned (RSET, EHLO, error, close) */
+	void	(*on_abort)(void *arg);
+	/* the session should close once output is flushed */
+	void	(*on_close)(void *arg);
+};
+
+struct smtp_server;
+
+struct smtp_server *smtp_server_new(const struct smtp_server_cfg *,
+	    const struct smtp_server_events *, void *arg);
+void	 smtp_server_free(struct smtp_server *);
+/* smtp_server_start - queue the greeting */
+void	 smtp_server_start(struct smtp_server *);
+size_t	 smtp_server_input_space(const struct smtp_server *);
+/* smtp_server_feed - received bytes; n <= smtp_server_input_space() */
+void	 smtp_server_feed(struct smtp_server *, const void *, size_t);
+/* smtp_server_eof - the client closed: report an unfinished line */
+void	 smtp_server_eof(struct smtp_server *);
+/* smtp_server_message_done - the driver's verdict on the message */
+void	 smtp_server_message_done(struct smtp_server *, int code, const char *enh,
+	    const char *text);
+/* smtp_server_timeout - the client was idle too long: 421 and close */
+void	 smtp_server_timeout(struct smtp_server *);
+/* smtp_server_process - continue after output was drained */
+void	 smtp_server_process(struct smtp_server *);
+struct buf *smtp_server_output(struct smtp_server *);
+enum smtp_server_state smtp_server_state(const struct smtp_server *);
+const char *smtp_server_state_name(enum smtp_server_state);
+const char *smtp_bare_lf_name(enum smtp_bare_lf);
+int	 smtp_bare_lf_parse(const char *, enum smtp_bare_lf *);
+
+#endif
