@@ -182,9 +182,13 @@ ev_state(void *arg, enum smtp_client_state o, enum smtp_client_state n)
 static void
 ev_anomaly(void *arg, const char *msg)
 {
-	struct client *c = arg;
+	client_note(arg, '!', "%s", msg);
+}
 
-	client_note(c, msg[0] == 'n' && strncmp(msg, "note:", 5) == 0 ? '*' : '!', "%s", msg);
+static void
+ev_note(void *arg, const char *msg)
+{
+	client_note(arg, '*', "%s", msg);
 }
 
 struct client *
@@ -193,7 +197,7 @@ client_new(struct client_cfg *cfg, const struct client_hooks *hooks)
 	struct client	*c = xcalloc(1, sizeof(*c));
 	struct smtp_client_cfg ecfg;
 	static const struct smtp_client_events ev = {
-		ev_line_any, ev_reply, ev_sent, ev_state, ev_anomaly,
+		ev_line_any, ev_reply, ev_sent, ev_state, ev_anomaly, ev_note,
 	};
 
 	c->cfg = cfg;

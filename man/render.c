@@ -118,25 +118,41 @@ heading_text(cmark_node *h)
 	return s;
 }
 
-/* topic_matches - "/raw", "raw", "--timeout", "timeout", "exit" vs a heading */
+/*
+ * topic_matches - "/raw", "raw", "--timeout", "timeout", "exit" against a
+ * heading: 3 for an exact command or option name ("-t, --timeout SECONDS"
+ * names both -t and --timeout), 2 for the heading's first word, 1 for a
+ * prefix of the heading, 0 for none.
+ */
 static int
 topic_matches(const char *topic, const char *heading)
 {
-	const char *t = topic, *h = heading;
-	size_t	 tl, hl;
+	const char *t = topic, *h = heading, *w;
+	size_t	 tl, wl;
 
 	while (*t == '/' || *t == '-')
 		t++;
-	while (*h == '/' || *h == '-')
-		h++;
 	tl = strlen(t);
-	hl = strcspn(h, " ,=[");
 	if (tl == 0)
 		return 0;
-	if (tl == hl && strncasecmp(t, h, tl) == 0)
-		return 2;	/* exact first word */
-	if (strncasecmp(t, h, tl) == 0)
-		return 1;	/* prefix of the heading */
+	for (w = h; *w; w += wl) {
+		w += strspn(w, " ,");
+		wl = strcspn(w, " ,=[");
+		if (wl == 0)
+			break;
+		if (*w == '/' || *w == '-') {
+			const char *n = w + strspn(w, "/-");
+			size_t nl = wl - (size_t)(n - w);
+			if (nl == tl && strncasecmp(n, t, tl) == 0)
+				return 3;
+		}
+	}
+	w = h + strspn(h, "/-");
+	wl = strcspn(w, " ,=[");
+	if (wl == tl && strncasecmp(w, t, tl) == 0)
+		return 2;
+	if (strncasecmp(w, t, tl) == 0)
+		return 1;
 	return 0;
 }
 
@@ -264,6 +280,7 @@ man_help(const char *topic, int color, char **out)
 		}
 		free(txt);
 	}
+	*out = NULL;
 	if (best == NULL) {
 		cmark_node_free(doc);
 		return -1;

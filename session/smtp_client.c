@@ -331,9 +331,12 @@ smtp_client_data_end(struct smtp_client *c, uint64_t now)
 	mark = c->out.len;
 	dot_enc_finish(&c->enc, &c->out);
 	sent(c, SMTP_SENT_DATA, mark);
-	if (c->enc.normalized)
-		anomaly(c, "note: %zu bare CR/LF in the message were sent as CRLF",
+	if (c->enc.normalized && c->ev.on_note) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%zu bare CR/LF in the message were sent as CRLF",
 		    c->enc.normalized);
+		c->ev.on_note(c->arg, msg);
+	}
 	/* The reply, not this call, ends the transaction; stop data mode. */
 	client_state(c, SMTP_C_READY);
 	return 0;

@@ -59,6 +59,8 @@ struct smtp_client_events {
 		    enum smtp_client_state new);
 	/* a protocol violation or oddity by the server, in words */
 	void	(*on_anomaly)(void *arg, const char *);
+	/* information about what the client itself did, in words */
+	void	(*on_note)(void *arg, const char *);
 };
 
 struct smtp_client_cfg {

@@ -24,6 +24,8 @@ struct smtp_reply_parser {
 	void			*arg;
 	struct buf		 line;		/* current partial line */
 	size_t			 dropped;	/* bytes skipped on this line */
+	int			 over;		/* this line passed max_line */
+	unsigned char		 last;		/* last byte of an over-long line */
 	struct smtp_reply	 cur;		/* reply being assembled */
 	int			 in_reply;
 };
@@ -37,12 +39,12 @@ smtp_reply_new(const struct smtp_reply_limits *lim, const struct smtp_reply_cb *
 {
 	struct smtp_reply_parser *p = xcalloc(1, sizeof(*p));
 
-	p->lim.max_line = lim && lim->max_line ? lim->max_line : 8192;
+	p->lim.max_line = lim && lim->max_line >= 16 ? lim->max_line : 8192;
 	p->lim.max_lines = lim && lim->max_lines ? lim->max_lines : 1000;
 	p->lim.max_bytes = lim && lim->max_bytes ? lim->max_bytes : 65536;
 	p->cb = *cb;
 	p->arg = arg;
-	buf_init(&p->line, p->lim.max_line);
+	buf_init(&p->line, p->lim.max_line + 2);
 	buf_init(&p->cur.text, p->lim.max_bytes);
 	return p;
 }
@@ -70,6 +72,7 @@ smtp_reply_reset(struct smtp_reply_parser *p)
 
 	buf_drain(&p->line, p->line.len);
 	p->dropped = 0;
+	p->over = 0;
 	buf_drain(&p->cur.text, p->cur.text.len);
 	p->cur.code = 0;
 	p->cur.nlines = p->cur.bytes = 0;
@@ -79,32 +82,54 @@ smtp_reply_reset(struct smtp_reply_parser *p)
 	return n;
 }
 
+/*
+ * smtp_reply_feed - split into lines.  Invariant, whatever the
+ * fragmentation: a line of at most max_line bytes (terminator included)
+ * is kept as sent; a longer one keeps its first max_line - 2 bytes, its
+ * real terminator (CRLF or LF), and counts the rest in dropped.
+ */
 void
 smtp_reply_feed(struct smtp_reply_parser *p, const void *vdata, size_t n)
 {
 	const unsigned char	*d = vdata, *lf;
-	size_t			 take, room;
+	size_t			 take, content, fit, keep = p->lim.max_line - 2;
 
 	while (n > 0) {
 		lf = memchr(d, '\n', n);
 		take = lf ? (size_t)(lf - d) + 1 : n;
-		room = buf_space(&p->line);
-		if (take <= room)
+		content = lf ? take - 1 : take;
+		if (!p->over && p->line.len + take <= p->lim.max_line) {
 			buf_append(&p->line, d, take);
-		else {
-			/* Keep what fits; count the rest.  Keep the LF. */
-			size_t keep = room;
-			if (lf && keep > 0 && take > keep)
-				keep--;	/* leave room for the terminator */
-			buf_append(&p->line, d, keep);
-			p->dropped += take - keep - (lf ? 1 : 0);
-			if (lf)
-				buf_append(&p->line, "\n", 1);
+		} else if (!p->over) {
+			fit = p->lim.max_line - p->line.len;
+			if (fit > content)
+				fit = content;
+			buf_append(&p->line, d, fit);
+			p->dropped = content - fit;
+			p->last = content ? d[content - 1] : buf_ptr(&p->line)[p->line.len - 1];
+			p->over = 1;
+			if (p->line.len > keep) {
+				p->dropped += p->line.len - keep;
+				p->line.len = keep;
+			}
+		} else {
+			p->dropped += content;
+			if (content)
+				p->last = d[content - 1];
 		}
 		d += take;
 		n -= take;
-		if (lf)
+		if (lf) {
+			if (p->over) {
+				/* The last dropped byte may be the terminator's CR. */
+				if (p->last == '\r') {
+					p->dropped--;
+					buf_append(&p->line, "\r\n", 2);
+				} else
+					buf_append(&p->line, "\n", 1);
+			}
 			reply_line(p, 0);
+		}
 	}
 }
 
@@ -230,6 +255,7 @@ reply_line(struct smtp_reply_parser *p, int eof)
 	}
 	buf_drain(&p->line, p->line.len);
 	p->dropped = 0;
+	p->over = 0;
 	if (fin)
 		reply_finish(p);
 }

@@ -464,8 +464,13 @@ parse_params(struct smtp_server *s, const char *p, size_t n, int mail)
 		} else if (mail && KEY("AUTH") && v) {
 			/* RFC 4954 5: accepted and ignored. */
 		} else {
-			reply(s, 555, "5.5.4", "Unsupported option: %.*s",
-			    (int)(kl > 64 ? 64 : kl), k);
+			/* Never reflect client bytes raw into a reply. */
+			char name[65];
+			size_t j;
+			for (j = 0; j < kl && j < sizeof(name) - 1; j++)
+				name[j] = k[j] > 0x20 && k[j] < 0x7f ? k[j] : '?';
+			name[j] = '\0';
+			reply(s, 555, "5.5.4", "Unsupported option: %s", name);
 			return -1;
 		}
 #undef KEY

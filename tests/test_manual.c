@@ -1,0 +1,76 @@
+/*
+ * test_manual - every command-line option and every REPL command has a
+ * section in the manual, and every such section names a real one.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "cli/opts.h"
+#include "cli/run.h"
+#include "man/render.h"
+#include "tests/tap.h"
+
+int
+main(void)
+{
+	char		*heads = man_headings(), *line, *save = NULL, want[128];
+	const char *const *cmds;
+	unsigned	 i;
+	char		*text = NULL;
+
+	ok(heads != NULL, "manual has sections");
+	for (i = 0; i < opt_count; i++) {
+		snprintf(want, sizeof(want), "\n--%s", opt_table[i].name);
+		char *h = malloc(strlen(heads) + 2);
+		sprintf(h, "\n%s", heads);
+		ok(strstr(h, want) != NULL || (opt_table[i].shortopt &&
+		    (snprintf(want, sizeof(want), ", --%s", opt_table[i].name), strstr(h, want))),
+		    "option --%s is in the manual", opt_table[i].name);
+		free(h);
+	}
+	for (cmds = run_cmd_names(); *cmds; cmds++) {
+		snprintf(want, sizeof(want), "\n/%s", *cmds);
+		char *h = malloc(strlen(heads) + 2);
+		sprintf(h, "\n%s", heads);
+		ok(strstr(h, want) != NULL, "command /%s is in the manual", *cmds);
+		free(h);
+		ok(man_help(*cmds, 0, &text) == 0 && strstr(text, *cmds) != NULL,
+		    "/help %s renders its section", *cmds);
+		free(text);
+	}
+	/* The other way: each documented option or command exists. */
+	for (line = strtok_r(heads, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		const char *p = line;
+		int found = 0;
+		if (p[0] == '-' && p[1] != '-') {
+			p = strstr(p, "--");
+			if (p == NULL)
+				continue;
+		}
+		if (p[0] == '-' && p[1] == '-') {
+			sscanf(p + 2, "%63[a-z-]", name);
+			for (i = 0; i < opt_count; i++)
+				found |= strcmp(opt_table[i].name, name) == 0;
+			ok(found, "manual section %s is a real option", line);
+		} else if (p[0] == '/') {
+			sscanf(p + 1, "%63[a-z]", name);
+			for (cmds = run_cmd_names(); *cmds; cmds++)
+				found |= strcmp(*cmds, name) == 0;
+			ok(found, "manual section %s is a real command", line);
+		}
+	}
+	ok(man_help("exit", 0, &text) == 0 && strstr(text, "70") != NULL,
+	    "/help exit finds EXIT STATUS");
+	free(text);
+	ok(man_help("--timeout", 0, &text) == 0 && strstr(text, "RFC 5321") != NULL,
+	    "/help --timeout finds the option");
+	free(text);
+	ok(man_help("no-such-topic", 0, &text) == -1, "unknown topic is refused");
+	ok(man_help("raw", 1, &text) == 0 && strstr(text, "\033[1m") != NULL,
+	    "colour rendering uses bold headings");
+	free(text);
+	free(heads);
+	return tap_done();
+}

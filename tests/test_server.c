@@ -1,0 +1,311 @@
+/*
+ * test_server - the server engine: exact replies for each scenario, the
+ * same under every split of the input, plus the asynchronous hand-off of
+ * a message to the driver.
+ */
+#include "config.h"
+
+#include "session/buf.h"
+#include "session/smtp_server.h"
+#include "tests/tap.h"
+
+struct res {
+	struct buf	 out;		/* replies, greeting stripped */
+	struct buf	 msgs;		/* "from|rcpt,..|content|" per message */
+	struct buf	 content;
+	int		 closed;
+	int		 async;		/* do not answer messages at once */
+	struct smtp_server *s;
+};
+
+static void
+on_data(void *arg, const unsigned char *p, size_t n)
+{
+	struct res *r = arg;
+
+	buf_append(&r->content, p, n);
+}
+
+static void
+on_message(void *arg, const struct smtp_message *m)
+{
+	struct res	*r = arg;
+	size_t		 i;
+
+	buf_printf(&r->msgs, "%s>", m->from);
+	for (i = 0; i < m->nrcpt; i++)
+		buf_printf(&r->msgs, "%s%s", i ? "," : "", m->rcpt[i]);
+	buf_printf(&r->msgs, "|subj=%s|", m->subject ? m->subject : "");
+	buf_append(&r->msgs, buf_ptr(&r->content), r->content.len);
+	buf_printf(&r->msgs, "|");
+	buf_drain(&r->content, r->content.len);
+	if (!r->async)
+		smtp_server_message_done(r->s, 250, "2.0.0", "Ok: queued");
+}
+
+static void
+on_abort(void *arg)
+{
+	struct res *r = arg;
+
+	buf_drain(&r->content, r->content.len);
+}
+
+static void
+on_close(void *arg)
+{
+	struct res *r = arg;
+
+	r->closed = 1;
+}
+
+static const struct smtp_server_events ev = {
+	NULL, NULL, NULL, on_data, on_message, on_abort, on_close,
+};
+
+static void
+feed(struct res *r, const char *in, size_t n)
+{
+	size_t	 take;
+
+	while (n > 0 && smtp_server_state(r->s) != SMTP_S_CLOSING) {
+		take = smtp_server_input_space(r->s);
+		if (take == 0)
+			break;
+		if (take > n)
+			take = n;
+		smtp_server_feed(r->s, in, take);
+		in += take;
+		n -= take;
+		/* the driver drains replies */
+		buf_append(&r->out, buf_ptr(smtp_server_output(r->s)),
+		    smtp_server_output(r->s)->len);
+		buf_drain(smtp_server_output(r->s), smtp_server_output(r->s)->len);
+		smtp_server_process(r->s);
+	}
+	buf_append(&r->out, buf_ptr(smtp_server_output(r->s)), smtp_server_output(r->s)->len);
+	buf_drain(smtp_server_output(r->s), smtp_server_output(r->s)->len);
+}
+
+static char *
+run(const struct smtp_server_cfg *cfg, const char *in, size_t n, size_t split, char **msgs)
+{
+	struct res	 r;
+	size_t		 i, gl;
+	char		*s;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.out, 1 << 20);
+	buf_init(&r.msgs, 1 << 20);
+	buf_init(&r.content, 1 << 20);
+	r.s = smtp_server_new(cfg, &ev, &r);
+	smtp_server_start(r.s);
+	gl = smtp_server_output(r.s)->len;
+	buf_drain(smtp_server_output(r.s), gl);	/* greeting */
+	if (split == 0)
+		feed(&r, in, n);
+	else if (split == 1)
+		for (i = 0; i < n; i++)
+			feed(&r, in + i, 1);
+	else {
+		feed(&r, in, split - 2);
+		feed(&r, in + split - 2, n - (split - 2));
+	}
+	if (r.closed)
+		buf_printf(&r.out, "<closed>");
+	buf_append(&r.out, "", 1);
+	buf_append(&r.msgs, "", 1);
+	s = strdup((const char *)buf_ptr(&r.out));
+	*msgs = strdup((const char *)buf_ptr(&r.msgs));
+	smtp_server_free(r.s);
+	buf_free(&r.out);
+	buf_free(&r.msgs);
+	buf_free(&r.content);
+	return s;
+}
+
+#define OK250 "250 2.0.0 Ok\r\n"
+#define HELO_OK "250 localhost\r\n"
+
+static const struct {
+	const char	*name;
+	const char	*in;
+	const char	*out;
+	const char	*msgs;
+	size_t		 max_size, max_rcpt;
+	unsigned	 max_errors;
+	enum smtp_bare_lf bare;
+} cases[] = {
+	{ "a whole transaction",
+	  "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: s\r\n\r\n..hi\r\n.\r\nQUIT\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+	  "250 2.0.0 Ok: queued\r\n221 2.0.0 Bye\r\n<closed>",
+	  "a@b>c@d|subj=s|Subject: s\r\n\r\n.hi\r\n|" },
+	{ "null sender and two recipients",
+	  "EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<x@y>\r\nRCPT TO:<z@y>\r\nDATA\r\n.\r\n",
+	  "250-localhost\r\n250-SIZE 36700160\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
+	  "250 ENHANCEDSTATUSCODES\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"
+	  "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued\r\n",
+	  ">x@y,z@y|subj=||" },
+	{ "MAIL before HELO", "MAIL FROM:<a@b>\r\n", "503 5.5.1 Error: send HELO/EHLO first\r\n", "" },
+	{ "nested MAIL", "HELO c\r\nMAIL FROM:<a@b>\r\nMAIL FROM:<a@b>\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n503 5.5.1 Error: nested MAIL command\r\n", "" },
+	{ "RCPT without MAIL", "HELO c\r\nRCPT TO:<a@b>\r\n",
+	  HELO_OK "503 5.5.1 Error: need MAIL command\r\n", "" },
+	{ "DATA without RCPT", "HELO c\r\nMAIL FROM:<a@b>\r\nDATA\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n503 5.5.1 Error: need RCPT command\r\n", "" },
+	{ "RSET ends the transaction", "HELO c\r\nMAIL FROM:<a@b>\r\nRSET\r\nRCPT TO:<x@y>\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n" OK250 "503 5.5.1 Error: need MAIL command\r\n", "" },
+	{ "bare LF command refused by default", "NOOP\n", "500 5.5.2 Error: bare <LF> received\r\n", "" },
+	{ "bare LF command accepted on request", "NOOP\n", OK250, "", 0, 0, 0, SMTP_BARE_ACCEPT },
+	{ "NUL in a command", "NO\0OP\r\n", NULL, "" },
+	{ "unknown command", "FOO\r\n", "500 5.5.2 Error: command not recognized\r\n", "" },
+	{ "empty line", "\r\n", "500 5.5.2 Error: bad syntax\r\n", "" },
+	{ "VRFY", "VRFY bob\r\n", "252 2.0.0 Cannot VRFY user, but will accept message\r\n", "" },
+	{ "bad sender syntax", "HELO c\r\nMAIL FROM:a@b\r\n",
+	  HELO_OK "501 5.1.7 Bad sender address syntax\r\n", "" },
+	{ "empty recipient refused", "HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<>\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n501 5.1.3 Bad recipient address syntax\r\n", "" },
+	{ "SIZE overflow is not a small number", "HELO c\r\nMAIL FROM:<a@b> SIZE=99999999999999999999999\r\n",
+	  HELO_OK "501 5.5.4 Bad SIZE parameter\r\n", "" },
+	{ "declared SIZE over the limit", "HELO c\r\nMAIL FROM:<a@b> SIZE=36700161\r\n",
+	  HELO_OK "552 5.3.4 Message size exceeds fixed limit\r\n", "" },
+	{ "unknown parameter", "HELO c\r\nMAIL FROM:<a@b> FOO=1\r\n",
+	  HELO_OK "555 5.5.4 Unsupported option: FOO\r\n", "" },
+	{ "Exim CVE-2020-28022 shape", "HELO c\r\nMAIL FROM:<a@b> A=\"\r\nMAIL FROM:<a@b> =\r\n",
+	  HELO_OK "555 5.5.4 Unsupported option: A\r\n501 5.5.4 Syntax error in parameters\r\n", "" },
+	{ "BODY=8BITMIME and SMTPUTF8", "HELO c\r\nMAIL FROM:<a@b> BODY=8BITMIME SMTPUTF8\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n", "" },
+	{ "path with a control byte", "HELO c\r\nMAIL FROM:<a\x01@b>\r\n",
+	  HELO_OK "501 5.1.7 Bad sender address syntax\r\n", "" },
+	{ "too many recipients", "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<1@b>\r\nRCPT TO:<2@b>\r\nRCPT TO:<3@b>\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n452 4.5.3 Error: too many recipients\r\n",
+	  "", 0, 2 },
+	{ "message over the size limit is read to the end, then refused",
+	  "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n0123456789\r\nQUIT\r\n.\r\nNOOP\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+	  "552 5.3.4 Error: message too big\r\n" OK250, "", 8 },
+	{ "smuggling: LF.CRLF never ends data (reject mode)",
+	  "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nx\n.\r\nMAIL FROM:<s@x>\r\n.\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+	  "550 5.5.2 Error: bare <LF> or <CR> received in message\r\n", "" },
+	{ "smuggling: one message only (accept mode)",
+	  "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nx\n.\r\nMAIL FROM:<s@x>\r\n.\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+	  "250 2.0.0 Ok: queued\r\n",
+	  "a@b>c@d|subj=|x\n.\r\nMAIL FROM:<s@x>\r\n|", 0, 0, 0, SMTP_BARE_ACCEPT },
+	{ "normalize mode stores CRLF",
+	  "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nx\ny\r\n.\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+	  "250 2.0.0 Ok: queued\r\n",
+	  "a@b>c@d|subj=|x\r\ny\r\n|", 0, 0, 0, SMTP_BARE_NORMALIZE },
+	{ "too many errors", "A\r\nB\r\nC\r\nNOOP\r\n",
+	  "500 5.5.2 Error: command not recognized\r\n500 5.5.2 Error: command not recognized\r\n"
+	  "500 5.5.2 Error: command not recognized\r\n421 4.7.0 localhost Error: too many errors\r\n<closed>",
+	  "", 0, 0, 3 },
+	{ "BDAT is refused with a hang-up", "HELO c\r\nBDAT 5 LAST\r\nhello",
+	  HELO_OK "521 5.5.1 Error: BDAT is not offered\r\n<closed>", "" },
+	{ "folded Subject is captured",
+	  "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: one\r\n two\r\nX: y\r\n\r\nSubject: no\r\n.\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+	  "250 2.0.0 Ok: queued\r\n",
+	  "a@b>c@d|subj=one two|Subject: one\r\n two\r\nX: y\r\n\r\nSubject: no\r\n|" },
+	{ "command after QUIT is ignored", "QUIT\r\nNOOP\r\n", "221 2.0.0 Bye\r\n<closed>", "" },
+};
+
+int
+main(void)
+{
+	struct smtp_server_cfg cfg;
+	size_t	 i, n, s;
+	char	*base, *bm, *got, *gm;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.ext = SMTP_EXT_ENHANCED | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8;
+		cfg.max_size = cases[i].max_size;
+		cfg.max_rcpt = cases[i].max_rcpt;
+		cfg.max_errors = cases[i].max_errors;
+		cfg.bare_lf = cases[i].bare;
+		n = strlen(cases[i].in);
+		if (cases[i].out == NULL) {
+			/* NUL case: explicit length */
+			n = 8;
+			base = run(&cfg, cases[i].in, n, 0, &bm);
+			is_str(base, "500 5.5.2 Error: NUL character in command\r\n", "%s", cases[i].name);
+			free(base);
+			free(bm);
+			continue;
+		}
+		base = run(&cfg, cases[i].in, n, 0, &bm);
+		is_str(base, cases[i].out, "%s: replies", cases[i].name);
+		is_str(bm, cases[i].msgs, "%s: messages", cases[i].name);
+		for (s = 1; s <= n + 2; s++) {
+			got = run(&cfg, cases[i].in, n, s, &gm);
+			if (strcmp(got, base) != 0 || strcmp(gm, bm) != 0) {
+				ok(0, "%s: split %zu differs:\n# %s", cases[i].name, s, got);
+				free(got);
+				free(gm);
+				break;
+			}
+			free(got);
+			free(gm);
+		}
+		if (s > n + 2)
+			ok(1, "%s: same for every split", cases[i].name);
+		free(base);
+		free(bm);
+	}
+
+	/* Over-long command line: dropped as it arrives, never executed. */
+	{
+		char	 big[5000];
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.ext = SMTP_EXT_ENHANCED;
+		memcpy(big, "MAIL ", 5);
+		memset(big + 5, 'A', sizeof(big) - 5);
+		memcpy(big + sizeof(big) - 8, "\r\nNOOP\r\n", 8);
+		for (s = 0; s < 3; s++) {
+			got = run(&cfg, big, sizeof(big), s == 2 ? 2100 : s, &gm);
+			is_str(got, "500 5.5.2 Error: line too long\r\n" OK250,
+			    "over-long line (split mode %zu): 500, then the next command runs", s);
+			free(got);
+			free(gm);
+		}
+	}
+
+	/* Asynchronous hand-off: nothing after "." runs until the verdict. */
+	{
+		struct res r;
+		const char *in = "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nhi\r\n.\r\nNOOP\r\n";
+		memset(&r, 0, sizeof(r));
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.ext = SMTP_EXT_ENHANCED;
+		buf_init(&r.out, 1 << 20);
+		buf_init(&r.msgs, 1 << 20);
+		buf_init(&r.content, 1 << 20);
+		r.async = 1;
+		r.s = smtp_server_new(&cfg, &ev, &r);
+		smtp_server_start(r.s);
+		buf_drain(smtp_server_output(r.s), smtp_server_output(r.s)->len);
+		feed(&r, in, strlen(in));
+		buf_append(&r.out, "", 1);
+		ok(strstr((const char *)buf_ptr(&r.out), "354") &&
+		    !strstr((const char *)buf_ptr(&r.out), "250 2.0.0"),
+		    "while the message is being stored, no reply and no NOOP");
+		is_int(smtp_server_state(r.s), SMTP_S_WAIT, "engine waits for the driver");
+		r.out.len--;
+		smtp_server_message_done(r.s, 451, "4.3.0", "Error: storage failed");
+		smtp_server_process(r.s);
+		buf_append(&r.out, buf_ptr(smtp_server_output(r.s)), smtp_server_output(r.s)->len);
+		buf_append(&r.out, "", 1);
+		ok(strstr((const char *)buf_ptr(&r.out),
+		    "451 4.3.0 Error: storage failed\r\n250 2.0.0 Ok\r\n") != NULL,
+		    "the driver's verdict is sent, then the pipelined NOOP runs");
+		smtp_server_free(r.s);
+		buf_free(&r.out);
+		buf_free(&r.msgs);
+		buf_free(&r.content);
+	}
+	return tap_done();
+}
