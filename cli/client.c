@@ -306,8 +306,7 @@ client_close(struct client *c, const char *why)
 	c->deadline = NULL;
 	c->deadline_at = 0;
 	tx_event(&c->tx, loop_now(), "close", "");
-	if (smtp_client_state(c->eng) != SMTP_C_CLOSED)
-		smtp_client_eof(c->eng, loop_now());
+	smtp_client_close(c->eng);
 	hook(c, CLIENT_CLOSED, 0);
 }
 

@@ -399,6 +399,15 @@ smtp_client_eof(struct smtp_client *c, uint64_t now)
 	client_state(c, SMTP_C_CLOSED);
 }
 
+void
+smtp_client_close(struct smtp_client *c)
+{
+	smtp_reply_reset(c->parser);
+	buf_drain(&c->out, c->out.len);
+	c->phead = c->pcount = 0;
+	client_state(c, SMTP_C_CLOSED);
+}
+
 static void
 client_on_line(void *arg, const struct smtp_line *l)
 {

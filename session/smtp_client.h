@@ -82,6 +82,8 @@ void	 smtp_client_connected(struct smtp_client *, uint64_t now);
 void	 smtp_client_feed(struct smtp_client *, const void *, size_t, uint64_t now);
 /* smtp_client_eof - the server closed its side */
 void	 smtp_client_eof(struct smtp_client *, uint64_t now);
+/* smtp_client_close - we closed the connection: forget what was awaited */
+void	 smtp_client_close(struct smtp_client *);
 /* smtp_client_command - queue one command line (no CR, LF or NUL) + CRLF */
 int	 smtp_client_command(struct smtp_client *, const char *, size_t, uint64_t now);
 /* smtp_client_data_line - in DATA: one typed line; "." alone ends data */

@@ -1,0 +1,98 @@
+# lib.sh - shared preamble for the shell tests (TAP output for automake).
+#
+# Every server a test starts binds to 127.0.0.1 only and is killed on
+# exit; every client call is bounded in time.
+
+SMTPDBG=${SMTPDBG:-$(pwd)/smtpdbg}
+top_srcdir=${top_srcdir:-.}
+PY=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/smtpdbg-test.XXXXXX")
+tap_n=0
+tap_fail=0
+pids=
+
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+[ -n "${KEEP_T:-}" ] && trap - EXIT
+
+ok() {	# ok DESCRIPTION: the last command succeeded
+	tap_n=$((tap_n + 1)); printf 'ok %d - %s\n' "$tap_n" "$*"
+}
+not_ok() {
+	tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1)); printf 'not ok %d - %s\n' "$tap_n" "$*"
+}
+check() {	# check DESCRIPTION COMMAND...: ok if the command succeeds
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+has() {	# has FILE REGEX
+	grep -Eq -- "$2" "$1"
+}
+hasnt() {
+	! grep -Eq -- "$2" "$1"
+}
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_fail" -eq 0 ]
+}
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+need() {	# need PROGRAM...: skip the whole file when a peer is missing
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || [ -x "$p" ] || skip_all "$p not installed"
+	done
+}
+diag() {
+	sed 's/^/# /' "$@"
+}
+
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {	# wait_port PORT: until something listens (5 s at most), without connecting
+	hex=$(printf '%04X' "$1")
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q ":$hex 00000000:0000 0A" /proc/net/tcp 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# start_sink OUTFILE [OPTIONS...]: smtpdbg's sink on a free port; sets SINK_PORT
+start_sink() {
+	out=$1; shift
+	"$SMTPDBG" sink "$@" 127.0.0.1:0 >"$out" 2>"$out.err" &
+	pids="$pids $!"
+	SINK_PID=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		SINK_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out.err")
+		[ -n "$SINK_PORT" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "# sink did not start"; cat "$out.err"
+	return 1
+}
+
+stop_sink() {	# stop_sink: SIGINT, wait for the summary
+	kill -INT "$SINK_PID" 2>/dev/null
+	wait "$SINK_PID" 2>/dev/null
+	return 0
+}
+
+# run_smtpdbg OUT [ARGS...] < script: smtpdbg with a 20 s bound; sets RC
+run_smtpdbg() {
+	out=$1; shift
+	timeout 20 "$SMTPDBG" --color=never "$@" >"$out" 2>"$out.err"
+	RC=$?
+}
