@@ -93,7 +93,12 @@ on_line(char *line)
 		if (h == NULL || strcmp(h->line, line) != 0)
 			add_history(line);
 	}
-	/* A bracketed paste may hold several lines. */
+	/*
+	 * Inside the handler readline has finished the line and will draw a
+	 * new prompt afterwards: print plainly, no redraw dance.  A
+	 * bracketed paste may hold several lines.
+	 */
+	out_readline(0);
 	for (p = line; p; p = nl) {
 		nl = strchr(p, '\n');
 		if (nl)
@@ -102,6 +107,8 @@ on_line(char *line)
 		if (!loop_running())
 			break;
 	}
+	if (installed)
+		out_readline(1);
 	free(line);
 }
 

@@ -36,6 +36,14 @@ hasnt() {
 	! grep -Eq -- "$2" "$1"
 }
 done_testing() {
+	# Any sanitizer report from any smtpdbg run of this file fails it.
+	reports=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/* 2>/dev/null)
+	if [ -n "$reports" ]; then
+		not_ok "sanitizer reports in: $reports"
+		for r in $reports; do grep -A20 -E 'Sanitizer|runtime error' "$r" | sed 's/^/# /' | head -n 40; done
+	else
+		ok "no sanitizer reports from any smtpdbg run"
+	fi
 	echo "1..$tap_n"
 	[ "$tap_fail" -eq 0 ]
 }
