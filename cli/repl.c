@@ -320,6 +320,11 @@ repl_start(struct run *r, const char *history)
 void
 repl_stop(void)
 {
+	/* Leave no prompt behind for the shell to write over. */
+	if (installed) {
+		rl_clear_visible_line();
+		fflush(rl_outstream);
+	}
 	remove_handler();
 	loop_del_fd(STDIN_FILENO);
 	gen_reset();

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -273,6 +275,8 @@ on_accept(int fd, unsigned ev, void *arg)
 			close(cfd);
 			continue;
 		}
+		/* Replies go out at once, never held back by Nagle. */
+		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 		c = xcalloc(1, sizeof(*c));
 		c->xp = xport_plain(cfd);
 		if (c->xp == NULL)

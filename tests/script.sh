@@ -117,6 +117,21 @@ run_smtpdbg "$T/raw2" "$S" < "$T/in"
 check "/raw with two commands exits 0" [ "$RC" = 0 ]
 check "/raw pipelined both commands and got both replies" has "$T/raw2" 'S: 503 5\.5\.1 Error: need MAIL'
 
+# IPv6 literal in brackets, and a name whose first address refuses.
+if grep -q '^00000000000000000000000000000001' /proc/net/if_inet6 2>/dev/null; then
+	"$SMTPDBG" sink '[::1]:0' > "$T/sink6" 2>"$T/sink6.err" &
+	pids="$pids $!"
+	sleep 0.3
+	p6=$(sed -n 's/.*listening on \[::1\]:\([0-9]*\).*/\1/p' "$T/sink6.err")
+	printf '%s\n' '/expect 220' '/expect 221 QUIT' > "$T/in"
+	run_smtpdbg "$T/v6" "[::1]:$p6" < "$T/in"
+	check "an IPv6 literal in brackets connects ([::1]:$p6)" [ "$RC" = 0 ]
+	check "the peer is shown in brackets" has "$T/v6" "connected to \[::1\]:$p6 \(\[::1\]:$p6\)"
+fi
+printf '%s\n' '/expect 220' '/expect 221 QUIT' > "$T/in"
+run_smtpdbg "$T/order" --connect-timeout 2 "localhost:$SINK_PORT" < "$T/in"
+check "a name's addresses are tried in turn until one answers" [ "$RC" = 0 ]
+
 (printf 'EHLO pipe\n'; sleep 0.3; printf 'QUIT\n') | timeout 10 "$SMTPDBG" --color=never "$S" > "$T/pipe" 2>&1
 check "a script from a pipe runs as lines arrive" has "$T/pipe" 'S: 221 2\.0\.0 Bye'
 
