@@ -52,6 +52,27 @@ json_time(struct tx *t, uint64_t now)
 	return now >= t->t0 ? (double)(now - t->t0) / 1000.0 : 0.0;
 }
 
+/* json_begin - '{"t":..,"session":..,"event":"name"' into j */
+static void
+json_begin(struct tx *t, uint64_t now, struct buf *j, const char *name)
+{
+	buf_init(j, SIZE_MAX);
+	buf_printf(j, "{\"t\":%.3f,", json_time(t, now));
+	if (t->session)
+		buf_printf(j, "\"session\":%u,", t->session);
+	buf_printf(j, "\"event\":\"%s\"", name);
+}
+
+/* json_end - close the object, write it as one line, free j */
+static void
+json_end(struct tx *t, struct buf *j)
+{
+	buf_printf(j, "}\n");
+	fwrite(buf_ptr(j), 1, j->len, t->json);
+	fflush(t->json);
+	buf_free(j);
+}
+
 static void
 emit(struct tx *t, struct buf *plain, struct buf *colored)
 {
@@ -124,11 +145,8 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 	}
 	if (t->json) {
 		struct buf j;
-		buf_init(&j, SIZE_MAX);
-		buf_printf(&j, "{\"t\":%.3f,", json_time(t, now));
-		if (t->session)
-			buf_printf(&j, "\"session\":%u,", t->session);
-		buf_printf(&j, "\"event\":\"line\",\"dir\":\"%c\",\"raw\":\"", dir);
+		json_begin(t, now, &j, "line");
+		buf_printf(&j, ",\"dir\":\"%c\",\"raw\":\"", dir);
 		esc_json(&j, raw, n);
 		buf_printf(&j, "\"");
 		if (dropped)
@@ -150,10 +168,7 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 					buf_printf(&j, "%s\"%s\"", (flags & ((1u << i) - 1)) ? "," : "", fn[i]);
 			buf_printf(&j, "]");
 		}
-		buf_printf(&j, "}\n");
-		fwrite(buf_ptr(&j), 1, j.len, t->json);
-		fflush(t->json);
-		buf_free(&j);
+		json_end(t, &j);
 	}
 }
 
@@ -193,17 +208,11 @@ tx_note(struct tx *t, uint64_t now, char kind, const char *fmt, ...)
 	}
 	if (t->json) {
 		struct buf j;
-		buf_init(&j, SIZE_MAX);
-		buf_printf(&j, "{\"t\":%.3f,", json_time(t, now));
-		if (t->session)
-			buf_printf(&j, "\"session\":%u,", t->session);
-		buf_printf(&j, "\"event\":\"%s\",\"text\":\"",
-		    kind == '!' ? "anomaly" : kind == '#' ? "summary" : "note");
+		json_begin(t, now, &j, kind == '!' ? "anomaly" : kind == '#' ? "summary" : "note");
+		buf_printf(&j, ",\"text\":\"");
 		esc_json(&j, msg, strlen(msg));
-		buf_printf(&j, "\"}\n");
-		fwrite(buf_ptr(&j), 1, j.len, t->json);
-		fflush(t->json);
-		buf_free(&j);
+		buf_printf(&j, "\"");
+		json_end(t, &j);
 	}
 	buf_free(&safe);
 	free(msg);
@@ -212,11 +221,11 @@ tx_note(struct tx *t, uint64_t now, char kind, const char *fmt, ...)
 void
 tx_event(struct tx *t, uint64_t now, const char *name, const char *members)
 {
+	struct buf j;
+
 	if (t->json == NULL)
 		return;
-	fprintf(t->json, "{\"t\":%.3f,", json_time(t, now));
-	if (t->session)
-		fprintf(t->json, "\"session\":%u,", t->session);
-	fprintf(t->json, "\"event\":\"%s\"%s}\n", name, members);
-	fflush(t->json);
+	json_begin(t, now, &j, name);
+	buf_append(&j, members, strlen(members));
+	json_end(t, &j);
 }

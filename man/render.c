@@ -109,11 +109,7 @@ heading_text(cmark_node *h)
 			buf_append(&b, cmark_node_get_literal(n), strlen(cmark_node_get_literal(n)));
 	}
 	cmark_iter_free(it);
-	s = malloc(b.len + 1);
-	if (s) {
-		memcpy(s, buf_ptr(&b), b.len);
-		s[b.len] = '\0';
-	}
+	s = buf_strdup(&b);
 	buf_free(&b);
 	return s;
 }
@@ -298,14 +294,10 @@ man_help(const char *topic, int color, char **out)
 			render_node(&w, cmark_iter_get_node(it), ev);
 		cmark_iter_free(it);
 	}
-	*out = malloc(w.out.len + 1);
-	if (*out) {
-		memcpy(*out, buf_ptr(&w.out), w.out.len);
-		(*out)[w.out.len] = '\0';
-	}
+	*out = buf_strdup(&w.out);
 	buf_free(&w.out);
 	cmark_node_free(doc);
-	return *out ? 0 : -1;
+	return 0;
 }
 
 char *
@@ -328,11 +320,7 @@ man_headings(void)
 		}
 	}
 	cmark_node_free(doc);
-	s = malloc(b.len + 1);
-	if (s) {
-		memcpy(s, buf_ptr(&b), b.len);
-		s[b.len] = '\0';
-	}
+	s = buf_strdup(&b);
 	buf_free(&b);
 	return s;
 }

@@ -101,6 +101,16 @@ buf_drain(struct buf *b, size_t n)
 	b->len -= n;
 }
 
+char *
+buf_strdup(const struct buf *b)
+{
+	char	*s = xmalloc(b->len + 1);
+
+	memcpy(s, buf_ptr(b), b->len);
+	s[b->len] = '\0';
+	return s;
+}
+
 size_t
 buf_findline(const struct buf *b)
 {

@@ -33,5 +33,7 @@ static inline const unsigned char *
 buf_ptr(const struct buf *b) { return b->data ? b->data + b->off : (const unsigned char *)""; }
 /* buf_findline - length of the first line including its LF, or 0 if none */
 size_t	 buf_findline(const struct buf *);
+/* buf_strdup - the unread bytes as a NUL-terminated string; allocated */
+char	*buf_strdup(const struct buf *);
 
 #endif
