@@ -17,9 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include "cli/client.h"
 #include "cli/loop.h"
 #include "cli/net.h"
+#include "cli/out.h"
 #include "session/line.h"
 #include "session/xalloc.h"
 #include "tls/xport.h"
@@ -42,7 +45,25 @@ struct client {
 	size_t			 data_hidden;
 	struct smtp_line	 last;		/* a reply's final line, until ev_reply */
 	unsigned char		 last_raw[8192 + 2];
+	/* TLS */
+	char			 host[256];	/* as given: for SNI and the name check */
+	struct tls_ctx		*ctx;		/* made on first use */
+	int			 tls_due;	/* STARTTLS answered 220: start at once */
+	int			 handshaking;
+	int			 implicit;	/* this handshake is --tls, before greeting */
+	uint64_t		 hs_start;
+	struct loop_timer	*hs_timer;
+	struct loop_timer	*reread;	/* TLS records left inside GnuTLS */
+	struct tls_report	 report;
+	int			 have_report;
+	struct caps		 caps_before;	/* capabilities before STARTTLS */
+	char			 ehlo[300];	/* the last EHLO/HELO sent, redone after TLS */
 };
+
+static void	 tls_start(struct client *, int implicit);
+static void	 tls_step(struct client *);
+static void	 hs_timeout(void *);
+static void	 caps_diff(struct client *);
 
 static void	 client_io(int, unsigned, void *);
 static void	 client_update(struct client *);
@@ -132,6 +153,11 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 		    (double)lat / 1000.0);
 	}
 	tx_event(&c->tx, now, "reply", members);
+	if (cmd && (cmd->verb == SMTP_V_EHLO || cmd->verb == SMTP_V_LHLO) &&
+	    c->caps_before.valid && c->tx.tls && r->code == 250) {
+		caps_diff(c);
+		c->caps_before.valid = 0;
+	}
 	if (r->flags & (SMTP_REPLY_MISMATCH | SMTP_REPLY_MALFORMED | SMTP_REPLY_TOO_LONG))
 		hook(c, CLIENT_VIOLATION, r->code);
 	if (cmd == NULL && r->code != 421)
@@ -159,6 +185,12 @@ ev_sent(void *arg, enum smtp_client_sent kind, const unsigned char *p, size_t n)
 	    ~(unsigned)LINE_8BIT, -1, 0, NULL, NULL, 0);
 	c->tx.text = c->cfg->text;
 	c->tx.save = &c->saved;
+	if (kind == SMTP_SENT_COMMAND && n > 6 && n - 2 < sizeof(c->ehlo) &&
+	    (strncasecmp((const char *)p, "EHLO ", 5) == 0 ||
+	    strncasecmp((const char *)p, "HELO ", 5) == 0)) {
+		memcpy(c->ehlo, p, n - 2);
+		c->ehlo[n - 2] = '\0';
+	}
 	if (kind == SMTP_SENT_DATA && n == 3 && memcmp(p, ".\r\n", 3) == 0) {
 		if (c->data_hidden)
 			client_note(c, '*', "%zu more data lines sent, not shown "
@@ -191,13 +223,51 @@ ev_note(void *arg, const char *msg)
 	client_note(arg, '*', "%s", msg);
 }
 
+static void
+ev_need_tls(void *arg)
+{
+	struct client *c = arg;
+
+	/* Act after the feed returns: the engine is mid-callback now. */
+	c->tls_due = 1;
+	c->caps_before = *smtp_client_caps(c->eng);
+}
+
+/* caps_diff - what changed in the EHLO reply across STARTTLS */
+static void
+caps_diff(struct client *c)
+{
+	const struct caps *a = &c->caps_before, *b = smtp_client_caps(c->eng);
+	struct buf	 d;
+	size_t		 i;
+	const struct caps_entry *e;
+
+	buf_init(&d, 4096);
+	for (i = 0; i < b->n; i++) {
+		e = caps_find(a, b->e[i].keyword);
+		if (e == NULL)
+			buf_printf(&d, "%s+%s%s%s", d.len ? ", " : "", b->e[i].keyword,
+			    b->e[i].params[0] ? " " : "", b->e[i].params);
+		else if (strcmp(e->params, b->e[i].params) != 0)
+			buf_printf(&d, "%s~%s %s (was %s)", d.len ? ", " : "", b->e[i].keyword,
+			    b->e[i].params, e->params[0] ? e->params : "no parameters");
+	}
+	for (i = 0; i < a->n; i++)
+		if (caps_find(b, a->e[i].keyword) == NULL)
+			buf_printf(&d, "%s-%s", d.len ? ", " : "", a->e[i].keyword);
+	buf_append(&d, "", 1);
+	client_note(c, '*', "capabilities after TLS: %s", d.len > 1 ?
+	    (const char *)buf_ptr(&d) : "unchanged");
+	buf_free(&d);
+}
+
 struct client *
 client_new(struct client_cfg *cfg, const struct client_hooks *hooks)
 {
 	struct client	*c = xcalloc(1, sizeof(*c));
 	struct smtp_client_cfg ecfg;
 	static const struct smtp_client_events ev = {
-		ev_line_any, ev_reply, ev_sent, ev_state, ev_anomaly, ev_note,
+		ev_line_any, ev_reply, ev_sent, ev_state, ev_anomaly, ev_note, ev_need_tls,
 	};
 
 	c->cfg = cfg;
@@ -225,8 +295,11 @@ client_free(struct client *c)
 		xport_free(c->xp);
 	}
 	loop_del_timer(c->deadline);
+	loop_del_timer(c->hs_timer);
+	loop_del_timer(c->reread);
 	if (c->datafd != -1)
 		close(c->datafd);
+	tls_ctx_free(c->ctx);
 	smtp_client_free(c->eng);
 	buf_free(&c->saved);
 	free(c);
@@ -259,10 +332,14 @@ on_connected(int fd, const char *peer, const char *err, void *arg)
 	snprintf(m, sizeof(m), ",\"target\":\"%.200s\",\"peer\":\"%s\"", c->target, peer);
 	tx_event(&c->tx, c->tx.t0, "connect", m);
 	client_note(c, '*', "connected to %s (%s)", c->target, peer);
-	smtp_client_connected(c->eng, c->tx.t0);
 	loop_add_fd(fd, LOOP_IN, client_io, c);
-	client_update(c);
 	hook(c, CLIENT_CONNECTED, 0);
+	if (c->cfg->tls_mode == CLIENT_TLS_IMPLICIT) {
+		tls_start(c, 1);
+		return;
+	}
+	smtp_client_connected(c->eng, c->tx.t0);
+	client_update(c);
 }
 
 int
@@ -274,8 +351,17 @@ client_connect(struct client *c, const char *target, char *err, size_t errlen)
 		snprintf(err, errlen, "already connected to %s (/close first)", c->target);
 		return -1;
 	}
-	if (net_parse(target, "25", &t, err, errlen) == -1)
+	if (strncmp(target, "smtps://", 8) == 0) {
+		c->cfg->tls_mode = CLIENT_TLS_IMPLICIT;
+		target += 8;
+	}
+	if (net_parse(target, c->cfg->tls_mode == CLIENT_TLS_IMPLICIT ? "465" : "25", &t,
+	    err, errlen) == -1)
 		return -1;
+	snprintf(c->host, sizeof(c->host), "%s", t.host);
+	c->have_report = 0;
+	c->ehlo[0] = '\0';
+	c->tx.tls = 0;
 	snprintf(c->target, sizeof(c->target), "%s%s%s:%s", strchr(t.host, ':') ? "[" : "",
 	    t.host, strchr(t.host, ':') ? "]" : "", t.port);
 	buf_drain(&c->saved, c->saved.len);
@@ -305,6 +391,11 @@ client_close(struct client *c, const char *why)
 	loop_del_timer(c->deadline);
 	c->deadline = NULL;
 	c->deadline_at = 0;
+	loop_del_timer(c->hs_timer);
+	c->hs_timer = NULL;
+	loop_del_timer(c->reread);
+	c->reread = NULL;
+	c->tls_due = c->handshaking = 0;
 	tx_event(&c->tx, loop_now(), "close", "");
 	smtp_client_close(c->eng);
 	hook(c, CLIENT_CLOSED, 0);
@@ -331,7 +422,8 @@ client_state(const struct client *c)
 size_t
 client_waiting(const struct client *c)
 {
-	return c->connected ? smtp_client_waiting(c->eng) + (c->datafd != -1) : 0;
+	return c->connected ? smtp_client_waiting(c->eng) + (c->datafd != -1) +
+	    (c->tls_due || c->handshaking) : 0;
 }
 
 int
@@ -405,6 +497,10 @@ client_update(struct client *c)
 
 	if (!c->connected)
 		return;
+	if (c->handshaking) {
+		loop_mod_fd(c->xp->fd, xport_want(c->xp) == XPORT_WANT_WRITE ? LOOP_OUT : LOOP_IN);
+		return;
+	}
 	pump_data(c);
 	out = smtp_client_output(c->eng);
 	while (out->len > 0) {
@@ -431,6 +527,16 @@ client_update(struct client *c)
 }
 
 static void
+reread(void *arg)
+{
+	struct client *c = arg;
+
+	c->reread = NULL;
+	if (c->connected)
+		client_io(c->xp->fd, LOOP_IN, c);
+}
+
+static void
 client_io(int fd, unsigned ev, void *arg)
 {
 	struct client	*c = arg;
@@ -438,6 +544,10 @@ client_io(int fd, unsigned ev, void *arg)
 	ssize_t		 r;
 	int		 rounds = 0;
 
+	if (c->handshaking) {
+		tls_step(c);
+		return;
+	}
 	if (ev & LOOP_IN) {
 		while (c->connected && rounds++ < 16) {
 			r = xport_read(c->xp, b, sizeof(b));
@@ -448,13 +558,198 @@ client_io(int fd, unsigned ev, void *arg)
 			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				break;
 			if (r < 0)
-				client_note(c, '!', "read failed: %s", strerror(errno));
+				client_note(c, '!', "read failed: %s%s%s", strerror(errno),
+				    xport_is_tls(c->xp) ? ": " : "",
+				    xport_is_tls(c->xp) ? xport_error(c->xp) : "");
+			else if (xport_is_tls(c->xp) && *xport_error(c->xp))
+				client_note(c, '!', "%s", xport_error(c->xp));
 			smtp_client_eof(c->eng, loop_now());
 			client_close(c, "connection closed by server");
 			return;
 		}
+		if (c->tls_due) {
+			tls_start(c, 0);
+			return;
+		}
+		/* Decrypted records GnuTLS holds are invisible to epoll. */
+		if (c->connected && xport_pending(c->xp) > 0 && c->reread == NULL)
+			c->reread = loop_add_timer(0, reread, c);
 	}
 	client_update(c);
+}
+
+/* tls_start - swap the plain transport for TLS on the same socket */
+static void
+tls_start(struct client *c, int implicit)
+{
+	char		 err[512], peek[1];
+	const char	*sni;
+	int		 fd;
+
+	c->tls_due = 0;
+	if (!implicit) {
+		/* Bytes already waiting before our ClientHello are injected too. */
+		if (smtp_client_injected(c->eng) == 0 &&
+		    recv(c->xp->fd, peek, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+			client_note(c, '!', "the server sent more plaintext after its 220 to "
+			    "STARTTLS, before the handshake: a response injection attempt");
+		else if (smtp_client_injected(c->eng) == 0)
+			goto go;
+		if (!c->cfg->allow_injection) {
+			client_note(c, '!', "STARTTLS aborted: nothing the server sends in "
+			    "plaintext after its 220 may be trusted (--allow-injection to go on)");
+			hook(c, CLIENT_TLS_FAILED, 0);
+			client_close(c, NULL);
+			return;
+		}
+		client_note(c, '*', "going on despite the injection (--allow-injection)");
+	}
+go:
+	if (c->ctx == NULL && (c->ctx = tls_ctx_client(&c->cfg->tcfg, err, sizeof(err))) == NULL) {
+		client_note(c, '!', "TLS set-up failed: %s", err);
+		hook(c, CLIENT_TLS_FAILED, 0);
+		client_close(c, NULL);
+		return;
+	}
+	/* SNI: --sni, or the host when it is a name; never an IP literal. */
+	sni = c->cfg->no_sni ? NULL : c->cfg->sni ? c->cfg->sni :
+	    net_is_ip(c->host) ? NULL : c->host;
+	fd = xport_detach(c->xp);
+	c->xp = xport_tls_client(fd, c->ctx, sni, err, sizeof(err));
+	if (c->xp == NULL) {
+		close(fd);
+		c->connected = 0;
+		client_note(c, '!', "TLS set-up failed: %s", err);
+		hook(c, CLIENT_TLS_FAILED, 0);
+		loop_del_fd(fd);
+		hook(c, CLIENT_CLOSED, 0);
+		return;
+	}
+	c->implicit = implicit;
+	c->handshaking = 1;
+	c->hs_start = loop_now();
+	client_note(c, '*', "TLS handshake%s, SNI %s", implicit ? " (implicit TLS)" : "",
+	    sni ? sni : c->cfg->no_sni ? "not sent (--no-sni)" : "not sent (IP literal)");
+	c->hs_timer = loop_add_timer((uint64_t)(c->cfg->connect_timeout > 0 ?
+	    c->cfg->connect_timeout : 30) * 1000, hs_timeout, c);
+	tls_step(c);
+}
+
+static void
+hs_timeout(void *arg)
+{
+	struct client *c = arg;
+
+	c->hs_timer = NULL;
+	client_note(c, '!', "TLS handshake timed out after %d s",
+	    c->cfg->connect_timeout > 0 ? c->cfg->connect_timeout : 30);
+	hook(c, CLIENT_TIMEOUT, 0);
+	client_close(c, NULL);
+}
+
+/* tls_step - advance the handshake; on success report and go on */
+static void
+tls_step(struct client *c)
+{
+	struct tls_report_opts o;
+	char		 err[256], m[64];
+	struct buf	 b;
+	int		 r = xport_handshake(c->xp);
+
+	if (r == 1) {
+		client_update(c);
+		return;
+	}
+	loop_del_timer(c->hs_timer);
+	c->hs_timer = NULL;
+	c->handshaking = 0;
+	if (r == -1) {
+		client_note(c, '!', "TLS handshake failed: %s", xport_error(c->xp));
+		hook(c, CLIENT_TLS_FAILED, 0);
+		client_close(c, NULL);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.verify_name = c->cfg->sni ? c->cfg->sni : c->host;
+	o.sni = c->cfg->no_sni ? NULL : c->cfg->sni ? c->cfg->sni :
+	    net_is_ip(c->host) ? NULL : c->host;
+	o.handshake_ms = (double)(loop_now() - c->hs_start) / 1000.0;
+	o.tlsa = c->cfg->tlsa;
+	o.ntlsa = c->cfg->ntlsa;
+	if (tls_report_fill(c->xp, &o, &c->report, err, sizeof(err)) == 0)
+		c->have_report = 1;
+	c->tx.tls = 1;
+	{
+		char desc[160];
+		tls_session_desc(c->xp, desc, sizeof(desc));
+		client_note(c, '*', "TLS started: %s in %.1f ms; lines marked ~ are encrypted",
+		    desc, o.handshake_ms);
+	}
+	if (c->have_report) {
+		if (c->cfg->report && c->cfg->text)
+			client_print_report(c);
+		if (c->tx.json) {
+			buf_init(&b, 1 << 20);
+			tls_report_json(&c->report, &b);
+			buf_append(&b, "", 1);
+			tx_event(&c->tx, loop_now(), "tls", (const char *)buf_ptr(&b));
+			buf_free(&b);
+		}
+	}
+	snprintf(m, sizeof(m), "%d", c->have_report ? tls_report_failed(&c->report) : 0);
+	if (c->implicit)
+		smtp_client_connected(c->eng, c->tx.t0);
+	else {
+		smtp_client_tls_up(c->eng, loop_now());
+		/* RFC 3207 4.2: the capabilities are gone; ask again. */
+		if (c->ehlo[0] && smtp_client_command(c->eng, c->ehlo, strlen(c->ehlo),
+		    loop_now()) == -1)
+			client_note(c, '!', "%s", smtp_client_error(c->eng));
+	}
+	hook(c, CLIENT_TLS_UP, c->have_report ? tls_report_failed(&c->report) : 0);
+	if (c->connected)
+		client_update(c);
+}
+
+int
+client_tls(const struct client *c)
+{
+	return c->connected && c->tx.tls;
+}
+
+const struct tls_report *
+client_report(const struct client *c)
+{
+	return c->have_report ? &c->report : NULL;
+}
+
+int
+client_peer_pem(struct client *c, struct buf *b)
+{
+	if (!c->connected || !c->tx.tls)
+		return -1;
+	return tls_peer_pem(c->xp, b);
+}
+
+const struct caps *
+client_caps_before(const struct client *c)
+{
+	return &c->caps_before;
+}
+
+void
+client_print_report(struct client *c)
+{
+	struct buf	 b;
+
+	if (!c->have_report)
+		return;
+	buf_init(&b, 1 << 20);
+	tls_report_text(&c->report, out_color(), &b);
+	buf_append(&b, "", 1);
+	out_puts((const char *)buf_ptr(&b));
+	buf_append(&c->saved, buf_ptr(&b), b.len - 1);
+	buf_free(&b);
 }
 
 int

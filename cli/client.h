@@ -12,6 +12,8 @@
 #include "cli/tx.h"
 #include "session/caps.h"
 #include "session/smtp_client.h"
+#include "tls/report.h"
+#include "tls/tls.h"
 
 enum client_ev {
 	CLIENT_CONNECTED,	/* TCP up (greeting not yet read) */
@@ -23,7 +25,11 @@ enum client_ev {
 	CLIENT_STATE,		/* protocol state changed */
 	CLIENT_DATA_DONE,	/* a /data file was sent completely */
 	CLIENT_LOCAL_ERROR,	/* e.g. reading a /data file failed */
+	CLIENT_TLS_UP,		/* handshake done; code: failed verdicts */
+	CLIENT_TLS_FAILED,	/* handshake failed or upgrade aborted */
 };
+
+enum client_tls_mode { CLIENT_TLS_NONE, CLIENT_TLS_STARTTLS, CLIENT_TLS_IMPLICIT };
 
 struct client_cfg {
 	char		 helo[256];
@@ -32,6 +38,15 @@ struct client_cfg {
 	int		 data_lines;	/* data lines shown per message */
 	FILE		*json;
 	int		 text;		/* print the transcript */
+	/* TLS */
+	struct tls_client_cfg tcfg;
+	enum client_tls_mode tls_mode;	/* --tls: implicit TLS */
+	const char	*sni;		/* --sni NAME */
+	int		 no_sni;	/* --no-sni */
+	int		 allow_injection; /* go on after STARTTLS response injection */
+	const char	*tlsa[16];	/* --tlsa records */
+	size_t		 ntlsa;
+	int		 report;	/* print the TLS report after a handshake */
 };
 
 struct client_hooks {
@@ -61,5 +76,15 @@ const char *client_peer(const struct client *);
 void	 client_note(struct client *, char kind, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 struct buf *client_transcript(struct client *);
+/* client_tls - the session is encrypted */
+int	 client_tls(const struct client *);
+/* client_report - the last TLS report, or NULL */
+const struct tls_report *client_report(const struct client *);
+/* client_peer_pem - the presented chain as PEM; -1 if none */
+int	 client_peer_pem(struct client *, struct buf *);
+/* client_caps_before - capabilities before STARTTLS (valid after it) */
+const struct caps *client_caps_before(const struct client *);
+/* client_print_report - show the last report again */
+void	 client_print_report(struct client *);
 
 #endif

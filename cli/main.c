@@ -22,6 +22,7 @@
 #include "cli/repl.h"
 #include "cli/run.h"
 #include "cli/sink.h"
+#include "tls/tls.h"
 #include "session/xalloc.h"
 
 struct main_opts {
@@ -33,6 +34,7 @@ struct main_opts {
 	int		 color;
 	int		 history;
 	int		 quiet;
+	const char	*cert, *key;
 };
 
 static void
@@ -87,6 +89,10 @@ no_ext(struct main_opts *m, const char *kw)
 	};
 	size_t	 i;
 
+	if (strcasecmp(kw, "STARTTLS") == 0) {
+		m->sc.no_starttls = 1;
+		return 0;
+	}
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcasecmp(kw, t[i].kw) == 0) {
 			m->sc.scfg.ext &= ~t[i].bit;
@@ -209,6 +215,37 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_NO_EXT:
 			if (no_ext(m, optarg) == -1) goto bad;
 			break;
+		case O_STARTTLS: m->ro.starttls = 1; break;
+		case O_TLS: m->ro.ccfg.tls_mode = CLIENT_TLS_IMPLICIT; break;
+		case O_SNI: m->ro.ccfg.sni = optarg; break;
+		case O_NO_SNI: m->ro.ccfg.no_sni = 1; break;
+		case O_CA_FILE: m->ro.ccfg.tcfg.ca_file = optarg; break;
+		case O_NO_VERIFY: m->ro.no_verify = 1; break;
+		case O_TLS_PRIORITY: m->ro.ccfg.tcfg.priority = optarg; break;
+		case O_TLS_MIN:
+		case O_TLS_MAX:
+			if (!tls_version_ok(optarg)) {
+				fprintf(stderr, "smtpdbg: --%s: 1.0, 1.1, 1.2 or 1.3\n", o->name);
+				goto bad;
+			}
+			if (o->id == O_TLS_MIN)
+				m->ro.ccfg.tcfg.tls_min = optarg;
+			else
+				m->ro.ccfg.tcfg.tls_max = optarg;
+			break;
+		case O_CERT: m->ro.ccfg.tcfg.cert_file = m->cert = optarg; break;
+		case O_KEY: m->ro.ccfg.tcfg.key_file = m->key = optarg; break;
+		case O_TLS_REQUIRED: m->ro.tls_required = 1; break;
+		case O_TLSA:
+			if (m->ro.ccfg.ntlsa == sizeof(m->ro.ccfg.tlsa) / sizeof(m->ro.ccfg.tlsa[0])) {
+				fprintf(stderr, "smtpdbg: --tlsa: at most 16 records\n");
+				goto bad;
+			}
+			m->ro.ccfg.tlsa[m->ro.ccfg.ntlsa++] = optarg;
+			break;
+		case O_ALLOW_INJECTION: m->ro.ccfg.allow_injection = 1; break;
+		case O_TLS_LISTEN: m->sc.tls_listen = optarg; break;
+		case O_REQUIRE_TLS: m->sc.scfg.require_tls = 1; break;
 		default:
 			fatalx("%s: bad option %d", __func__, c);
 		}
@@ -274,6 +311,7 @@ defaults(struct main_opts *m)
 	m->ro.ccfg.connect_timeout = 30;
 	m->ro.ccfg.data_lines = -1;
 	m->ro.ccfg.text = 1;
+	m->ro.ccfg.report = 1;
 	m->sc.data_lines = -1;
 	m->sc.scfg.ext = SMTP_EXT_ALL;
 	m->sc.scfg.bare_lf = SMTP_BARE_REJECT;
@@ -290,7 +328,7 @@ sink_signal(int signo, void *arg)
 static int
 main_sink(struct main_opts *m, int argc, char **argv)
 {
-	char		 bound[128], err[512];
+	char		 bound[128], err[512], info[400];
 	struct sink_stats st;
 
 	if (argc > 1) {
@@ -302,10 +340,15 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	m->sc.json = open_json(m);
 	m->sc.text = !m->quiet;
 	m->sc.summaries = 1;
-	if (sink_start(&m->sc, bound, sizeof(bound), err, sizeof(err)) == -1) {
+	m->sc.cert = m->cert;
+	m->sc.key = m->key;
+	if (sink_start(&m->sc, bound, sizeof(bound), info, sizeof(info), err,
+	    sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: sink: %s\n", err);
 		return EXIT_CONNECT;
 	}
+	if (info[0])
+		fprintf(stderr, "smtpdbg: %s\n", info);
 	loop_signal(SIGINT, sink_signal, NULL);
 	loop_signal(SIGTERM, sink_signal, NULL);
 	fprintf(stderr, "smtpdbg: sink listening on %s (Ctrl-C to stop)\n", bound);
@@ -349,6 +392,8 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 	m->ro.ccfg.json = open_json(m);
 	m->ro.quiet = m->quiet;
 	m->ro.ccfg.text = !m->quiet;
+	if (m->ro.tls_required && m->ro.ccfg.tls_mode != CLIENT_TLS_IMPLICIT)
+		m->ro.starttls = 1;
 	if (demo) {
 		memset(&m->sc, 0, sizeof(m->sc));
 		m->sc.scfg.ext = SMTP_EXT_ALL;
@@ -356,7 +401,7 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 		snprintf(m->sc.listen, sizeof(m->sc.listen), "127.0.0.1:0");
 		m->sc.summaries = 1;
 		m->sc.data_lines = -1;
-		if (sink_start(&m->sc, bound, sizeof(bound), err, sizeof(err)) == -1) {
+		if (sink_start(&m->sc, bound, sizeof(bound), NULL, 0, err, sizeof(err)) == -1) {
 			fprintf(stderr, "smtpdbg: demo sink: %s\n", err);
 			return EXIT_LOCAL;
 		}

@@ -102,6 +102,14 @@ net_addr_str(const struct sockaddr *sa, char *out, size_t len)
 }
 
 int
+net_is_ip(const char *s)
+{
+	unsigned char	 b[16];
+
+	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
+}
+
+int
 net_nonblock(int fd)
 {
 	int	 fl = fcntl(fd, F_GETFL);

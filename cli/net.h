@@ -20,6 +20,8 @@ void	 net_addr_str(const struct sockaddr *, char *, size_t);
 /* net_listen - bound, listening, non-blocking socket or -1 with err */
 int	 net_listen(const struct net_target *, char *err, size_t, char *bound, size_t);
 int	 net_nonblock(int);
+/* net_is_ip - an IPv4 or IPv6 literal */
+int	 net_is_ip(const char *);
 
 struct net_connect;
 typedef void (*net_connect_cb)(int fd, const char *peer, const char *err, void *arg);

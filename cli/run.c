@@ -59,6 +59,7 @@ struct run {
 	int			 exit_code;
 	size_t			 violations;
 	int			 ehlo_sent;
+	int			 tls_tried;	/* --starttls already sent STARTTLS */
 	int			 in_pump;
 	struct loop_timer	*tick;		/* deferred work, see schedule() */
 	int			 close_due;	/* close the connection at the tick */
@@ -90,6 +91,7 @@ static int	 cmd_help(struct run *, char *);
 static int	 cmd_expect(struct run *, char *);
 static int	 cmd_sleep(struct run *, char *);
 static int	 cmd_echo(struct run *, char *);
+static int	 cmd_cert(struct run *, char *);
 
 static const struct run_cmd cmdtab[] = {
 	{ "connect", "HOST[:PORT]", cmd_connect, "open a session" },
@@ -105,6 +107,7 @@ static const struct run_cmd cmdtab[] = {
 	{ "expect", "CODES [COMMAND]", cmd_expect, "check the last reply (or COMMAND's reply)" },
 	{ "sleep", "SECONDS", cmd_sleep, "pause a script" },
 	{ "echo", "TEXT", cmd_echo, "print a note in the transcript" },
+	{ "cert", "[pem [FILE]]", cmd_cert, "the TLS report again, or the chain as PEM" },
 };
 #define NCMDS (sizeof(cmdtab) / sizeof(cmdtab[0]))
 
@@ -176,8 +179,8 @@ update_prompt(struct run *r)
 	if (peer == NULL)
 		snprintf(r->prompt, sizeof(r->prompt), "smtpdbg> ");
 	else
-		snprintf(r->prompt, sizeof(r->prompt), "%s %s> ", peer,
-		    smtp_client_state_name(client_state(r->cl)));
+		snprintf(r->prompt, sizeof(r->prompt), "%s %s%s> ", peer,
+		    client_tls(r->cl) ? "tls " : "", smtp_client_state_name(client_state(r->cl)));
 	if (r->prompt_hook)
 		r->prompt_hook(r->prompt_arg);
 }
@@ -325,7 +328,8 @@ on_client(void *arg, enum client_ev ev, int code)
 		fail(r, EXIT_CONNECT, "cannot connect");
 		break;
 	case CLIENT_REPLY:
-		if (r->o->auto_ehlo && !r->ehlo_sent && client_state(r->cl) == SMTP_C_READY) {
+		if ((r->o->auto_ehlo || r->o->starttls) && !r->ehlo_sent &&
+		    client_state(r->cl) == SMTP_C_READY) {
 			r->ehlo_sent = 1;
 			snprintf(cmd, sizeof(cmd), "EHLO %s", r->o->ccfg.helo);
 			if (client_command(r->cl, cmd, err, sizeof(err)) == -1)
@@ -343,8 +347,41 @@ on_client(void *arg, enum client_ev ev, int code)
 				fail(r, EXIT_LOCAL, "/data: %s", err);
 			free(f);
 		}
+		if (r->o->starttls && r->ehlo_sent && !r->tls_tried && !client_tls(r->cl) &&
+		    client_caps(r->cl)->valid && code == 250) {
+			r->tls_tried = 1;
+			if (caps_find(client_caps(r->cl), "STARTTLS")) {
+				if (client_command(r->cl, "STARTTLS", err, sizeof(err)) == -1)
+					fail(r, EXIT_TLS, "%s", err);
+			} else if (r->o->tls_required)
+				fail(r, EXIT_TLS, "the server does not offer STARTTLS "
+				    "(--tls-required: nothing more is sent)");
+			else
+				client_note(r->cl, '!', "the server does not offer STARTTLS: "
+				    "this session stays in PLAINTEXT");
+		} else if (r->o->starttls && r->tls_tried == 1 && !client_tls(r->cl) &&
+		    client_state(r->cl) != SMTP_C_TLS && code != 250 && client_waiting(r->cl) == 0) {
+			r->tls_tried = 2;
+			if (r->o->tls_required)
+				fail(r, EXIT_TLS, "STARTTLS refused with %d (--tls-required: nothing "
+				    "more is sent)", code);
+			else
+				client_note(r->cl, '!', "STARTTLS refused: this session stays in "
+				    "PLAINTEXT");
+		}
 		if (r->quitting && client_is_connected(r->cl) && client_waiting(r->cl) == 0)
 			r->close_due = 1;
+		break;
+	case CLIENT_TLS_UP:
+		update_prompt(r);
+		if (code > 0 && !r->o->no_verify)
+			fail(r, EXIT_TLS, "TLS verification failed: %d check%s (see the verdicts; "
+			    "--no-verify to go on)", code, code == 1 ? "" : "s");
+		else if (code > 0)
+			client_note(r->cl, '!', "TLS verification failed; going on (--no-verify)");
+		break;
+	case CLIENT_TLS_FAILED:
+		fail(r, EXIT_TLS, "TLS failed (see the transcript)");
 		break;
 	case CLIENT_CLOSED:
 		update_prompt(r);
@@ -591,6 +628,22 @@ finish(struct run *r)
 	loop_quit(r->exit_code);
 }
 
+/* needs_tls - commands --tls-required never sends in plaintext */
+static int
+needs_tls(const char *line)
+{
+	switch (smtp_cmd_lookup(line, strlen(line), NULL)) {
+	case SMTP_V_MAIL:
+	case SMTP_V_RCPT:
+	case SMTP_V_DATA:
+	case SMTP_V_BDAT:
+	case SMTP_V_AUTH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static void
 exec_line(struct run *r, char *line)
 {
@@ -626,6 +679,12 @@ exec_line(struct run *r, char *line)
 			return;
 		}
 		cmdtab[k].fn(r, args);
+		return;
+	}
+	if (r->o->tls_required && client_is_connected(r->cl) && !client_tls(r->cl) &&
+	    needs_tls(line + i)) {
+		fail(r, EXIT_TLS, "--tls-required: refusing to send %.*s over a plaintext "
+		    "connection", (int)strcspn(line + i, " "), line + i);
 		return;
 	}
 	if (client_command(r->cl, line, err, sizeof(err)) == -1) {
@@ -683,6 +742,7 @@ cmd_connect(struct run *r, char *a)
 		return -1;
 	}
 	r->ehlo_sent = 0;
+	r->tls_tried = 0;
 	if (client_connect(r->cl, a, err, sizeof(err)) == -1) {
 		fail(r, EXIT_CONNECT, "%s", err);
 		return -1;
@@ -1006,5 +1066,48 @@ static int
 cmd_echo(struct run *r, char *a)
 {
 	client_note(r->cl, '*', "%s", a);
+	return 0;
+}
+
+static int
+cmd_cert(struct run *r, char *a)
+{
+	struct buf	 b;
+	char		*file = a + strcspn(a, " \t");
+	FILE		*f;
+
+	if (*file)
+		*file++ = '\0';
+	while (*file == ' ' || *file == '\t')
+		file++;
+	if (client_report(r->cl) == NULL) {
+		fail(r, EXIT_USAGE, "no TLS session yet (STARTTLS first, or connect with --tls)");
+		return -1;
+	}
+	if (*a == '\0') {
+		client_print_report(r->cl);
+		return 0;
+	}
+	if (strcmp(a, "pem") != 0) {
+		fail(r, EXIT_USAGE, "usage: /cert [pem [FILE]]");
+		return -1;
+	}
+	buf_init(&b, 1 << 20);
+	if (client_peer_pem(r->cl, &b) == -1) {
+		buf_free(&b);
+		fail(r, EXIT_USAGE, "the connection is gone; no chain to write");
+		return -1;
+	}
+	if (*file == '\0') {
+		buf_append(&b, "", 1);
+		out_puts((const char *)buf_ptr(&b));
+	} else if ((f = fopen(file, "w")) == NULL || fwrite(buf_ptr(&b), 1, b.len, f) != b.len ||
+	    fclose(f) == EOF) {
+		buf_free(&b);
+		fail(r, EXIT_LOCAL, "/cert pem: %s: %s", file, strerror(errno));
+		return -1;
+	} else if (r->interactive)
+		out_printf("wrote the chain (%zu bytes of PEM) to %s\n", b.len, file);
+	buf_free(&b);
 	return 0;
 }

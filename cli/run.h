@@ -30,6 +30,9 @@ struct run_opts {
 	int		 keep_going;	/* violations do not end a script */
 	int		 quiet;		/* -q: only the outcome */
 	int		 auto_ehlo;	/* send EHLO after the greeting */
+	int		 starttls;	/* --starttls: EHLO, then STARTTLS when offered */
+	int		 tls_required;	/* never send MAIL/RCPT/DATA/AUTH in plaintext */
+	int		 no_verify;	/* failed verdicts do not end a script */
 };
 
 struct run;

@@ -25,6 +25,7 @@
 #include "session/esc.h"
 #include "session/line.h"
 #include "session/xalloc.h"
+#include "tls/tls.h"
 #include "tls/xport.h"
 
 struct conn {
@@ -35,12 +36,19 @@ struct conn {
 	char			 peer[64];
 	int			 want_close;
 	int			 eof;
+	int			 tls_due;	/* 220 to STARTTLS queued */
+	int			 handshaking;
+	int			 implicit;	/* accepted on the implicit-TLS port */
+	uint64_t		 hs_start;
+	struct loop_timer	*reread;
 	size_t			 data_shown, data_hidden;
 	struct conn		*prev, *next;
 };
 
 static struct sink_cfg	*cfg;
-static int		 lfd = -1;
+static struct smtp_server_cfg tls_scfg;	/* for implicit-TLS sessions */
+static struct tls_ctx	*ctx;
+static int		 lfd = -1, tlfd = -1;
 static struct conn	*conns;
 static struct sink_stats stats;
 
@@ -60,6 +68,7 @@ conn_free(struct conn *c)
 	xport_free(c->xp);
 	smtp_server_free(c->srv);
 	loop_del_timer(c->idle);
+	loop_del_timer(c->reread);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -195,9 +204,79 @@ ev_close(void *arg)
 	c->want_close = 1;
 }
 
+static void
+ev_starttls(void *arg)
+{
+	struct conn *c = arg;
+
+	c->tls_due = 1;
+}
+
 static const struct smtp_server_events sevents = {
-	ev_input, ev_output, ev_note, NULL, ev_message, NULL, ev_close,
+	ev_input, ev_output, ev_note, NULL, ev_message, NULL, ev_close, ev_starttls,
 };
+
+/* tls_begin - the 220 is out: the socket speaks TLS from now on */
+static int
+tls_begin(struct conn *c)
+{
+	char	 err[256];
+	int	 fd = xport_detach(c->xp);
+
+	c->tls_due = 0;
+	if ((c->xp = xport_tls_server(fd, ctx, err, sizeof(err))) == NULL) {
+		c->xp = xport_plain(fd);
+		if (cfg->text || c->tx.json)
+			tx_note(&c->tx, loop_now(), '!', "TLS set-up failed: %s", err);
+		return -1;
+	}
+	c->handshaking = 1;
+	c->hs_start = loop_now();
+	return 0;
+}
+
+/* tls_step - advance the handshake; -1 when the session must end */
+static int
+tls_step(struct conn *c)
+{
+	char	 desc[160], sni[300], subj[600], m[1024];
+	int	 r = xport_handshake(c->xp);
+
+	if (r == 1)
+		return 0;
+	c->handshaking = 0;
+	if (r == -1) {
+		if (cfg->text || c->tx.json)
+			tx_note(&c->tx, loop_now(), '!', "TLS handshake failed: %s", xport_error(c->xp));
+		return -1;
+	}
+	tls_session_desc(c->xp, desc, sizeof(desc));
+	tls_peer_sni(c->xp, sni, sizeof(sni));
+	if (tls_peer_cert_subject(c->xp, subj, sizeof(subj)) == -1)
+		snprintf(subj, sizeof(subj), "none");
+	c->tx.tls = 1;
+	if (cfg->text || c->tx.json) {
+		tx_note(&c->tx, loop_now(), '*', "TLS started: %s in %.1f ms; SNI %s; client "
+		    "certificate %s; lines marked ~ are encrypted", desc,
+		    (double)(loop_now() - c->hs_start) / 1000.0, sni[0] ? sni : "none", subj);
+		snprintf(m, sizeof(m), ",\"desc\":\"%s\",\"sni\":\"%s\"", desc, sni);
+		tx_event(&c->tx, loop_now(), "tls", m);
+	}
+	if (c->implicit)
+		smtp_server_start(c->srv);
+	else
+		smtp_server_tls_up(c->srv);
+	return 0;
+}
+
+static void
+conn_reread(void *arg)
+{
+	struct conn *c = arg;
+
+	c->reread = NULL;
+	conn_io(c->xp->fd, LOOP_IN, c);
+}
 
 /* conn_update - flush replies, close when due, set poll interest */
 static void
@@ -223,6 +302,14 @@ conn_update(struct conn *c)
 		conn_free(c);
 		return;
 	}
+	if (out->len == 0 && c->tls_due && tls_begin(c) == -1) {
+		conn_free(c);
+		return;
+	}
+	if (c->handshaking) {
+		loop_mod_fd(c->xp->fd, xport_want(c->xp) == XPORT_WANT_WRITE ? LOOP_OUT : LOOP_IN);
+		return;
+	}
 	loop_mod_fd(c->xp->fd, (smtp_server_input_space(c->srv) && !c->eof ? LOOP_IN : 0) |
 	    (out->len ? LOOP_OUT : 0));
 }
@@ -235,6 +322,16 @@ conn_io(int fd, unsigned ev, void *arg)
 	size_t		 space;
 	ssize_t		 r;
 
+	if (c->handshaking) {
+		if (tls_step(c) == -1) {
+			conn_free(c);
+			return;
+		}
+		if (c->handshaking) {
+			conn_update(c);
+			return;
+		}
+	}
 	if (ev & LOOP_IN) {
 		space = smtp_server_input_space(c->srv);
 		if (space > sizeof(b))
@@ -246,9 +343,13 @@ conn_io(int fd, unsigned ev, void *arg)
 				c->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, c);
 				smtp_server_feed(c->srv, b, (size_t)r);
 			} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				if (xport_is_tls(c->xp) && *xport_error(c->xp) && (cfg->text || c->tx.json))
+					tx_note(&c->tx, loop_now(), '!', "%s", xport_error(c->xp));
 				smtp_server_eof(c->srv);
 				c->eof = 1;
 			}
+			if (!c->eof && xport_pending(c->xp) > 0 && c->reread == NULL)
+				c->reread = loop_add_timer(0, conn_reread, c);
 		}
 	}
 	conn_update(c);
@@ -257,6 +358,7 @@ conn_io(int fd, unsigned ev, void *arg)
 static void
 on_accept(int fd, unsigned ev, void *arg)
 {
+	int	 implicit = arg != NULL;
 	struct sockaddr_storage ss;
 	socklen_t	 sl;
 	struct conn	*c;
@@ -296,37 +398,115 @@ on_accept(int fd, unsigned ev, void *arg)
 		tx_event(&c->tx, c->tx.t0, "connect", m);
 		if (cfg->text)
 			tx_note(&c->tx, c->tx.t0, '*', "connection from %s", c->peer);
-		c->srv = smtp_server_new(&cfg->scfg, &sevents, c);
+		c->srv = smtp_server_new(implicit ? &tls_scfg : &cfg->scfg, &sevents, c);
 		loop_add_fd(cfd, LOOP_IN, conn_io, c);
 		c->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, c);
+		if (implicit) {
+			c->implicit = 1;
+			if (tls_begin(c) == -1) {
+				conn_free(c);
+				continue;
+			}
+			conn_update(c);
+			continue;
+		}
 		smtp_server_start(c->srv);
 		conn_update(c);
 	}
 }
 
-int
-sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *err, size_t errlen)
+/* listen_on - "PORT" alone means loopback: other addresses must be asked for */
+static int
+listen_on(const char *what, int *fdp, void *arg, char *bound, size_t blen, char *err,
+    size_t errlen)
 {
 	struct net_target t;
 	char		 spec[320];
+
+	if (strspn(what, "0123456789") == strlen(what))
+		snprintf(spec, sizeof(spec), "127.0.0.1:%s", what);
+	else
+		snprintf(spec, sizeof(spec), "%s", what);
+	if (net_parse(spec, "2525", &t, err, errlen) == -1)
+		return -1;
+	if ((*fdp = net_listen(&t, err, errlen, bound, blen)) == -1)
+		return -1;
+	if (loop_add_fd(*fdp, LOOP_IN, on_accept, arg) == -1) {
+		snprintf(err, errlen, "cannot watch the listening socket: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* make_ctx - the server certificate: the files given, or one made now */
+static int
+make_ctx(char *info, size_t ilen, char *err, size_t errlen)
+{
+	const char	*names[8];
+	size_t		 n = 0, i;
+	struct net_target t;
+	char		 e2[64];
+
+	if (cfg->cert || cfg->key) {
+		if (!cfg->cert || !cfg->key) {
+			snprintf(err, errlen, "--cert and --key go together");
+			return -1;
+		}
+		if ((ctx = tls_ctx_server_files(cfg->cert, cfg->key, err, errlen)) == NULL)
+			return -1;
+		if (info)
+			snprintf(info, ilen, "TLS certificate from %s, SHA-256 %s", cfg->cert,
+			    tls_ctx_fingerprint(ctx));
+		return 0;
+	}
+	names[n++] = cfg->scfg.hostname ? cfg->scfg.hostname : "localhost";
+	if (strcmp(names[0], "localhost") != 0)
+		names[n++] = "localhost";
+	names[n++] = "127.0.0.1";
+	names[n++] = "::1";
+	if (net_parse(cfg->listen, "2525", &t, e2, sizeof(e2)) == 0 && t.host[0]) {
+		for (i = 0; i < n && strcmp(names[i], t.host) != 0; i++)
+			;
+		if (i == n && strcmp(t.host, "0.0.0.0") != 0 && strcmp(t.host, "::") != 0 &&
+		    strspn(cfg->listen, "0123456789") != strlen(cfg->listen))
+			names[n++] = strdup(t.host);
+	}
+	if ((ctx = tls_ctx_server_generate(names, n, err, errlen)) == NULL)
+		return -1;
+	if (info)
+		snprintf(info, ilen, "TLS certificate generated for %s (ECDSA P-256, 30 days), "
+		    "SHA-256 %s", names[0], tls_ctx_fingerprint(ctx));
+	return 0;
+}
+
+int
+sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ilen,
+    char *err, size_t errlen)
+{
+	char		 tb[128];
 
 	cfg = sc;
 	if (cfg->idle_timeout <= 0)
 		cfg->idle_timeout = 300;
 	if (cfg->max_conn <= 0)
 		cfg->max_conn = 1000;
-	/* "PORT" alone means loopback: never listen on every address by default. */
-	if (strspn(cfg->listen, "0123456789") == strlen(cfg->listen))
-		snprintf(spec, sizeof(spec), "127.0.0.1:%s", cfg->listen);
-	else
-		snprintf(spec, sizeof(spec), "%s", cfg->listen);
-	if (net_parse(spec, "2525", &t, err, errlen) == -1)
+	if (info)
+		info[0] = '\0';
+	if ((!cfg->no_starttls || cfg->tls_listen) && make_ctx(info, ilen, err, errlen) == -1)
 		return -1;
-	if ((lfd = net_listen(&t, err, errlen, bound, blen)) == -1)
+	cfg->scfg.starttls = !cfg->no_starttls;
+	tls_scfg = cfg->scfg;
+	tls_scfg.starttls = 0;
+	tls_scfg.tls_active = 1;
+	if (listen_on(cfg->listen, &lfd, NULL, bound, blen, err, errlen) == -1)
 		return -1;
-	if (loop_add_fd(lfd, LOOP_IN, on_accept, NULL) == -1) {
-		snprintf(err, errlen, "cannot watch the listening socket: %s", strerror(errno));
-		return -1;
+	if (cfg->tls_listen) {
+		if (listen_on(cfg->tls_listen, &tlfd, (void *)1, tb, sizeof(tb), err, errlen) == -1)
+			return -1;
+		if (info) {
+			size_t l = strlen(info);
+			snprintf(info + l, ilen - l, "; implicit TLS on %s", tb);
+		}
 	}
 	return 0;
 }
@@ -345,6 +525,13 @@ sink_stop(void)
 		close(lfd);
 		lfd = -1;
 	}
+	if (tlfd != -1) {
+		loop_del_fd(tlfd);
+		close(tlfd);
+		tlfd = -1;
+	}
 	while (conns)
 		conn_free(conns);
+	tls_ctx_free(ctx);
+	ctx = NULL;
 }

@@ -20,6 +20,9 @@ struct sink_cfg {
 	int		 text;		/* print transcripts */
 	int		 summaries;	/* print message summaries */
 	FILE		*json;
+	const char	*cert, *key;	/* PEM files; NULL: generate at start-up */
+	const char	*tls_listen;	/* [ADDR:]PORT for implicit TLS, or NULL */
+	int		 no_starttls;	/* --no-ext STARTTLS */
 };
 
 struct sink_stats {
@@ -27,8 +30,10 @@ struct sink_stats {
 	unsigned long long bytes;
 };
 
-/* sink_start - listen; bound gets "addr:port" */
-int	 sink_start(struct sink_cfg *, char *bound, size_t, char *err, size_t);
+/* sink_start - listen; bound gets "addr:port"; info (if not NULL) gets
+ * a line about the TLS certificate */
+int	 sink_start(struct sink_cfg *, char *bound, size_t, char *info, size_t,
+	    char *err, size_t);
 void	 sink_stats(struct sink_stats *);
 /* sink_stop - close the listener and every session */
 void	 sink_stop(void);

@@ -109,16 +109,16 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 		if (show < bl || dropped)
 			buf_printf(&body, "... [%zu more bytes]", bl - show + dropped);
 		if (t->wall)
-			buf_printf(&plain, "%s %c: ", ts, dir);
+			buf_printf(&plain, "%s %c%c ", ts, dir, t->tls ? '~' : ':');
 		else
-			buf_printf(&plain, "%s %s %c: ", ts, lat, dir);
+			buf_printf(&plain, "%s %s %c%c ", ts, lat, dir, t->tls ? '~' : ':');
 		buf_append(&plain, buf_ptr(&body), body.len);
 		buf_printf(&plain, "%s\n", term);
 		buf_printf(&col, "%s%s ", out_sgr(OC_DIM), ts);
 		if (!t->wall)
 			buf_printf(&col, "%s ", lat);
-		buf_printf(&col, "%s%s%c:%s ", out_reset(),
-		    out_sgr(dir == TX_C ? OC_CLIENT : OC_SERVER), dir, out_reset());
+		buf_printf(&col, "%s%s%c%c%s ", out_reset(),
+		    out_sgr(dir == TX_C ? OC_CLIENT : OC_SERVER), dir, t->tls ? '~' : ':', out_reset());
 		buf_append(&col, buf_ptr(&body), body.len);
 		if (*term)
 			buf_printf(&col, "%s%s%s", out_sgr(OC_BAD), term, out_reset());
@@ -159,6 +159,8 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 			buf_printf(&j, ",\"latency_ms\":%.3f", (double)latency_us / 1000.0);
 		if (state)
 			buf_printf(&j, ",\"state\":\"%s\"", state);
+		if (t->tls)
+			buf_printf(&j, ",\"tls\":true");
 		if (flags) {
 			static const char *const fn[8] = { "bare_lf", "bare_cr", "nul", "ctrl",
 			    "8bit", "long", "no_eol", "truncated" };

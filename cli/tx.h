@@ -19,6 +19,7 @@ struct tx {
 	int		 text;		/* print text to the terminal */
 	FILE		*json;		/* JSON Lines output, or NULL */
 	struct buf	*save;		/* plain text kept for /save, or NULL */
+	int		 tls;		/* lines are encrypted: marked "C~"/"S~" */
 };
 
 enum tx_dir { TX_C = 'C', TX_S = 'S' };

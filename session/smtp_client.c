@@ -35,11 +35,12 @@ struct smtp_client {
 	struct dot_enc		 enc;
 	size_t			 sent_mark;	/* out.len before a data write */
 	struct caps		 caps;
+	size_t			 injected;
 	char			 err[256];
 };
 
 static const char *const state_names[SMTP_C_STATE_COUNT] = {
-	"closed", "greeting", "ready", "mail", "rcpt", "data", "quit",
+	"closed", "greeting", "ready", "mail", "rcpt", "data", "tls", "quit",
 };
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SMTP_C_STATE_COUNT,
     "state_names");
@@ -181,6 +182,7 @@ smtp_client_connected(struct smtp_client *c, uint64_t now)
 	c->phead = c->pcount = 0;
 	c->greeted = 0;
 	c->last_code = 0;
+	c->injected = 0;
 	c->connected_us = now;
 	c->now = now;
 	caps_clear(&c->caps);
@@ -240,6 +242,10 @@ smtp_client_command(struct smtp_client *c, const char *line, size_t len, uint64_
 	}
 	if (c->state == SMTP_C_DATA) {
 		snprintf(c->err, sizeof(c->err), "in message data: use a data line or \".\"");
+		return -1;
+	}
+	if (c->state == SMTP_C_TLS) {
+		snprintf(c->err, sizeof(c->err), "the TLS handshake is not done yet");
 		return -1;
 	}
 	for (i = 0; i < len; i++)
@@ -375,10 +381,39 @@ smtp_client_raw(struct smtp_client *c, const void *vp, size_t n, uint64_t now)
 void
 smtp_client_feed(struct smtp_client *c, const void *p, size_t n, uint64_t now)
 {
+	size_t	 used;
+
 	c->now = now;
 	if (c->state == SMTP_C_CLOSED)
 		return;
-	smtp_reply_feed(c->parser, p, n);
+	if (c->state == SMTP_C_TLS) {
+		/* Nothing may arrive between the 220 and our ClientHello. */
+		c->injected += n;
+		return;
+	}
+	used = smtp_reply_feed(c->parser, p, n);
+	if (used < n && c->state == SMTP_C_TLS) {
+		c->injected += n - used;
+		anomaly(c, "%zu byte%s followed the 220 to STARTTLS in plaintext: a "
+		    "response injection attempt (CVE-2021-22947 class); discarded",
+		    n - used, n - used == 1 ? "" : "s");
+	}
+}
+
+size_t
+smtp_client_injected(const struct smtp_client *c)
+{
+	return c->injected;
+}
+
+void
+smtp_client_tls_up(struct smtp_client *c, uint64_t now)
+{
+	c->now = now;
+	smtp_reply_reset(c->parser);
+	caps_clear(&c->caps);
+	c->phead = c->pcount = 0;
+	client_state(c, SMTP_C_READY);
 }
 
 void
@@ -514,13 +549,21 @@ follow(struct smtp_client *c, const struct smtp_client_cmd *cp, const struct smt
 	case SMTP_V_QUIT:
 		client_state(c, SMTP_C_QUIT);
 		break;
+	case SMTP_V_STARTTLS:
+		if (code == 220) {
+			/* Parse nothing more in plaintext (RFC 3207, CVE-2011-0411). */
+			client_state(c, SMTP_C_TLS);
+			smtp_reply_pause(c->parser);
+			if (c->ev.on_need_tls)
+				c->ev.on_need_tls(c->arg);
+		}
+		break;
 	case SMTP_V_UNKNOWN:
 	case SMTP_V_BDAT:
 	case SMTP_V_NOOP:
 	case SMTP_V_VRFY:
 	case SMTP_V_EXPN:
 	case SMTP_V_HELP:
-	case SMTP_V_STARTTLS:
 	case SMTP_V_AUTH:
 	case SMTP_V_ETRN:
 	case SMTP_V_RAW:

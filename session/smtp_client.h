@@ -30,6 +30,7 @@ enum smtp_client_state {
 	SMTP_C_MAIL,		/* MAIL accepted */
 	SMTP_C_RCPT,		/* at least one RCPT accepted */
 	SMTP_C_DATA,		/* 354 received: typed lines are message data */
+	SMTP_C_TLS,		/* 220 to STARTTLS: the TLS handshake is due */
 	SMTP_C_QUIT,		/* QUIT answered or server closing */
 	SMTP_C_STATE_COUNT
 };
@@ -61,6 +62,9 @@ struct smtp_client_events {
 	void	(*on_anomaly)(void *arg, const char *);
 	/* information about what the client itself did, in words */
 	void	(*on_note)(void *arg, const char *);
+	/* the server accepted STARTTLS: start the handshake (nothing more
+	 * is parsed until smtp_client_tls_up) */
+	void	(*on_need_tls)(void *arg);
 };
 
 struct smtp_client_cfg {
@@ -84,6 +88,13 @@ void	 smtp_client_feed(struct smtp_client *, const void *, size_t, uint64_t now)
 void	 smtp_client_eof(struct smtp_client *, uint64_t now);
 /* smtp_client_close - we closed the connection: forget what was awaited */
 void	 smtp_client_close(struct smtp_client *);
+/* smtp_client_tls_up - the handshake succeeded: forget the capabilities
+ * (RFC 3207 4.2); greeted stays true, EHLO is due again */
+void	 smtp_client_tls_up(struct smtp_client *, uint64_t now);
+/* smtp_client_injected - plaintext bytes that followed the 220 to
+ * STARTTLS (response injection, CVE-2021-22947 class); dropped */
+size_t	 smtp_client_injected(const struct smtp_client *);
+
 /* smtp_client_command - queue one command line (no CR, LF or NUL) + CRLF */
 int	 smtp_client_command(struct smtp_client *, const char *, size_t, uint64_t now);
 /* smtp_client_data_line - in DATA: one typed line; "." alone ends data */

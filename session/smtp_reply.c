@@ -25,6 +25,7 @@ struct smtp_reply_parser {
 	struct buf		 line;		/* current partial line */
 	size_t			 dropped;	/* bytes skipped on this line */
 	int			 over;		/* this line passed max_line */
+	int			 paused;	/* stop feeding after this line */
 	unsigned char		 last;		/* last byte of an over-long line */
 	struct smtp_reply	 cur;		/* reply being assembled */
 	int			 in_reply;
@@ -89,9 +90,16 @@ smtp_reply_reset(struct smtp_reply_parser *p)
  * real terminator (CRLF or LF), and counts the rest in dropped.
  */
 void
+smtp_reply_pause(struct smtp_reply_parser *p)
+{
+	p->paused = 1;
+}
+
+size_t
 smtp_reply_feed(struct smtp_reply_parser *p, const void *vdata, size_t n)
 {
 	const unsigned char	*d = vdata, *lf;
+	size_t			 total = n;
 	size_t			 take, content, fit, keep = p->lim.max_line - 2;
 
 	while (n > 0) {
@@ -129,8 +137,13 @@ smtp_reply_feed(struct smtp_reply_parser *p, const void *vdata, size_t n)
 					buf_append(&p->line, "\n", 1);
 			}
 			reply_line(p, 0);
+			if (p->paused) {
+				p->paused = 0;
+				return total - n;
+			}
 		}
 	}
+	return total;
 }
 
 void

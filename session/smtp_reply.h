@@ -65,7 +65,10 @@ struct smtp_reply_parser;
 struct smtp_reply_parser *smtp_reply_new(const struct smtp_reply_limits *,
 	    const struct smtp_reply_cb *, void *arg);
 void	 smtp_reply_free(struct smtp_reply_parser *);
-void	 smtp_reply_feed(struct smtp_reply_parser *, const void *, size_t);
+/* smtp_reply_feed - returns the bytes consumed: all of them, unless a
+ * callback called smtp_reply_pause(), which stops right after that line */
+size_t	 smtp_reply_feed(struct smtp_reply_parser *, const void *, size_t);
+void	 smtp_reply_pause(struct smtp_reply_parser *);
 /* smtp_reply_eof - the peer closed: flush a partial line and reply */
 void	 smtp_reply_eof(struct smtp_reply_parser *);
 /* smtp_reply_pending - bytes of an unfinished line or reply are held */

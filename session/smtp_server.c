@@ -55,10 +55,11 @@ struct smtp_server {
 	int			 eightbit;
 	int			 data_bol;	/* data line piece starts a line */
 	unsigned		 seq;
+	int			 tls;		/* the session is encrypted */
 };
 
 static const char *const state_names[SMTP_S_STATE_COUNT] = {
-	"init", "greeted", "ready", "mail", "rcpt", "data", "wait", "closing",
+	"init", "greeted", "ready", "mail", "rcpt", "data", "wait", "tls", "closing",
 };
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SMTP_S_STATE_COUNT,
     "state_names");
@@ -147,6 +148,7 @@ smtp_server_new(const struct smtp_server_cfg *cfg, const struct smtp_server_even
 		s->cfg.in_max = 65536;
 	s->ev = *ev;
 	s->arg = arg;
+	s->tls = s->cfg.tls_active;
 	buf_init(&s->in, s->cfg.in_max);
 	buf_init(&s->out, 65536);
 	return s;
@@ -194,11 +196,31 @@ smtp_server_state(const struct smtp_server *s)
 	return s->state;
 }
 
+int
+smtp_server_tls(const struct smtp_server *s)
+{
+	return s->tls;
+}
+
+void
+smtp_server_tls_up(struct smtp_server *s)
+{
+	if (s->state != SMTP_S_TLS)
+		fatalx("%s: bad state %d", __func__, (int)s->state);
+	s->tls = 1;
+	reset_transaction(s, 0);
+	free(s->helo);
+	s->helo = NULL;
+	server_state(s, SMTP_S_GREETED);
+}
+
 size_t
 smtp_server_input_space(const struct smtp_server *s)
 {
 	if (s->state == SMTP_S_CLOSING)
 		return 65536;	/* read and ignore */
+	if (s->state == SMTP_S_TLS)
+		return 0;	/* the TLS handshake reads now */
 	/* Backpressure: stop reading while replies pile up. */
 	if (s->out.len > 32768)
 		return 0;
@@ -292,7 +314,7 @@ smtp_server_process(struct smtp_server *s)
 	size_t	 n, lim;
 
 	while (s->state != SMTP_S_WAIT && s->state != SMTP_S_CLOSING &&
-	    s->state != SMTP_S_INIT && s->out.len <= 32768) {
+	    s->state != SMTP_S_INIT && s->state != SMTP_S_TLS && s->out.len <= 32768) {
 		n = buf_findline(&s->in);
 		if (s->state == SMTP_S_DATA) {
 			if (n == 0 && s->in.len >= DATA_CHUNK)
@@ -346,6 +368,19 @@ smtp_server_process(struct smtp_server *s)
 		}
 		server_line(s, buf_ptr(&s->in), n);
 		buf_drain(&s->in, n);
+		if (s->state == SMTP_S_TLS) {
+			/* CVE-2011-0411: nothing sent in plaintext after STARTTLS
+			 * may run inside the TLS session. */
+			if (s->in.len > 0) {
+				note(s, "%zu byte%s pipelined after STARTTLS in plaintext: "
+				    "discarded, never executed (CVE-2011-0411 class)", s->in.len,
+				    s->in.len == 1 ? "" : "s");
+				buf_drain(&s->in, s->in.len);
+			}
+			if (s->ev.on_starttls)
+				s->ev.on_starttls(s->arg);
+			break;
+		}
 	}
 }
 
@@ -509,6 +544,8 @@ cmd_ehlo(struct smtp_server *s, enum smtp_verb v, const char *a, size_t n)
 	EXT(SMTP_EXT_ENHANCED, "ENHANCEDSTATUSCODES");
 	EXT(SMTP_EXT_DSN, "DSN");
 	EXT(SMTP_EXT_HELP, "HELP");
+	if (s->cfg.starttls && !s->tls)
+		el += (size_t)snprintf(ext + el, sizeof(ext) - el, "\nSTARTTLS");
 #undef EXT
 	ext[el] = '\0';
 	/* The EHLO reply carries no enhanced code (RFC 2034). */
@@ -533,6 +570,11 @@ cmd_mail(struct smtp_server *s, const char *a, size_t n)
 	}
 	if (s->state != SMTP_S_READY) {
 		reply(s, 503, "5.5.1", "Error: nested MAIL command");
+		error(s);
+		return;
+	}
+	if (s->cfg.require_tls && !s->tls) {
+		reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
 		error(s);
 		return;
 	}
@@ -641,7 +683,7 @@ static void
 cmd_help(struct smtp_server *s)
 {
 	reply(s, 214, "2.0.0", "smtpdbg sink; commands:\n"
-	    "HELO EHLO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT\n"
+	    "HELO EHLO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT STARTTLS\n"
 	    "Every message is accepted and shown; see smtpdbg(1)");
 }
 
@@ -718,8 +760,23 @@ server_line(struct smtp_server *s, const unsigned char *raw, size_t n)
 		reply(s, 521, "5.5.1", "Error: BDAT is not offered");
 		closing(s);
 		break;
-	case SMTP_V_EXPN:
 	case SMTP_V_STARTTLS:
+		if (!s->cfg.starttls) {
+			reply(s, 502, "5.5.1", "Error: STARTTLS not offered");
+			error(s);
+		} else if (s->tls) {
+			reply(s, 503, "5.5.1", "Error: TLS is already active");
+			error(s);
+		} else if (an) {
+			reply(s, 501, "5.5.4", "Syntax: STARTTLS");
+			error(s);
+		} else {
+			reset_transaction(s, 1);
+			reply(s, 220, "2.0.0", "Ready to start TLS");
+			server_state(s, SMTP_S_TLS);
+		}
+		break;
+	case SMTP_V_EXPN:
 	case SMTP_V_AUTH:
 	case SMTP_V_ETRN:
 	case SMTP_V_LHLO:

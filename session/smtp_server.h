@@ -28,6 +28,7 @@ enum smtp_server_state {
 	SMTP_S_RCPT,		/* RCPT accepted */
 	SMTP_S_DATA,		/* reading message data */
 	SMTP_S_WAIT,		/* message handed over; reply pending */
+	SMTP_S_TLS,		/* 220 to STARTTLS sent; handshake due */
 	SMTP_S_CLOSING,		/* QUIT or 421 sent; input ignored */
 	SMTP_S_STATE_COUNT
 };
@@ -60,6 +61,9 @@ struct smtp_server_cfg {
 	enum smtp_bare_lf bare_lf;
 	unsigned	 ext;		/* advertised extensions (SMTP_EXT_*) */
 	size_t		 in_max;	/* input buffer bound (65536) */
+	int		 starttls;	/* offer STARTTLS */
+	int		 require_tls;	/* 530 to MAIL before STARTTLS */
+	int		 tls_active;	/* implicit TLS: the session starts encrypted */
 };
 
 struct smtp_message {
@@ -97,6 +101,8 @@ struct smtp_server_events {
 	void	(*on_abort)(void *arg);
 	/* the session should close once output is flushed */
 	void	(*on_close)(void *arg);
+	/* 220 to STARTTLS queued: flush it, then start the TLS handshake */
+	void	(*on_starttls)(void *arg);
 };
 
 struct smtp_server;
@@ -118,6 +124,9 @@ void	 smtp_server_message_done(struct smtp_server *, int code, const char *enh,
 void	 smtp_server_timeout(struct smtp_server *);
 /* smtp_server_process - continue after output was drained */
 void	 smtp_server_process(struct smtp_server *);
+/* smtp_server_tls_up - the handshake succeeded: forget EHLO (RFC 3207) */
+void	 smtp_server_tls_up(struct smtp_server *);
+int	 smtp_server_tls(const struct smtp_server *);
 struct buf *smtp_server_output(struct smtp_server *);
 enum smtp_server_state smtp_server_state(const struct smtp_server *);
 const char *smtp_server_state_name(enum smtp_server_state);

@@ -33,6 +33,24 @@ plain_write(struct xport *x, const void *p, size_t n)
 	return r;
 }
 
+static int
+plain_handshake(struct xport *x)
+{
+	return 0;
+}
+
+static unsigned
+plain_want(struct xport *x)
+{
+	return XPORT_WANT_READ;
+}
+
+static const char *
+plain_error(struct xport *x)
+{
+	return "";
+}
+
 static size_t
 plain_pending(struct xport *x)
 {
@@ -53,7 +71,8 @@ plain_free(struct xport *x)
 }
 
 static const struct xport_ops plain_ops = {
-	"tcp", plain_read, plain_write, plain_pending, plain_shutdown, plain_free,
+	"tcp", plain_handshake, plain_want, plain_error, plain_read, plain_write,
+	plain_pending, plain_shutdown, plain_free,
 };
 
 struct xport *
@@ -74,4 +93,15 @@ xport_free(struct xport *x)
 {
 	if (x)
 		x->ops->free(x);
+}
+
+int
+xport_detach(struct xport *x)
+{
+	int	 fd = x->fd;
+
+	if (x->ops != &plain_ops)
+		return -1;	/* only a plain transport can hand its fd on */
+	free(x);
+	return fd;
 }

@@ -14,8 +14,17 @@
 
 struct xport;
 
+#define XPORT_WANT_READ		0x1
+#define XPORT_WANT_WRITE	0x4
+
 struct xport_ops {
 	const char	*name;
+	/* handshake - 0 done, 1 in progress (see want), -1 failed (see error) */
+	int		(*handshake)(struct xport *);
+	/* want - what the last call that returned EAGAIN waits for */
+	unsigned	(*want)(struct xport *);
+	/* error - words for the last failure (borrowed) */
+	const char	*(*error)(struct xport *);
 	ssize_t		(*read)(struct xport *, void *, size_t);
 	ssize_t		(*write)(struct xport *, const void *, size_t);
 	/* pending - bytes already read from the fd but not yet returned */
@@ -35,6 +44,8 @@ struct xport {
 struct xport	*xport_plain(int fd);
 /* xport_free - close the fd and free; NULL is a no-op */
 void		 xport_free(struct xport *);
+/* xport_detach - free the transport but keep the fd open; returns it */
+int		 xport_detach(struct xport *);
 
 static inline ssize_t
 xport_read(struct xport *x, void *p, size_t n) { return x->ops->read(x, p, n); }
@@ -42,5 +53,13 @@ static inline ssize_t
 xport_write(struct xport *x, const void *p, size_t n) { return x->ops->write(x, p, n); }
 static inline size_t
 xport_pending(struct xport *x) { return x->ops->pending(x); }
+static inline int
+xport_handshake(struct xport *x) { return x->ops->handshake(x); }
+static inline unsigned
+xport_want(struct xport *x) { return x->ops->want(x); }
+static inline const char *
+xport_error(struct xport *x) { return x->ops->error(x); }
+static inline int
+xport_is_tls(const struct xport *x) { return x->priv != NULL; }
 
 #endif

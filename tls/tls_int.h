@@ -1,0 +1,28 @@
+/*
+ * tls_int - what tls.c and report.c share; GnuTLS types allowed here only.
+ */
+#ifndef TLS_TLS_INT_H
+#define TLS_TLS_INT_H
+
+#include <gnutls/gnutls.h>
+
+struct tls_ctx {
+	int				 server;
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t		 prio;
+	char				 fp[100];	/* server certificate SHA-256 */
+	char				*pem;		/* server certificate, PEM */
+	char				 trust_desc[300]; /* client: where trust comes from */
+};
+
+struct tls_xp {
+	gnutls_session_t	 s;
+	struct tls_ctx		*ctx;
+	int			 done, failed, no_close_notify;
+	unsigned		 want;
+	size_t			 send_pending;
+	char			*sni;
+	char			 err[256];
+};
+
+#endif
