@@ -31,7 +31,7 @@ repl() {	# repl ARGS: start smtpdbg in a fresh tmux session
 
 start_sink "$T/sink" --idle-timeout 3 --no-ext SIZE || exit 1
 repl -e "127.0.0.1:$SINK_PORT"
-check "the REPL connects and EHLO is sent for it" wait_screen 'S: 250 HELP'
+check "the REPL connects and EHLO is sent for it" wait_screen 'S: 250 STARTTLS'
 check "the prompt shows host and state" wait_screen "^127\.0\.0\.1:$SINK_PORT ready>$"
 
 TM send-keys -t t 'MAIL FROM:<a@b> S' Tab
@@ -49,7 +49,7 @@ TM send-keys -t t C-c
 check "Ctrl-C clears the line and shows a fresh prompt" wait_screen '^smtpdbg>$'
 
 repl -e "127.0.0.1:$SINK_PORT"
-wait_screen 'S: 250 HELP' >/dev/null
+wait_screen 'S: 250 STARTTLS' >/dev/null
 TM send-keys -t t 'NOOP' Enter
 wait_screen 'S: 250 2\.0\.0 Ok' >/dev/null
 TM send-keys -t t 'AUTH PLAIN c2VjcmV0' Enter
