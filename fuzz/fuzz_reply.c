@@ -38,8 +38,10 @@ run(const uint8_t *d, size_t n, size_t chunk, struct acc *a)
 	c = smtp_client_new(&cfg, &ev, a);
 	smtp_client_connected(c, 0);
 	smtp_client_command(c, "EHLO x", 6, 0);
+	smtp_client_command(c, "STARTTLS", 8, 0);
 	for (i = 0; i < n; i += chunk)
 		smtp_client_feed(c, d + i, n - i < chunk ? n - i : chunk, 1);
+	buf_printf(&a->b, "[injected %zu]", smtp_client_injected(c));
 	smtp_client_eof(c, 2);
 	smtp_client_free(c);
 }

@@ -7,6 +7,7 @@
  *   - a multi-line reply keeps one code;
  *   - at most one message per end of data, each answered exactly once;
  *   - the input buffer never exceeds its bound;
+ *   - STARTTLS (config bit 32) stops the session: see run();
  *   - the same input fed whole gives the same replies and messages.
  */
 #include "config.h"
@@ -76,6 +77,8 @@ run(const uint8_t *d, size_t n, uint8_t conf, size_t chunk, struct buf *out, uns
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bare_lf = (enum smtp_bare_lf)(conf % 3);
 	cfg.ext = (conf & 8) ? SMTP_EXT_ALL : SMTP_EXT_ENHANCED;
+	cfg.starttls = (conf & 32) != 0;
+	cfg.require_tls = (conf & 64) != 0;
 	if (conf & 16) {
 		cfg.max_line = 512;
 		cfg.max_size = 100;
@@ -87,6 +90,16 @@ run(const uint8_t *d, size_t n, uint8_t conf, size_t chunk, struct buf *out, uns
 	t.s = smtp_server_new(&cfg, &ev, &t);
 	smtp_server_start(t.s);
 	while (i < n && smtp_server_state(t.s) != SMTP_S_CLOSING) {
+		if (smtp_server_state(t.s) == SMTP_S_TLS) {
+			/*
+			 * What follows STARTTLS depends on how it arrived: bytes in
+			 * the same read are discarded, later ones go to TLS.  The
+			 * fragmentation property holds up to here, so stop.
+			 */
+			buf_printf(&t.log, "[tls]");
+			smtp_server_tls_up(t.s);
+			break;
+		}
 		take = smtp_server_input_space(t.s);
 		if (take == 0) {
 			buf_append(out, buf_ptr(smtp_server_output(t.s)), smtp_server_output(t.s)->len);
@@ -102,6 +115,10 @@ run(const uint8_t *d, size_t n, uint8_t conf, size_t chunk, struct buf *out, uns
 			take = n - i;
 		smtp_server_feed(t.s, d + i, take);
 		i += take;
+	}
+	if (smtp_server_state(t.s) == SMTP_S_TLS) {
+		buf_printf(&t.log, "[tls]");
+		smtp_server_tls_up(t.s);
 	}
 	smtp_server_eof(t.s);
 	buf_append(out, buf_ptr(smtp_server_output(t.s)), smtp_server_output(t.s)->len);

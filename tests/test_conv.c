@@ -297,6 +297,36 @@ main(void)
 		buf_free(&p.log);
 	}
 
+	/* STARTTLS response injection: counted the same for every split. */
+	{
+		const char *srv = "220 hi\r\n250 STARTTLS\r\n220 go\r\n250-evil\r\n250 AUTH X\r\n";
+		size_t n = strlen(srv), k, bad = 0;
+		for (k = 1; k <= n; k++) {
+			struct pair p;
+			size_t j;
+			memset(&p, 0, sizeof(p));
+			buf_init(&p.log, 1 << 20);
+			p.c = smtp_client_new(NULL, &cev, &p);
+			smtp_client_connected(p.c, 0);
+			smtp_client_command(p.c, "EHLO x", 6, 0);
+			smtp_client_command(p.c, "STARTTLS", 8, 0);
+			for (j = 0; j < n; j += k)
+				smtp_client_feed(p.c, srv + j, n - j < k ? n - j : k, 1);
+			if (smtp_client_injected(p.c) != strlen("250-evil\r\n250 AUTH X\r\n") ||
+			    smtp_client_state(p.c) != SMTP_C_TLS)
+				bad = k;
+			if (k == 1) {
+				buf_append(&p.log, "", 1);
+				ok(strstr((const char *)buf_ptr(&p.log), "evil") == NULL,
+				    "injected lines never become replies");
+			}
+			smtp_client_free(p.c);
+			buf_free(&p.log);
+		}
+		is_int(bad, 0, "every injected byte after the 220 to STARTTLS is counted, for every "
+		    "chunk size");
+	}
+
 	/* Deadlines follow RFC 5321 unless a timeout is set. */
 	{
 		struct pair p;

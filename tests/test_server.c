@@ -307,5 +307,59 @@ main(void)
 		buf_free(&r.msgs);
 		buf_free(&r.content);
 	}
+	/* STARTTLS: pipelined plaintext discarded, EHLO forgotten, no second offer. */
+	{
+		struct res r;
+		const char *in = "EHLO c\r\nSTARTTLS\r\nNOOP\r\nMAIL FROM:<x@y>\r\n";
+		memset(&r, 0, sizeof(r));
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.ext = SMTP_EXT_ENHANCED;
+		cfg.starttls = 1;
+		cfg.require_tls = 1;
+		buf_init(&r.out, 1 << 20);
+		buf_init(&r.msgs, 1 << 20);
+		buf_init(&r.content, 1 << 20);
+		r.s = smtp_server_new(&cfg, &ev, &r);
+		smtp_server_start(r.s);
+		buf_drain(smtp_server_output(r.s), smtp_server_output(r.s)->len);
+		feed(&r, in, strlen(in));
+		buf_append(&r.out, "", 1);
+		is_str((const char *)buf_ptr(&r.out), "250-localhost\r\n250-ENHANCEDSTATUSCODES\r\n"
+		    "250 STARTTLS\r\n220 2.0.0 Ready to start TLS\r\n",
+		    "STARTTLS advertised and answered; the pipelined NOOP and MAIL get nothing");
+		is_int(smtp_server_state(r.s), SMTP_S_TLS, "the engine waits for the handshake");
+		is_int(smtp_server_input_space(r.s), 0, "and reads nothing meanwhile");
+		smtp_server_tls_up(r.s);
+		buf_drain(&r.out, r.out.len);
+		in = "MAIL FROM:<a@b>\r\nEHLO c\r\nSTARTTLS\r\nMAIL FROM:<a@b>\r\n";
+		feed(&r, in, strlen(in));
+		buf_append(&r.out, "", 1);
+		is_str((const char *)buf_ptr(&r.out), "503 5.5.1 Error: send HELO/EHLO first\r\n"
+		    "250-localhost\r\n250 ENHANCEDSTATUSCODES\r\n"
+		    "503 5.5.1 Error: TLS is already active\r\n250 2.1.0 Ok\r\n",
+		    "after TLS: EHLO forgotten, STARTTLS no longer offered nor accepted, MAIL allowed");
+		smtp_server_free(r.s);
+		buf_free(&r.out);
+		buf_free(&r.msgs);
+		buf_free(&r.content);
+
+		memset(&r, 0, sizeof(r));
+		buf_init(&r.out, 1 << 20);
+		buf_init(&r.msgs, 1 << 20);
+		buf_init(&r.content, 1 << 20);
+		r.s = smtp_server_new(&cfg, &ev, &r);
+		smtp_server_start(r.s);
+		buf_drain(smtp_server_output(r.s), smtp_server_output(r.s)->len);
+		in = "EHLO c\r\nMAIL FROM:<a@b>\r\nSTARTTLS now\r\n";
+		feed(&r, in, strlen(in));
+		buf_append(&r.out, "", 1);
+		ok(strstr((const char *)buf_ptr(&r.out), "530 5.7.0 Must issue a STARTTLS command "
+		    "first\r\n501 5.5.4 Syntax: STARTTLS\r\n") != NULL,
+		    "require-tls: 530 before STARTTLS; STARTTLS with an argument: 501");
+		smtp_server_free(r.s);
+		buf_free(&r.out);
+		buf_free(&r.msgs);
+		buf_free(&r.content);
+	}
 	return tap_done();
 }
