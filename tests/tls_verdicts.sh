@@ -34,6 +34,15 @@ check "after TLS the client sent EHLO again, encrypted" has "$T/good" 'C~ EHLO '
 check "and reported what changed" has "$T/good" 'capabilities after TLS: -STARTTLS'
 check "the prompt-less transcript marks encrypted replies" has "$T/good" 'S~ 221 2\.0\.0 Bye'
 
+# The system-store path: a bundle of many CAs that includes ours.
+cat /etc/ssl/certs/ca-certificates.crt "$P/ca.pem" > "$T/bundle.pem" 2>/dev/null || cp "$P/ca.pem" "$T/bundle.pem"
+n=$(grep -c 'BEGIN CERTIFICATE' "$T/bundle.pem")
+SSL_CERT_FILE=$T/bundle.pem; export SSL_CERT_FILE
+tls bundle good
+unset SSL_CERT_FILE
+check "a system bundle holding the CA: exit 0" [ "$RC" = 0 ]
+check "only the CA that names the issuer was parsed (1 of $n)" verdict "$T/bundle" trust pass "chains to a CA in the system store \($T/bundle\.pem: 1 of $n CAs name an issuer"
+
 tls untrusted good
 check "private CA not trusted by the system store: exit 6" [ "$RC" = 6 ]
 check "untrusted: trust FAIL with the reason" verdict "$T/untrusted" trust FAIL "The certificate issuer is unknown"

@@ -317,7 +317,12 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 		    "each certificate is issued by the next" : "a single certificate");
 
 	/* Trust, without the name; time problems are their own verdict. */
-	ret = gnutls_certificate_verify_peers3(s, NULL, &status);
+	if (t->ctx->server) {
+		/* A client certificate: the sink only reports it. */
+		ret = gnutls_certificate_verify_peers3(s, NULL, &status);
+	} else
+		ret = tls_trust_verify(t->ctx, crts, (unsigned)r->ncerts, &status, r->trust_desc,
+		    sizeof(r->trust_desc));
 	if (ret < 0)
 		check(&r->trust, TLS_FAIL, "verification could not run: %s", gnutls_strerror(ret));
 	else if ((status & ~TIME_BITS & ~GNUTLS_CERT_INVALID) == 0)
@@ -370,9 +375,10 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 		if (gnutls_ocsp_resp_init(&resp) >= 0 && gnutls_ocsp_resp_import(resp, &ocsp) >= 0 &&
 		    gnutls_ocsp_resp_get_single(resp, 0, NULL, NULL, NULL, NULL, &cs, &tu, &nu, &rt,
 		    (unsigned *)&reason) >= 0) {
-			if (cs == GNUTLS_OCSP_CERT_GOOD && !(status & GNUTLS_CERT_REVOKED))
-				check(&r->ocsp, TLS_PASS, "stapled response: good%s",
-				    gnutls_ocsp_status_request_is_checked(s, 0) ? " (checked)" : "");
+			if (gnutls_ocsp_resp_check_crt(resp, 0, crts[0]) < 0)
+				check(&r->ocsp, TLS_FAIL, "stapled response is for another certificate");
+			else if (cs == GNUTLS_OCSP_CERT_GOOD && !(status & GNUTLS_CERT_REVOKED))
+				check(&r->ocsp, TLS_PASS, "stapled response: good");
 			else if (cs == GNUTLS_OCSP_CERT_REVOKED || (status & GNUTLS_CERT_REVOKED))
 				check(&r->ocsp, TLS_FAIL, "stapled response: the certificate is REVOKED");
 			else

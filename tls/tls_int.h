@@ -13,7 +13,13 @@ struct tls_ctx {
 	char				 fp[100];	/* server certificate SHA-256 */
 	char				*pem;		/* server certificate, PEM */
 	char				 trust_desc[300]; /* client: where trust comes from */
+	char				*ca_file;	/* client: --ca-file, or NULL */
 };
+
+/* tls_trust_verify - verify a chain against the trust anchors of ctx;
+ * fills status (GnuTLS bits) and describes where trust came from */
+int	 tls_trust_verify(struct tls_ctx *, const gnutls_x509_crt_t *, unsigned,
+	    unsigned *status, char *desc, size_t);
 
 struct tls_xp {
 	gnutls_session_t	 s;
