@@ -45,6 +45,7 @@ usage(FILE *f, const char *mode)
 
 	fprintf(f, "usage: smtpdbg [options] [HOST[:PORT]]     interactive or scripted client\n"
 	    "       smtpdbg sink [options] [[ADDR:]PORT]  local sink (default 127.0.0.1:2525)\n"
+	    "       smtpdbg probe [options] HOST[:PORT]   one-shot TLS check (exit 6: TLS failed)\n"
 	    "       smtpdbg demo                          REPL against a built-in sink\n"
 	    "%s options:\n", sink ? "sink" : "client");
 	for (i = 0; i < opt_count; i++) {
@@ -376,6 +377,11 @@ static const char *const demo_script[] = {
 	NULL,
 };
 
+static const char *const probe_script[] = {
+	"/expect 221 QUIT",
+	NULL,
+};
+
 static int
 main_client(struct main_opts *m, int argc, char **argv, int demo)
 {
@@ -387,7 +393,18 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 		usage(stderr, "client");
 		return EXIT_USAGE;
 	}
-	interactive = m->file == NULL && isatty(STDIN_FILENO);
+	interactive = m->file == NULL && isatty(STDIN_FILENO) && !m->ro.probe;
+	if (m->ro.probe) {
+		if (argc != 1) {
+			usage(stderr, "client");
+			return EXIT_USAGE;
+		}
+		m->ro.auto_ehlo = 1;
+		if (strncmp(argv[0], "smtps://", 8) == 0)
+			m->ro.ccfg.tls_mode = CLIENT_TLS_IMPLICIT;
+		if (m->ro.ccfg.tls_mode != CLIENT_TLS_IMPLICIT)
+			m->ro.starttls = m->ro.tls_required = 1;
+	}
 	out_init(m->color);
 	m->ro.ccfg.json = open_json(m);
 	m->ro.quiet = m->quiet;
@@ -427,7 +444,9 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 			return EXIT_LOCAL;
 		}
 	} else if (demo) {
-		run_script_lines(r, demo_script);
+		run_script_lines(r, demo_script, "demo");
+	} else if (m->ro.probe) {
+		run_script_lines(r, probe_script, "probe");
 	} else {
 		if (m->file && strcmp(m->file, "-") != 0) {
 			if ((fd = open(m->file, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -467,7 +486,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "smtpdbg: epoll: %s\n", strerror(errno));
 		return EXIT_LOCAL;
 	}
-	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "demo") == 0)) {
+	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "demo") == 0 ||
+	    strcmp(argv[1], "probe") == 0)) {
 		mode = argv[1];
 		argv++;
 		argc--;
@@ -476,5 +496,6 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (strcmp(mode, "sink") == 0)
 		return main_sink(&m, argc - ind, argv + ind);
+	m.ro.probe = strcmp(mode, "probe") == 0;
 	return main_client(&m, argc - ind, argv + ind, strcmp(mode, "demo") == 0);
 }

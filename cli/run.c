@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/loop.h"
@@ -77,6 +78,7 @@ struct run_cmd {
 
 static void	 pump(struct run *);
 static void	 schedule(struct run *);
+static void	 probe_summary(struct run *);
 static void	 finish(struct run *);
 static int	 cmd_connect(struct run *, char *);
 static int	 cmd_quit(struct run *, char *);
@@ -160,11 +162,15 @@ fail(struct run *r, int code, const char *fmt, ...)
 		free(msg);
 		return;
 	}
-	if (r->lineno && r->sname[0])
+	if (r->o->probe)
+		out_err("probe: %s", msg ? msg : "error");
+	else if (r->lineno && r->sname[0])
 		out_err("%s:%u: %s", r->sname, r->lineno, msg ? msg : "error");
 	else
 		out_err("%s", msg ? msg : "error");
 	free(msg);
+	if (r->o->probe && client_report(r->cl))
+		probe_summary(r);
 	r->failed = 1;
 	r->exit_code = code;
 	r->wait = W_NONE;
@@ -512,10 +518,10 @@ run_script_fd(struct run *r, int fd, const char *name)
 }
 
 void
-run_script_lines(struct run *r, const char *const *lines)
+run_script_lines(struct run *r, const char *const *lines, const char *name)
 {
 	r->blines = lines;
-	snprintf(r->sname, sizeof(r->sname), "demo");
+	snprintf(r->sname, sizeof(r->sname), "%s", name);
 	schedule(r);
 }
 
@@ -613,6 +619,25 @@ source_done(struct run *r)
 	return r->sfd == -1 || (r->seof && r->sbuf.len == 0);
 }
 
+/* probe_summary - one line: what TLS gave and every verdict */
+static void
+probe_summary(struct run *r)
+{
+	const struct tls_report *t = client_report(r->cl);
+
+	if (t == NULL) {
+		printf("probe: no TLS session\n");
+		return;
+	}
+	printf("probe: %s %s; trust %s, hostname %s, validity %s, OCSP %s, DANE %s; "
+	    "leaf expires in %ld days\n", t->protocol, t->cipher,
+	    tls_verdict_name(t->trust.v), tls_verdict_name(t->name.v),
+	    tls_verdict_name(t->validity.v), tls_verdict_name(t->ocsp.v),
+	    tls_verdict_name(t->dane.v), t->ncerts ?
+	    (long)((t->certs[0].not_after - time(NULL)) / 86400) : 0L);
+	fflush(stdout);
+}
+
 static void
 finish(struct run *r)
 {
@@ -622,7 +647,9 @@ finish(struct run *r)
 		r->wait = W_REPLIES;
 		return;
 	}
-	if (r->o->quiet)
+	if (r->o->probe)
+		probe_summary(r);
+	else if (r->o->quiet)
 		printf("ok: last reply %d\n", client_last_code(r->cl));
 	client_close(r->cl, NULL);
 	loop_quit(r->exit_code);
@@ -712,7 +739,7 @@ pump(struct run *r)
 		if (!r->blines || r->sname[0])
 			r->lineno++;
 		if (r->blines && r->o->ccfg.text && l[0] == '/')
-			client_note(r->cl, '*', "demo> %s", l);
+			client_note(r->cl, '*', "%s> %s", r->sname, l);
 		exec_line(r, l);
 		free(l);
 		if (r->wait != W_NONE && wait_done(r))

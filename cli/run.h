@@ -33,6 +33,7 @@ struct run_opts {
 	int		 starttls;	/* --starttls: EHLO, then STARTTLS when offered */
 	int		 tls_required;	/* never send MAIL/RCPT/DATA/AUTH in plaintext */
 	int		 no_verify;	/* failed verdicts do not end a script */
+	int		 probe;		/* smtpdbg probe: a summary line at the end */
 };
 
 struct run;
@@ -42,7 +43,7 @@ void	 run_free(struct run *);
 /* run_script_fd - read lines from fd (a script or stdin) */
 void	 run_script_fd(struct run *, int fd, const char *name);
 /* run_script_lines - built-in lines (the demo) */
-void	 run_script_lines(struct run *, const char *const *lines);
+void	 run_script_lines(struct run *, const char *const *lines, const char *name);
 /* run_line - one line typed at the REPL */
 void	 run_line(struct run *, const char *);
 /* run_interrupt - Ctrl-C: stop waiting; returns 1 if something was stopped */

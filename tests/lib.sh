@@ -101,6 +101,10 @@ stop_sink() {	# stop_sink: SIGINT, wait for the summary
 # run_smtpdbg OUT [ARGS...] < script: smtpdbg with a 20 s bound; sets RC
 run_smtpdbg() {
 	out=$1; shift
-	timeout 20 "$SMTPDBG" --color=never "$@" >"$out" 2>"$out.err"
+	case ${1:-} in
+	sink|probe|demo) sub=$1; shift
+		timeout 20 "$SMTPDBG" "$sub" --color=never "$@" >"$out" 2>"$out.err" ;;
+	*)	timeout 20 "$SMTPDBG" --color=never "$@" >"$out" 2>"$out.err" ;;
+	esac
 	RC=$?
 }

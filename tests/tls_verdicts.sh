@@ -96,10 +96,19 @@ check "--tls-max 1.2 negotiates TLS 1.2" has "$T/tls12" '^  protocol +TLS1\.2$'
 r311=$(danetool --tlsa-rr --host=x --load-certificate "$P/good.leaf.pem" 2>/dev/null |
 	sed -n 's/.*( 03 01 01 \([0-9a-f]*\) ).*/\1/p')
 r201=$(certtool --fingerprint --hash sha256 --infile "$P/int.pem" 2>/dev/null | tr -d ':')
-tls dane good --no-verify --tlsa "3 1 1 $r311"
+tls dane good --tlsa "3 1 1 $r311"
 check "DANE 3 1 1 match: pass at depth 0" verdict "$T/dane" DANE pass "record 1 \(3 1 1\) matches the certificate at depth 0"
-tls dane2 good --no-verify --tlsa "3 1 1 00$r311" --tlsa "2 0 1 $r201"
+check "DANE-EE match: the session is trusted without the CA, exit 0" [ "$RC" = 0 ]
+check "DANE-EE match: trust pass, says why" verdict "$T/dane" trust pass "authenticated by a DANE-EE record"
+tls dane2 good --tlsa "3 1 1 00$r311" --tlsa "2 0 1 $r201"
 check "DANE 2 0 1 match (after a wrong record): pass at depth 1" verdict "$T/dane2" DANE pass "record 2 \(2 0 1\) matches the certificate at depth 1"
+check "DANE-TA match: trusted without the CA, name still checked, exit 0" [ "$RC" = 0 ]
+tls dane4 good --tlsa "3 1 1 $r311" --sni other.example
+check "DANE-EE ignores the name (RFC 7672): exit 0" [ "$RC" = 0 ]
+check "DANE-EE: hostname n/a, says why" verdict "$T/dane4" hostname n/a "not checked for DANE-EE"
+tls dane5 expired --tlsa "3 1 1 $(danetool --tlsa-rr --host=x --load-certificate "$P/expired.leaf.pem" 2>/dev/null | sed -n 's/.*( 03 01 01 \([0-9a-f]*\) ).*/\1/p')"
+check "DANE-EE ignores expiry (RFC 7672): exit 0" [ "$RC" = 0 ]
+check "DANE-EE: the expiry is still shown" verdict "$T/dane5" validity n/a "certificate 0 expired on 2020-01-01.*ignored for DANE-EE"
 tls dane3 good --ca-file "$P/ca.pem" --tlsa "3 1 1 $(echo "$r311" | tr 0-9a-f 1-9a-f0)"
 check "DANE mismatch: exit 6" [ "$RC" = 6 ]
 check "DANE mismatch: FAIL with the reason" verdict "$T/dane3" DANE FAIL "no TLSA record matches"

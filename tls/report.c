@@ -176,6 +176,8 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 	size_t		 i, matched = 0, o2 = 0;
 	char		 why[300] = "";
 
+	r->dane_usage = -1;
+
 	if (o->ntlsa == 0) {
 		check(&r->dane, TLS_NA, "no TLSA records given (--tlsa)");
 		return;
@@ -218,6 +220,10 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 		ret = dane_verify_crt_raw(st, peers, n, GNUTLS_CRT_X509, q, 0, 0, &status);
 		dane_query_deinit(q);
 		if (ret >= 0 && status == 0) {
+			/* Prefer DANE-EE, then DANE-TA (RFC 7672 usages). */
+			if (r->dane_usage != 3 && (u == 3 || (u == 2 && r->dane_usage != 2) ||
+			    r->dane_usage < 0))
+				r->dane_usage = (int)u;
 			if (!matched)
 				o2 = (size_t)snprintf(why, sizeof(why),
 				    "record %zu (%u %u %u) matches the certificate at depth %u",
@@ -388,6 +394,26 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 		gnutls_ocsp_resp_deinit(resp);
 	}
 	dane_check(r, peers, n, o);
+	/*
+	 * RFC 7672 3.1: a DANE-EE match authenticates the key itself (no
+	 * PKIX trust, name or expiry checks); a DANE-TA match replaces the
+	 * PKIX trust anchor but the name still matters.
+	 */
+	if (r->dane.v == TLS_PASS && r->dane_usage == 3) {
+		if (r->trust.v == TLS_FAIL)
+			check(&r->trust, TLS_PASS, "authenticated by a DANE-EE record; PKIX trust is "
+			    "not required (RFC 7672 3.1.1)");
+		if (r->name.v == TLS_FAIL)
+			check(&r->name, TLS_NA, "not checked for DANE-EE (RFC 7672 3.1.1)");
+		if (r->validity.v == TLS_FAIL) {
+			char w[300];
+			snprintf(w, sizeof(w), "%.200s: ignored for DANE-EE (RFC 7672 3.1.1)",
+			    r->validity.why);
+			check(&r->validity, TLS_NA, "%s", w);
+		}
+	} else if (r->dane.v == TLS_PASS && r->dane_usage == 2 && r->trust.v == TLS_FAIL)
+		check(&r->trust, TLS_PASS, "the chain leads to a DANE-TA record's certificate "
+		    "(RFC 7672 3.1.2)");
 	for (i = 0; i < r->ncerts; i++)
 		gnutls_x509_crt_deinit(crts[i]);
 	return 0;

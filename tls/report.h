@@ -49,6 +49,7 @@ struct tls_report {
 	int		 order_ok;
 	char		 order_why[200];
 	struct tls_check trust, name, validity, ocsp, dane;
+	int		 dane_usage;	/* usage of the matching TLSA record, or -1 */
 	char		 verify_name[256];
 	char		 trust_desc[300];
 };

@@ -1,0 +1,53 @@
+#!/bin/sh
+# probe - the same TLS check done by smtpdbg probe, posttls-finger and
+# gnutls-cli against one local STARTTLS server, interleaved in one run.
+# Prints mean wall time per run and ratios to smtpdbg.  Not a test.
+#   bench/probe.sh [RUNS]   (default 50); SMTPDBG=path to the binary
+set -eu
+cd "$(dirname "$0")/.."
+runs=${1:-50}
+SMTPDBG=${SMTPDBG:-build/smtpdbg}
+T=$(mktemp -d)
+trap 'kill $sink 2>/dev/null; rm -rf "$T"' EXIT
+"$SMTPDBG" sink -q 127.0.0.1:0 > /dev/null 2> "$T/sink.err" &
+sink=$!
+sleep 0.3
+port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/sink.err")
+mkdir -p "$T/pf"
+# Without myhostname posttls-finger looks its host name up on every run.
+printf 'myhostname = localhost.localdomain\nmydomain = localdomain\n' > "$T/pf/main.cf"
+PF=$(command -v posttls-finger || echo /usr/sbin/posttls-finger)
+
+now() { date +%s%N; }
+run_smtpdbg() { "$SMTPDBG" probe -q --no-verify "localhost:$port" > /dev/null; }
+# posttls-finger -c: EHLO, STARTTLS, then QUIT without a second EHLO (its
+# fastest mode, less work than smtpdbg probe); it exits 0 even "Untrusted".
+run_posttls() { MAIL_CONFIG=$T/pf "$PF" -c -l may "[127.0.0.1]:$port" > /dev/null 2>&1; }
+run_gnutls() { gnutls-cli --starttls-proto=smtp --insecure -p "$port" localhost < /dev/null > /dev/null 2>&1; }
+run_true() { /bin/true; }
+
+tools="true smtpdbg"
+[ -x "$PF" ] && tools="$tools posttls"
+command -v gnutls-cli >/dev/null && tools="$tools gnutls"
+for t in $tools; do eval "total_$t=0"; done
+i=0
+while [ $i -lt "$runs" ]; do
+	for t in $tools; do
+		s=$(now); "run_$t"; e=$(now)
+		eval "total_$t=\$((total_$t + e - s))"
+	done
+	i=$((i + 1))
+done
+base=$((total_smtpdbg / runs))
+printf '%-34s %10s %8s\n' "STARTTLS probe ($runs runs each)" "ms/run" "ratio"
+for t in $tools; do
+	eval "tot=\$total_$t"
+	avg=$((tot / runs))
+	case $t in
+	true) label="/bin/true (exec baseline)" ;;
+	smtpdbg) label="smtpdbg probe" ;;
+	posttls) label="posttls-finger -c -l may" ;;
+	gnutls) label="gnutls-cli --starttls-proto=smtp" ;;
+	esac
+	awk -v l="$label" -v a="$avg" -v b="$base" 'BEGIN { printf "%-34s %10.2f %7.2fx\n", l, a / 1e6, a / b }'
+done
