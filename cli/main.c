@@ -247,6 +247,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_ALLOW_INJECTION: m->ro.ccfg.allow_injection = 1; break;
 		case O_TLS_LISTEN: m->sc.tls_listen = optarg; break;
 		case O_REQUIRE_TLS: m->sc.scfg.require_tls = 1; break;
+		case O_OCSP_RESPONSE: m->sc.ocsp = optarg; break;
 		default:
 			fatalx("%s: bad option %d", __func__, c);
 		}

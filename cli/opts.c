@@ -47,5 +47,6 @@ const struct opt_def opt_table[] = {
 	{ "allow-injection", 0, 0, NULL, O_ALLOW_INJECTION, OPT_CLIENT, "go on after STARTTLS response injection" },
 	{ "tls-listen", 0, 1, "[ADDR:]PORT", O_TLS_LISTEN, OPT_SINK, "also listen for implicit TLS" },
 	{ "require-tls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, "530 to MAIL before STARTTLS" },
+	{ "ocsp-response", 0, 1, "FILE", O_OCSP_RESPONSE, OPT_SINK, "staple this DER OCSP response" },
 };
 const unsigned opt_count = sizeof(opt_table) / sizeof(opt_table[0]);

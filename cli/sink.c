@@ -494,6 +494,8 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 		info[0] = '\0';
 	if ((!cfg->no_starttls || cfg->tls_listen) && make_ctx(info, ilen, err, errlen) == -1)
 		return -1;
+	if (ctx && cfg->ocsp && tls_ctx_staple(ctx, cfg->ocsp, err, errlen) == -1)
+		return -1;
 	cfg->scfg.starttls = !cfg->no_starttls;
 	tls_scfg = cfg->scfg;
 	tls_scfg.starttls = 0;

@@ -22,6 +22,7 @@ struct sink_cfg {
 	FILE		*json;
 	const char	*cert, *key;	/* PEM files; NULL: generate at start-up */
 	const char	*tls_listen;	/* [ADDR:]PORT for implicit TLS, or NULL */
+	const char	*ocsp;		/* DER OCSP response to staple, or NULL */
 	int		 no_starttls;	/* --no-ext STARTTLS */
 };
 

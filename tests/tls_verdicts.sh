@@ -113,6 +113,41 @@ tls dane3 good --ca-file "$P/ca.pem" --tlsa "3 1 1 $(echo "$r311" | tr 0-9a-f 1-
 check "DANE mismatch: exit 6" [ "$RC" = 6 ]
 check "DANE mismatch: FAIL with the reason" verdict "$T/dane3" DANE FAIL "no TLSA record matches"
 
+# OCSP staples made with openssl ocsp: good, revoked, signed by a stranger.
+if command -v openssl >/dev/null 2>&1; then
+	serial=$(certtool -i --infile "$P/good.leaf.pem" | sed -n 's/.*Serial Number (hex): \([0-9a-f]*\).*/\1/p' | tr a-f A-F)
+	printf 'V\t301231235959Z\t\t%s\tunknown\t/CN=mail.test\n' "$serial" > "$T/index.good"
+	printf 'R\t301231235959Z\t260101000000Z\t%s\tunknown\t/CN=mail.test\n' "$serial" > "$T/index.revoked"
+	openssl ocsp -issuer "$P/int.pem" -cert "$P/good.leaf.pem" -reqout "$T/req.der" -no_nonce >/dev/null 2>&1
+	for k in good revoked; do
+		openssl ocsp -index "$T/index.$k" -rsigner "$P/int.pem" -rkey "$P/int.key" -CA "$P/int.pem" \
+			-reqin "$T/req.der" -respout "$T/$k.der" -ndays 7 >/dev/null 2>&1
+	done
+	openssl ocsp -index "$T/index.good" -rsigner "$P/self.pem" -rkey "$P/self.key" -CA "$P/int.pem" \
+		-reqin "$T/req.der" -respout "$T/stranger.der" -ndays 7 >/dev/null 2>&1
+	ocsp() {	# ocsp NAME RESPONSE
+		start_sink "$T/s-$1" --cert "$P/good.pem" --key "$P/good.key" --ocsp-response "$2" || return 1
+		run_smtpdbg "$T/$1" --starttls --ca-file "$P/ca.pem" "localhost:$SINK_PORT" < "$T/txn"
+		stop_sink
+	}
+	ocsp ocspgood "$T/good.der"
+	check "OCSP staple good: exit 0" [ "$RC" = 0 ]
+	check "OCSP staple good: pass, signature checked" verdict "$T/ocspgood" OCSP pass "stapled response: good, signed by the issuer"
+	ocsp ocsprevoked "$T/revoked.der"
+	check "OCSP staple revoked: exit 6" [ "$RC" = 6 ]
+	check "OCSP staple revoked: FAIL with the date" verdict "$T/ocsprevoked" OCSP FAIL "stapled response: the certificate is REVOKED on 2026-01-01"
+	ocsp ocspstranger "$T/stranger.der"
+	check "OCSP staple signed by a stranger: exit 6" [ "$RC" = 6 ]
+	check "OCSP staple signed by a stranger: FAIL" verdict "$T/ocspstranger" OCSP FAIL "stapled response is not signed by the certificate.s issuer"
+fi
+
+# A client certificate is shown by the sink.
+start_sink "$T/s-cc" || exit 1
+run_smtpdbg "$T/cc" --starttls --no-verify --cert "$P/rsa.pem" --key "$P/rsa.key" "localhost:$SINK_PORT" < "$T/txn"
+stop_sink
+check "client certificate: the session works" [ "$RC" = 0 ]
+check "the sink names the client certificate" has "$T/s-cc" 'client certificate CN=mail\.test'
+
 # JSON and /cert pem
 start_sink "$T/s-json" --cert "$P/good.pem" --key "$P/good.key"
 printf '%s\n' "/cert pem $T/chain.pem" '/expect 221 QUIT' > "$T/in"

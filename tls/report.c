@@ -381,12 +381,34 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 		if (gnutls_ocsp_resp_init(&resp) >= 0 && gnutls_ocsp_resp_import(resp, &ocsp) >= 0 &&
 		    gnutls_ocsp_resp_get_single(resp, 0, NULL, NULL, NULL, NULL, &cs, &tu, &nu, &rt,
 		    (unsigned *)&reason) >= 0) {
+			unsigned vs = 0;
+			char when[40] = "", upd[40] = "";
+			int signed_ok = r->ncerts > 1 &&
+			    gnutls_ocsp_resp_verify_direct(resp, crts[1], &vs, 0) >= 0 && vs == 0;
+			if (cs == GNUTLS_OCSP_CERT_REVOKED) {
+				struct tm tm;
+				gmtime_r(&rt, &tm);
+				strftime(when, sizeof(when), " on %Y-%m-%d", &tm);
+			}
+			if (nu != (time_t)-1 && nu < now) {
+				struct tm tm;
+				gmtime_r(&nu, &tm);
+				strftime(upd, sizeof(upd), "%Y-%m-%d", &tm);
+			}
 			if (gnutls_ocsp_resp_check_crt(resp, 0, crts[0]) < 0)
 				check(&r->ocsp, TLS_FAIL, "stapled response is for another certificate");
-			else if (cs == GNUTLS_OCSP_CERT_GOOD && !(status & GNUTLS_CERT_REVOKED))
-				check(&r->ocsp, TLS_PASS, "stapled response: good");
-			else if (cs == GNUTLS_OCSP_CERT_REVOKED || (status & GNUTLS_CERT_REVOKED))
-				check(&r->ocsp, TLS_FAIL, "stapled response: the certificate is REVOKED");
+			else if (r->ncerts > 1 && !signed_ok)
+				check(&r->ocsp, TLS_FAIL, "stapled response is not signed by the "
+				    "certificate's issuer");
+			else if (cs == GNUTLS_OCSP_CERT_REVOKED)
+				check(&r->ocsp, TLS_FAIL, "stapled response: the certificate is "
+				    "REVOKED%s", when);
+			else if (upd[0])
+				check(&r->ocsp, TLS_FAIL, "stapled response is stale: next update was "
+				    "due %s", upd);
+			else if (cs == GNUTLS_OCSP_CERT_GOOD)
+				check(&r->ocsp, TLS_PASS, "stapled response: good%s", signed_ok ?
+				    ", signed by the issuer" : " (issuer not sent: signature unchecked)");
 			else
 				check(&r->ocsp, TLS_FAIL, "stapled response: status unknown");
 		} else

@@ -306,6 +306,19 @@ fail:
 	return NULL;
 }
 
+int
+tls_ctx_staple(struct tls_ctx *c, const char *file, char *err, size_t errlen)
+{
+	int	 r;
+
+	gnutls_certificate_set_flags(c->cred, GNUTLS_CERTIFICATE_SKIP_OCSP_RESPONSE_CHECK);
+	if ((r = gnutls_certificate_set_ocsp_status_request_file(c->cred, file, 0)) < 0) {
+		snprintf(err, errlen, "--ocsp-response %s: %s", file, gnutls_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 tls_ctx_fingerprint(const struct tls_ctx *c)
 {

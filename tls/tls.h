@@ -31,6 +31,9 @@ struct tls_ctx *tls_ctx_server_generate(const char *const *names, size_t n,
 	    char *err, size_t);
 /* tls_ctx_server_files - a PEM certificate chain and its key */
 struct tls_ctx *tls_ctx_server_files(const char *cert, const char *key, char *err, size_t);
+/* tls_ctx_staple - staple this DER OCSP response (served as is, even
+ * stale or revoked: it is for testing clients) */
+int		 tls_ctx_staple(struct tls_ctx *, const char *file, char *err, size_t);
 /* tls_ctx_fingerprint - SHA-256 of the server certificate, "AB:CD:.." */
 const char	*tls_ctx_fingerprint(const struct tls_ctx *);
 /* tls_ctx_pem - the server certificate as PEM (borrowed), or NULL */
