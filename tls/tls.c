@@ -87,23 +87,37 @@ priority_for(struct tls_ctx *c, const struct tls_client_cfg *cfg, char *err, siz
 	return 0;
 }
 
+/* ctx_new - an empty context with its credentials; NULL with err */
+static struct tls_ctx *
+ctx_new(int server, char *err, size_t errlen)
+{
+	struct tls_ctx	*c;
+
+	if (global_init() == -1) {
+		snprintf(err, errlen, "GnuTLS initialisation failed");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->server = server;
+	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return c;
+}
+
 struct tls_ctx *
 tls_ctx_client(const struct tls_client_cfg *cfg, char *err, size_t errlen)
 {
 	struct tls_ctx	*c;
 	int		 r;
 
-	if (global_init() == -1) {
-		snprintf(err, errlen, "GnuTLS initialisation failed");
+	if ((c = ctx_new(0, err, errlen)) == NULL)
 		return NULL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	c->server = 0;
-	gnutls_certificate_allocate_credentials(&c->cred);
 	/*
 	 * No trust anchors in the handshake: verification happens after it
 	 * (report mode), against only the CAs the presented chain names;
@@ -196,16 +210,8 @@ tls_ctx_server_generate(const char *const *names, size_t n, char *err, size_t er
 	time_t			 now = time(NULL);
 	int			 r;
 
-	if (global_init() == -1) {
-		snprintf(err, errlen, "GnuTLS initialisation failed");
+	if ((c = ctx_new(1, err, errlen)) == NULL)
 		return NULL;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	c->server = 1;
-	gnutls_certificate_allocate_credentials(&c->cred);
 	if ((r = gnutls_x509_privkey_init(&key)) < 0 ||
 	    (r = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
 	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0 ||
@@ -274,16 +280,8 @@ tls_ctx_server_files(const char *cert, const char *key, char *err, size_t errlen
 	unsigned		 n = 0, i;
 	int			 r;
 
-	if (global_init() == -1) {
-		snprintf(err, errlen, "GnuTLS initialisation failed");
+	if ((c = ctx_new(1, err, errlen)) == NULL)
 		return NULL;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	c->server = 1;
-	gnutls_certificate_allocate_credentials(&c->cred);
 	r = gnutls_certificate_set_x509_key_file2(c->cred, cert, key, GNUTLS_X509_FMT_PEM,
 	    NULL, 0);
 	if (r < 0) {
