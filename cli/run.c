@@ -94,6 +94,7 @@ static int	 cmd_expect(struct run *, char *);
 static int	 cmd_sleep(struct run *, char *);
 static int	 cmd_echo(struct run *, char *);
 static int	 cmd_cert(struct run *, char *);
+static int	 cmd_starttls(struct run *, char *);
 
 static const struct run_cmd cmdtab[] = {
 	{ "connect", "HOST[:PORT]", cmd_connect, "open a session" },
@@ -110,6 +111,7 @@ static const struct run_cmd cmdtab[] = {
 	{ "sleep", "SECONDS", cmd_sleep, "pause a script" },
 	{ "echo", "TEXT", cmd_echo, "print a note in the transcript" },
 	{ "cert", "[pem [FILE]]", cmd_cert, "the TLS report again, or the chain as PEM" },
+	{ "starttls", "", cmd_starttls, "send STARTTLS and upgrade (same as typing it)" },
 };
 #define NCMDS (sizeof(cmdtab) / sizeof(cmdtab[0]))
 
@@ -1093,6 +1095,19 @@ static int
 cmd_echo(struct run *r, char *a)
 {
 	client_note(r->cl, '*', "%s", a);
+	return 0;
+}
+
+static int
+cmd_starttls(struct run *r, char *a)
+{
+	char	 line[] = "STARTTLS";
+
+	if (client_tls(r->cl)) {
+		fail(r, EXIT_USAGE, "TLS is already active");
+		return -1;
+	}
+	exec_line(r, line);
 	return 0;
 }
 

@@ -83,7 +83,7 @@ start_sink() {
 	SINK_PID=$!
 	i=0
 	while [ $i -lt 100 ]; do
-		SINK_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out.err")
+		SINK_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out.err" 2>/dev/null)
 		[ -n "$SINK_PORT" ] && return 0
 		sleep 0.05
 		i=$((i + 1))

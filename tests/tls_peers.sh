@@ -106,6 +106,21 @@ if $PY -c 'import aiosmtpd' 2>/dev/null; then
 	check "aiosmtpd implicit TLS: exit 0" [ "$RC" = 0 ]
 fi
 
+# gnutls-serv as an implicit-TLS server (it speaks no SMTP: no greeting
+# comes, so the reply timeout ends the session after the report).
+if command -v gnutls-serv >/dev/null 2>&1; then
+	port=$(free_port)
+	gnutls-serv --port "$port" --x509certfile "$P/rsa.pem" --x509keyfile "$P/rsa.key" \
+		> "$T/gserv.log" 2>&1 &
+	pids="$pids $!"
+	wait_port "$port"
+	printf '%s\n' '/expect 220' > "$T/in"
+	run_smtpdbg "$T/gserv" --tls --ca-file "$P/ca.pem" --timeout 1 "localhost:$port" < "$T/in"
+	check "gnutls-serv implicit TLS: the report shows its RSA chain" has "$T/gserv" 'key +RSA 2048 bits'
+	check "gnutls-serv: every verdict passes" sh -c "! grep -q '^  [a-zA-Z]* *FAIL' '$T/gserv'"
+	check "gnutls-serv: no SMTP greeting, so the reply timeout gives exit 4" [ "$RC" = 4 ]
+fi
+
 # Response injection: extra plaintext after the 220 to STARTTLS.
 FAKE="$PY ${top_srcdir:-.}/tests/fakeserver.py"
 inject() {	# inject NAME BYTES-EXPR
@@ -131,6 +146,37 @@ check "injection: the injected lines were never treated as replies" hasnt "$T/in
 inject inj2 "b'220 go ahead\r\n250-AUTH PLA'"
 check "injection (a fragment): aborted with exit 6" [ "$RC" = 6 ]
 check "injection (a fragment): counted" has "$T/inj2" '! 12 bytes followed the 220'
+
+# The sink survives broken handshakes: plaintext instead of a ClientHello,
+# and a client that leaves in the middle.
+start_sink "$T/sink4" || exit 1
+$PY - "$SINK_PORT" > "$T/broken" 2>&1 <<'PYEOF'
+import socket, sys
+for payload in (b'EHLO not-tls\r\n' * 4, b'\x16\x03\x01\x02\x00\x01'):
+    s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5)
+    f = s.makefile('rb'); f.readline()
+    s.sendall(b'STARTTLS\r\n'); f.readline()
+    s.sendall(payload)
+    try:
+        print('after:', s.recv(100))
+    except OSError as e:
+        print('after:', e)
+    s.close()
+PYEOF
+printf '%s\n' '/expect 220' '/expect 250 EHLO still.example' '/expect 221 QUIT' > "$T/in"
+run_smtpdbg "$T/after" "127.0.0.1:$SINK_PORT" < "$T/in"
+check "plaintext instead of a ClientHello: a clear transcript line" has "$T/sink4" '! TLS handshake failed: .*'
+check "the sink keeps serving other sessions after broken handshakes" [ "$RC" = 0 ]
+stop_sink
+check "and its summary counts them" has "$T/sink4.err" 'sink stopped: 3 sessions'
+
+# /starttls in a script does what typing STARTTLS does.
+start_sink "$T/sink5" || exit 1
+printf '%s\n' 'EHLO x' '/starttls' '/expect 250 NOOP' '/expect 221 QUIT' > "$T/in"
+run_smtpdbg "$T/slash" --no-verify "localhost:$SINK_PORT" < "$T/in"
+check "/starttls upgrades and EHLO is sent again" [ "$RC" = 0 ]
+check "/starttls: encrypted NOOP" has "$T/slash" 'C~ NOOP'
+stop_sink
 
 # The sink: a command pipelined behind STARTTLS is never executed.
 start_sink "$T/sink3" || exit 1

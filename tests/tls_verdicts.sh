@@ -109,6 +109,12 @@ check "DANE-EE: hostname n/a, says why" verdict "$T/dane4" hostname n/a "not che
 tls dane5 expired --tlsa "3 1 1 $(danetool --tlsa-rr --host=x --load-certificate "$P/expired.leaf.pem" 2>/dev/null | sed -n 's/.*( 03 01 01 \([0-9a-f]*\) ).*/\1/p')"
 check "DANE-EE ignores expiry (RFC 7672): exit 0" [ "$RC" = 0 ]
 check "DANE-EE: the expiry is still shown" verdict "$T/dane5" validity n/a "certificate 0 expired on 2020-01-01.*ignored for DANE-EE"
+r211=$(danetool --tlsa-rr --host=x --ca --load-certificate "$P/int.pem" 2>/dev/null |
+	sed -n 's/.*( 02 01 01 \([0-9a-f]*\) ).*/\1/p')
+tls dane211 good --tlsa "2 1 1 $r211"
+check "DANE 2 1 1 (the intermediate's key): pass at depth 1, exit 0" verdict "$T/dane211" DANE pass "record 1 \(2 1 1\) matches the certificate at depth 1"
+tls dane211bad good --tlsa "2 1 1 $(echo "$r211" | tr 0-9a-f 1-9a-f0)"
+check "DANE 2 1 1 mismatch: exit 6" [ "$RC" = 6 ]
 tls dane3 good --ca-file "$P/ca.pem" --tlsa "3 1 1 $(echo "$r311" | tr 0-9a-f 1-9a-f0)"
 check "DANE mismatch: exit 6" [ "$RC" = 6 ]
 check "DANE mismatch: FAIL with the reason" verdict "$T/dane3" DANE FAIL "no TLSA record matches"
