@@ -35,6 +35,7 @@ struct main_opts {
 	int		 history;
 	int		 quiet;
 	const char	*cert, *key;
+	int		 grace;
 };
 
 static void
@@ -248,6 +249,23 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_TLS_LISTEN: m->sc.tls_listen = optarg; break;
 		case O_REQUIRE_TLS: m->sc.scfg.require_tls = 1; break;
 		case O_OCSP_RESPONSE: m->sc.ocsp = optarg; break;
+		case O_MAILDIR:
+		case O_MBOX:
+		case O_EML_DIR:
+			if (m->sc.store.kind != STORE_NONE) {
+				fprintf(stderr, "smtpdbg: one of --maildir, --mbox, --eml-dir\n");
+				goto bad;
+			}
+			m->sc.store.kind = o->id == O_MAILDIR ? STORE_MAILDIR :
+			    o->id == O_MBOX ? STORE_MBOX : STORE_EML;
+			m->sc.store.path = optarg;
+			break;
+		case O_NO_FSYNC: m->sc.store.no_fsync = 1; break;
+		case O_JSON_SIDECAR: m->sc.store.sidecar = 1; break;
+		case O_GRACE:
+			if (num(o->name, optarg, 0, 3600, &v) == -1) goto bad;
+			m->grace = (int)v;
+			break;
 		default:
 			fatalx("%s: bad option %d", __func__, c);
 		}
@@ -319,12 +337,30 @@ defaults(struct main_opts *m)
 	m->sc.scfg.bare_lf = SMTP_BARE_REJECT;
 	m->color = -1;
 	m->history = 1;
+	m->grace = 10;
 }
 
 static void
-sink_signal(int signo, void *arg)
+drained(void)
 {
 	loop_quit(0);
+}
+
+/* sink_signal - the first SIGINT/SIGTERM drains, a second one quits */
+static void
+sink_signal(int signo, void *arg)
+{
+	static int	 seen;
+	int		 grace = *(int *)arg;
+
+	if (seen++) {
+		fprintf(stderr, "smtpdbg: stopping now\n");
+		loop_quit(0);
+		return;
+	}
+	fprintf(stderr, "smtpdbg: stopping: no new connections; transactions in flight have "
+	    "%d s to finish (signal again to stop now)\n", grace);
+	sink_drain(grace, drained);
 }
 
 static int
@@ -351,14 +387,14 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	}
 	if (info[0])
 		fprintf(stderr, "smtpdbg: %s\n", info);
-	loop_signal(SIGINT, sink_signal, NULL);
-	loop_signal(SIGTERM, sink_signal, NULL);
+	loop_signal(SIGINT, sink_signal, &m->grace);
+	loop_signal(SIGTERM, sink_signal, &m->grace);
 	fprintf(stderr, "smtpdbg: sink listening on %s (Ctrl-C to stop)\n", bound);
 	loop_run();
 	sink_stats(&st);
 	sink_stop();
-	fprintf(stderr, "smtpdbg: sink stopped: %lu sessions, %lu messages, %llu bytes\n",
-	    st.sessions, st.messages, st.bytes);
+	fprintf(stderr, "smtpdbg: sink stopped: %lu sessions, %lu messages, %llu bytes, "
+	    "%lu storage errors\n", st.sessions, st.messages, st.bytes, st.errors);
 	return 0;
 }
 

@@ -48,5 +48,11 @@ const struct opt_def opt_table[] = {
 	{ "tls-listen", 0, 1, "[ADDR:]PORT", O_TLS_LISTEN, OPT_SINK, "also listen for implicit TLS" },
 	{ "require-tls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, "530 to MAIL before STARTTLS" },
 	{ "ocsp-response", 0, 1, "FILE", O_OCSP_RESPONSE, OPT_SINK, "staple this DER OCSP response" },
+	{ "maildir", 0, 1, "DIR", O_MAILDIR, OPT_SINK, "store messages in a Maildir (fsync before 250)" },
+	{ "mbox", 0, 1, "FILE", O_MBOX, OPT_SINK, "append messages to an mboxrd file" },
+	{ "eml-dir", 0, 1, "DIR", O_EML_DIR, OPT_SINK, "one .eml file per message" },
+	{ "no-fsync", 0, 0, NULL, O_NO_FSYNC, OPT_SINK, "no fsync (250 no longer means on disk)" },
+	{ "json-sidecar", 0, 0, NULL, O_JSON_SIDECAR, OPT_SINK, "write NAME.json beside each message" },
+	{ "grace", 0, 1, "SECONDS", O_GRACE, OPT_SINK, "time for transactions to finish on SIGINT/SIGTERM (10)" },
 };
 const unsigned opt_count = sizeof(opt_table) / sizeof(opt_table[0]);

@@ -16,11 +16,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/loop.h"
 #include "cli/net.h"
 #include "cli/sink.h"
+#include "cli/store.h"
 #include "cli/tx.h"
 #include "session/esc.h"
 #include "session/line.h"
@@ -41,19 +43,26 @@ struct conn {
 	int			 implicit;	/* accepted on the implicit-TLS port */
 	uint64_t		 hs_start;
 	struct loop_timer	*reread;
+	struct store_job	*job;		/* message being stored */
+	int			 job_ended;	/* store_end called, answer due */
+	struct loop_timer	*throttle;	/* re-check a storage backlog */
 	size_t			 data_shown, data_hidden;
 	struct conn		*prev, *next;
 };
 
 static struct sink_cfg	*cfg;
+static int		 draining;
 static struct smtp_server_cfg tls_scfg;	/* for implicit-TLS sessions */
 static struct tls_ctx	*ctx;
 static int		 lfd = -1, tlfd = -1;
 static struct conn	*conns;
 static struct sink_stats stats;
 
+#define STORE_BACKLOG_MAX	(4 * 1024 * 1024)
+
 static void	 conn_io(int, unsigned, void *);
 static void	 conn_update(struct conn *);
+static void	 unthrottle(void *);
 
 static void
 conn_free(struct conn *c)
@@ -69,6 +78,13 @@ conn_free(struct conn *c)
 	smtp_server_free(c->srv);
 	loop_del_timer(c->idle);
 	loop_del_timer(c->reread);
+	loop_del_timer(c->throttle);
+	if (c->job) {
+		if (c->job_ended)
+			store_forget(c->job);	/* it still becomes durable */
+		else
+			store_abort(c->job);
+	}
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -129,6 +145,101 @@ ev_note(void *arg, const char *msg)
 
 	if (cfg->text || c->tx.json)
 		tx_note(&c->tx, loop_now(), '!', "%s", msg);
+}
+
+/* hdr_text - client bytes for a header: printable ASCII, nothing else */
+static void
+hdr_text(struct buf *b, const char *s, size_t max)
+{
+	size_t	 i;
+
+	for (i = 0; s && s[i] && i < max; i++)
+		buf_append(b, (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f &&
+		    s[i] != '(' && s[i] != ')' && s[i] != ';' ? &s[i] : "?", 1);
+}
+
+static void
+ev_data_start(void *arg, const struct smtp_message *m)
+{
+	struct conn	*c = arg;
+	struct buf	 h;
+	char		 date[64];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	if (!store_enabled())
+		return;
+	c->job = store_begin(m->from);
+	c->job_ended = 0;
+	/* One Return-Path and one Received header, clearly the sink's. */
+	buf_init(&h, 8192);
+	buf_printf(&h, "Return-Path: <");
+	hdr_text(&h, m->from, 256);
+	buf_printf(&h, ">\r\nReceived: from ");
+	hdr_text(&h, m->helo ? m->helo : "unknown", 128);
+	buf_printf(&h, " (%s)\r\n\tby %s (smtpdbg sink) with %sSMTP%s id %s", c->peer,
+	    cfg->scfg.hostname ? cfg->scfg.hostname : "localhost",
+	    m->esmtp ? "E" : "", c->tx.tls ? "S" : "", store_name(c->job));
+	if (m->nrcpt == 1) {
+		buf_printf(&h, "\r\n\tfor <");
+		hdr_text(&h, m->rcpt[0], 256);
+		buf_printf(&h, ">");
+	}
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	buf_printf(&h, "; %s\r\n", date);
+	store_write(c->job, buf_ptr(&h), h.len);
+	buf_free(&h);
+}
+
+static void
+ev_data(void *arg, const unsigned char *p, size_t n)
+{
+	struct conn *c = arg;
+
+	if (c->job)
+		store_write(c->job, p, n);
+}
+
+static void
+ev_abort(void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->job && !c->job_ended) {
+		store_abort(c->job);
+		c->job = NULL;
+	}
+}
+
+/* stored - the worker's verdict, on the loop: now the reply goes out */
+static void
+stored(void *arg, const struct store_result *r)
+{
+	struct conn	*c = arg;
+	char		 text[200];
+
+	c->job = NULL;
+	c->job_ended = 0;
+	if (r->ok) {
+		if (cfg->text || c->tx.json)
+			tx_note(&c->tx, loop_now(), '*', "stored as %s%s", r->name,
+			    store_fsync() ? " (fsynced)" : " (--no-fsync: not durable)");
+		snprintf(text, sizeof(text), "Ok: queued as %s", r->name);
+		smtp_server_message_done(c->srv, 250, "2.0.0", text);
+	} else {
+		stats.errors++;
+		if (cfg->text || c->tx.json)
+			tx_note(&c->tx, loop_now(), '!', "storage failed, the message is NOT "
+			    "accepted: %s", r->err);
+		if (r->enospc)
+			smtp_server_message_done(c->srv, 452, "4.3.1",
+			    "Error: insufficient system storage");
+		else
+			smtp_server_message_done(c->srv, 451, "4.3.0",
+			    "Error: local error in processing");
+	}
+	conn_update(c);
 }
 
 static void
@@ -192,7 +303,36 @@ ev_message(void *arg, const struct smtp_message *m)
 		buf_free(&j);
 	}
 	buf_free(&s);
-	/* Storage comes with the storage issue; for now the message is dropped. */
+	if (c->job) {
+		char *side = NULL;
+		if (store_sidecar()) {
+			buf_init(&j, 1 << 20);
+			buf_printf(&j, "{\"session\":%u,\"peer\":\"%s\",\"helo\":\"", c->tx.session,
+			    c->peer);
+			esc_json(&j, m->helo ? m->helo : "", m->helo ? strlen(m->helo) : 0);
+			buf_printf(&j, "\",\"from\":\"");
+			esc_json(&j, m->from, strlen(m->from));
+			buf_printf(&j, "\",\"mail_params\":\"");
+			esc_json(&j, m->mail_params, strlen(m->mail_params));
+			buf_printf(&j, "\",\"rcpt\":[");
+			for (i = 0; i < m->nrcpt; i++) {
+				buf_printf(&j, "%s\"", i ? "," : "");
+				esc_json(&j, m->rcpt[i], strlen(m->rcpt[i]));
+				buf_printf(&j, "\"");
+			}
+			buf_printf(&j, "],\"size\":%llu,\"tls\":%s,\"bare_lf\":%zu,"
+			    "\"long_lines\":%zu,\"8bit\":%s,\"body_8bitmime\":%s}\n",
+			    (unsigned long long)m->size, c->tx.tls ? "true" : "false", m->bare_lf,
+			    m->long_lines, m->eightbit ? "true" : "false", m->body8 ? "true" : "false");
+			buf_append(&j, "", 1);
+			side = buf_strdup(&j);
+			buf_free(&j);
+		}
+		c->job_ended = 1;
+		store_end(c->job, side, stored, c);
+		free(side);
+		return;	/* answered by stored(), once it is on disk */
+	}
 	smtp_server_message_done(c->srv, 250, "2.0.0", "Ok: message discarded by smtpdbg sink");
 }
 
@@ -213,7 +353,8 @@ ev_starttls(void *arg)
 }
 
 static const struct smtp_server_events sevents = {
-	ev_input, ev_output, ev_note, NULL, ev_message, NULL, ev_close, ev_starttls,
+	ev_input, ev_output, ev_note, ev_data, ev_message, ev_abort, ev_close, ev_starttls,
+	ev_data_start,
 };
 
 /* tls_begin - the 220 is out: the socket speaks TLS from now on */
@@ -270,6 +411,15 @@ tls_step(struct conn *c)
 }
 
 static void
+unthrottle(void *arg)
+{
+	struct conn *c = arg;
+
+	c->throttle = NULL;
+	conn_update(c);
+}
+
+static void
 conn_reread(void *arg)
 {
 	struct conn *c = arg;
@@ -302,12 +452,27 @@ conn_update(struct conn *c)
 		conn_free(c);
 		return;
 	}
+	if (draining && !c->want_close && !c->handshaking && c->job == NULL) {
+		enum smtp_server_state st = smtp_server_state(c->srv);
+		if (st == SMTP_S_GREETED || st == SMTP_S_READY) {
+			smtp_server_shutdown(c->srv);
+			conn_update(c);
+			return;
+		}
+	}
 	if (out->len == 0 && c->tls_due && tls_begin(c) == -1) {
 		conn_free(c);
 		return;
 	}
 	if (c->handshaking) {
 		loop_mod_fd(c->xp->fd, xport_want(c->xp) == XPORT_WANT_WRITE ? LOOP_OUT : LOOP_IN);
+		return;
+	}
+	/* Back-pressure: a slow disk stops reading this client, nobody else. */
+	if (c->job && !c->job_ended && store_backlog(c->job) > STORE_BACKLOG_MAX) {
+		loop_mod_fd(c->xp->fd, out->len ? LOOP_OUT : 0);
+		if (c->throttle == NULL)
+			c->throttle = loop_add_timer(20, unthrottle, c);
 		return;
 	}
 	loop_mod_fd(c->xp->fd, (smtp_server_input_space(c->srv) && !c->eof ? LOOP_IN : 0) |
@@ -496,6 +661,9 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 		return -1;
 	if (ctx && cfg->ocsp && tls_ctx_staple(ctx, cfg->ocsp, err, errlen) == -1)
 		return -1;
+	if (store_open(&cfg->store, cfg->scfg.hostname ? cfg->scfg.hostname : "localhost",
+	    err, errlen) == -1)
+		return -1;
 	cfg->scfg.starttls = !cfg->no_starttls;
 	tls_scfg = cfg->scfg;
 	tls_scfg.starttls = 0;
@@ -511,6 +679,56 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 		}
 	}
 	return 0;
+}
+
+static struct loop_timer *drain_timer, *drain_poll;
+static void	(*drain_done)(void);
+
+static void
+drain_check(void *arg)
+{
+	drain_poll = NULL;
+	if (arg == NULL && (stats.active > 0 || store_pending() > 0)) {
+		drain_poll = loop_add_timer(20, drain_check, NULL);
+		return;
+	}
+	loop_del_timer(drain_timer);
+	drain_timer = NULL;
+	loop_del_timer(drain_poll);
+	drain_poll = NULL;
+	if (drain_done)
+		drain_done();
+}
+
+void
+sink_drain(int grace, void (*done)(void))
+{
+	struct conn	*c, *next;
+
+	drain_done = done;
+	draining = 1;
+	if (lfd != -1) {
+		loop_del_fd(lfd);
+		close(lfd);
+		lfd = -1;
+	}
+	if (tlfd != -1) {
+		loop_del_fd(tlfd);
+		close(tlfd);
+		tlfd = -1;
+	}
+	/* Idle sessions end now; transactions in flight may finish. */
+	for (c = conns; c; c = next) {
+		enum smtp_server_state st = smtp_server_state(c->srv);
+		next = c->next;
+		if (c->handshaking || st == SMTP_S_MAIL || st == SMTP_S_RCPT ||
+		    st == SMTP_S_DATA || st == SMTP_S_WAIT)
+			continue;
+		smtp_server_shutdown(c->srv);
+		conn_update(c);
+	}
+	drain_timer = loop_add_timer((uint64_t)grace * 1000, drain_check, (void *)1);
+	drain_check(NULL);
 }
 
 void
@@ -534,6 +752,9 @@ sink_stop(void)
 	}
 	while (conns)
 		conn_free(conns);
+	store_close();	/* finishes what was handed over, durably */
 	tls_ctx_free(ctx);
 	ctx = NULL;
+	loop_del_timer(drain_timer);
+	drain_timer = NULL;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli/store.h"
 #include "session/smtp_server.h"
 
 struct sink_cfg {
@@ -23,11 +24,12 @@ struct sink_cfg {
 	const char	*cert, *key;	/* PEM files; NULL: generate at start-up */
 	const char	*tls_listen;	/* [ADDR:]PORT for implicit TLS, or NULL */
 	const char	*ocsp;		/* DER OCSP response to staple, or NULL */
+	struct store_cfg store;		/* --maildir, --mbox, --eml-dir */
 	int		 no_starttls;	/* --no-ext STARTTLS */
 };
 
 struct sink_stats {
-	unsigned long	 sessions, messages, active;
+	unsigned long	 sessions, messages, active, errors;
 	unsigned long long bytes;
 };
 
@@ -38,5 +40,8 @@ int	 sink_start(struct sink_cfg *, char *bound, size_t, char *info, size_t,
 void	 sink_stats(struct sink_stats *);
 /* sink_stop - close the listener and every session */
 void	 sink_stop(void);
+/* sink_drain - stop accepting; idle sessions get 421; transactions in
+ * flight may finish within grace seconds; then done() */
+void	 sink_drain(int grace, void (*done)(void));
 
 #endif

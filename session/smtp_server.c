@@ -56,6 +56,7 @@ struct smtp_server {
 	int			 data_bol;	/* data line piece starts a line */
 	unsigned		 seq;
 	int			 tls;		/* the session is encrypted */
+	int			 esmtp;		/* EHLO, not HELO */
 };
 
 static const char *const state_names[SMTP_S_STATE_COUNT] = {
@@ -299,6 +300,15 @@ smtp_server_timeout(struct smtp_server *s)
 }
 
 void
+smtp_server_shutdown(struct smtp_server *s)
+{
+	if (s->state == SMTP_S_CLOSING)
+		return;
+	reply(s, 421, "4.3.2", "%s Service shutting down", s->cfg.hostname);
+	closing(s);
+}
+
+void
 smtp_server_feed(struct smtp_server *s, const void *p, size_t n)
 {
 	if (s->state == SMTP_S_CLOSING)
@@ -528,6 +538,7 @@ cmd_ehlo(struct smtp_server *s, enum smtp_verb v, const char *a, size_t n)
 	reset_transaction(s, 1);
 	free(s->helo);
 	s->helo = xstrndup(a, n);
+	s->esmtp = v != SMTP_V_HELO;
 	server_state(s, SMTP_S_READY);
 	if (v == SMTP_V_HELO) {
 		reply(s, 250, NULL, "%s", s->cfg.hostname);
@@ -677,6 +688,20 @@ cmd_data(struct smtp_server *s, size_t n)
 	s->data_bol = 1;
 	server_state(s, SMTP_S_DATA);
 	reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+	if (s->ev.on_data_start) {
+		struct smtp_message m;
+		memset(&m, 0, sizeof(m));
+		m.helo = s->helo;
+		m.from = s->from;
+		m.mail_params = s->mail_params;
+		m.rcpt = (const char *const *)s->rcpt;
+		m.nrcpt = s->nrcpt;
+		m.body8 = s->body8;
+		m.smtputf8 = s->smtputf8;
+		m.esmtp = s->esmtp;
+		m.seq = s->seq + 1;
+		s->ev.on_data_start(s->arg, &m);
+	}
 }
 
 static void
@@ -877,6 +902,7 @@ message_end(struct smtp_server *s)
 	m.eightbit = s->eightbit;
 	m.body8 = s->body8;
 	m.smtputf8 = s->smtputf8;
+	m.esmtp = s->esmtp;
 	m.seq = ++s->seq;
 	server_state(s, SMTP_S_WAIT);
 	if (s->ev.on_message)

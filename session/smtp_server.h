@@ -82,6 +82,7 @@ struct smtp_message {
 	int		 eightbit;	/* 8-bit content */
 	int		 body8;		/* BODY=8BITMIME declared */
 	int		 smtputf8;	/* SMTPUTF8 declared */
+	int		 esmtp;		/* the client said EHLO, not HELO */
 	unsigned	 seq;		/* messages in this session, from 1 */
 };
 
@@ -103,6 +104,8 @@ struct smtp_server_events {
 	void	(*on_close)(void *arg);
 	/* 220 to STARTTLS queued: flush it, then start the TLS handshake */
 	void	(*on_starttls)(void *arg);
+	/* 354 sent: message data follows for this envelope (size 0 yet) */
+	void	(*on_data_start)(void *arg, const struct smtp_message *);
 };
 
 struct smtp_server;
@@ -122,6 +125,8 @@ void	 smtp_server_message_done(struct smtp_server *, int code, const char *enh,
 	    const char *text);
 /* smtp_server_timeout - the client was idle too long: 421 and close */
 void	 smtp_server_timeout(struct smtp_server *);
+/* smtp_server_shutdown - the server stops: 421 4.3.2 and close */
+void	 smtp_server_shutdown(struct smtp_server *);
 /* smtp_server_process - continue after output was drained */
 void	 smtp_server_process(struct smtp_server *);
 /* smtp_server_tls_up - the handshake succeeded: forget EHLO (RFC 3207) */

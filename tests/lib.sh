@@ -12,7 +12,10 @@ tap_fail=0
 pids=
 
 cleanup() {
+	# TERM, a short grace, then KILL: no leftover may hang the suite.
 	for p in $pids; do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $pids; do kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
