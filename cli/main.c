@@ -38,6 +38,13 @@ struct main_opts {
 	int		 grace;
 };
 
+/* flush_out - before the loop waits: everything printed so far goes out */
+static void
+flush_out(void *arg)
+{
+	fflush(NULL);
+}
+
 static void
 usage(FILE *f, const char *mode)
 {
@@ -517,12 +524,15 @@ main(int argc, char **argv)
 	int		 ind;
 
 	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A terminal sees each line at once; a file or pipe gets big writes,
+	 * flushed by the loop before it waits (flush_out), so nothing is late. */
+	setvbuf(stdout, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 1 << 16);
 	defaults(&m);
 	if (loop_init() == -1) {
 		fprintf(stderr, "smtpdbg: epoll: %s\n", strerror(errno));
 		return EXIT_LOCAL;
 	}
+	loop_set_prepoll(flush_out, NULL);
 	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "demo") == 0 ||
 	    strcmp(argv[1], "probe") == 0)) {
 		mode = argv[1];

@@ -68,8 +68,7 @@ static void
 json_end(struct tx *t, struct buf *j)
 {
 	buf_printf(j, "}\n");
-	fwrite(buf_ptr(j), 1, j->len, t->json);
-	fflush(t->json);
+	fwrite(buf_ptr(j), 1, j->len, t->json);	/* flushed before the loop waits */
 	buf_free(j);
 }
 
@@ -93,9 +92,16 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 	const char	*term = "";
 
 	if (t->text || t->save) {
-		buf_init(&plain, SIZE_MAX);
-		buf_init(&col, SIZE_MAX);
-		buf_init(&body, SIZE_MAX);
+		/* Reused between lines: one transcript line, no allocation. */
+		static struct buf plain_s, col_s, body_s;
+		if (plain_s.max == 0) {
+			buf_init(&plain_s, SIZE_MAX);
+			buf_init(&col_s, SIZE_MAX);
+			buf_init(&body_s, SIZE_MAX);
+		}
+		plain = plain_s;
+		col = col_s;
+		body = body_s;
 		stamp(t, now, ts, sizeof(ts));
 		if (latency_us >= 0)
 			snprintf(lat, sizeof(lat), "%8.3f", (double)latency_us / 1000.0);
@@ -139,9 +145,12 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 		buf_append(&col, "", 1);
 		plain.len--;
 		emit(t, &plain, &col);
-		buf_free(&plain);
-		buf_free(&col);
-		buf_free(&body);
+		buf_drain(&plain, plain.len);
+		buf_drain(&col, col.len);
+		buf_drain(&body, body.len);
+		plain_s = plain;
+		col_s = col;
+		body_s = body;
 	}
 	if (t->json) {
 		struct buf j;

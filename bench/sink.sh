@@ -1,0 +1,53 @@
+#!/bin/sh
+# sink - smtpdbg's sink and Postfix's smtp-sink under the same load from
+# Postfix's smtp-source on loopback, interleaved in one run.  Prints
+# messages per second and the sink process's CPU time per message, with
+# ratios.  smtpdbg writes its full transcript to a file meanwhile.
+# Not a test.   bench/sink.sh [MESSAGES]   (default 2000 per case)
+set -eu
+cd "$(dirname "$0")/.."
+total=${1:-2000}
+SMTPDBG=${SMTPDBG:-build/smtpdbg}
+SRC=/usr/sbin/smtp-source
+SNK=/usr/sbin/smtp-sink
+T=$(mktemp -d)
+trap 'kill $p1 $p2 2>/dev/null; rm -rf "$T"' EXIT
+hz=$(getconf CLK_TCK)
+
+p1port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+p2port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$SMTPDBG" sink --max-connections 2000 127.0.0.1:$p1port > "$T/transcript" 2> "$T/sink.err" &
+p1=$!
+"$SNK" -u nobody -m 1000 127.0.0.1:$p2port 1024 > /dev/null 2>&1 &
+p2=$!
+sleep 0.5
+
+cpu() { awk -v hz="$hz" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+# run PID PORT SESSIONS SIZE PERCONN: prints "seconds cpu-seconds"
+run() {
+	c0=$(cpu "$1")
+	s=$(date +%s%N)
+	# -d: one connection per session for all its messages
+	if [ "$5" = many ]; then d=-d; else d=; fi
+	"$SRC" -s "$3" -m "$total" -l "$4" $d -c "127.0.0.1:$2" > /dev/null 2>&1
+	e=$(date +%s%N)
+	c1=$(cpu "$1")
+	echo "$(( (e - s) / 1000 )) $c0 $c1"
+}
+printf '%-34s %12s %12s %10s %12s %12s %10s\n' "case ($total messages)" "smtpdbg/s" "smtp-sink/s" "speed" \
+	"dbg cpu/msg" "sink cpu/msg" "cpu ratio"
+for per in one many; do
+for size in 300 102400; do
+for sess in 1 10 100; do
+	set -- $(run $p1 $p1port $sess $size $per); us1=$1; a1=$2; b1=$3
+	set -- $(run $p2 $p2port $sess $size $per); us2=$1; a2=$2; b2=$3
+	awk -v c="$sess sessions, $size B, $per/conn" -v t="$total" -v u1="$us1" -v u2="$us2" \
+	    -v a1="$a1" -v b1="$b1" -v a2="$a2" -v b2="$b2" 'BEGIN {
+		r1 = t / (u1 / 1e6); r2 = t / (u2 / 1e6)
+		c1 = (b1 - a1) / t * 1e6; c2 = (b2 - a2) / t * 1e6
+		printf "%-34s %12.0f %12.0f %9.2fx %10.1fus %10.1fus %9.2fx\n", c, r1, r2, r1 / r2, c1, c2, (c2 > 0 ? c1 / c2 : 0)
+	}'
+done
+done
+done
+echo "smtpdbg transcript written meanwhile: $(wc -l < "$T/transcript") lines"
