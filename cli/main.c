@@ -36,6 +36,8 @@ struct main_opts {
 	int		 quiet;
 	const char	*cert, *key;
 	int		 grace;
+	int		 exit_after_time;
+	long long	 expect_messages;	/* -1: no expectation */
 };
 
 /* flush_out - before the loop waits: everything printed so far goes out */
@@ -273,6 +275,25 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			if (num(o->name, optarg, 0, 3600, &v) == -1) goto bad;
 			m->grace = (int)v;
 			break;
+		case O_EXIT_AFTER:
+			if (num(o->name, optarg, 1, 1000000000, &v) == -1) goto bad;
+			m->sc.exit_after = (unsigned long)v;
+			break;
+		case O_EXIT_AFTER_TIME:
+			if (num(o->name, optarg, 1, 86400 * 365, &v) == -1) goto bad;
+			m->exit_after_time = (int)v;
+			break;
+		case O_EXPECT_MESSAGES:
+			if (num(o->name, optarg, 0, 1000000000, &v) == -1) goto bad;
+			m->expect_messages = v;
+			break;
+		case O_EXPECT_RCPT:
+			if (m->sc.nexpect_rcpt == 32) {
+				fprintf(stderr, "smtpdbg: --expect-rcpt: at most 32\n");
+				goto bad;
+			}
+			m->sc.expect_rcpt[m->sc.nexpect_rcpt++] = optarg;
+			break;
 		default:
 			fatalx("%s: bad option %d", __func__, c);
 		}
@@ -345,6 +366,7 @@ defaults(struct main_opts *m)
 	m->color = -1;
 	m->history = 1;
 	m->grace = 10;
+	m->expect_messages = -1;
 }
 
 static void
@@ -353,7 +375,52 @@ drained(void)
 	loop_quit(0);
 }
 
+static int	 sink_grace;
+
+static void
+enough_timer(void *arg)
+{
+	fprintf(stderr, "smtpdbg: stopping: target reached\n");
+	sink_drain(sink_grace, drained);
+}
+
+/* enough - --exit-after: stop as on SIGTERM, from the top of the loop
+ * (it is called from inside a session's callbacks, which must finish) */
+static void
+enough(void)
+{
+	loop_add_timer(0, enough_timer, NULL);
+}
+
 /* sink_signal - the first SIGINT/SIGTERM drains, a second one quits */
+/* sink_verdict - the CI expectations, and the JSON summary */
+static int
+sink_verdict(struct main_opts *m, const struct sink_stats *st)
+{
+	size_t	 i;
+	int	 code = 0;
+
+	if (m->expect_messages >= 0 && (long long)st->accepted != m->expect_messages) {
+		fprintf(stderr, "smtpdbg: expected %lld accepted message%s, got %lu\n",
+		    m->expect_messages, m->expect_messages == 1 ? "" : "s", st->accepted);
+		code = EXIT_EXPECT;
+	}
+	for (i = 0; i < m->sc.nexpect_rcpt; i++)
+		if (!st->rcpt_seen[i]) {
+			fprintf(stderr, "smtpdbg: no accepted message for <%s>\n",
+			    m->sc.expect_rcpt[i]);
+			code = EXIT_EXPECT;
+		}
+	if (m->sc.json) {
+		fprintf(m->sc.json, "{\"event\":\"summary\",\"sessions\":%lu,\"messages\":%lu,"
+		    "\"accepted\":%lu,\"bytes\":%llu,\"storage_errors\":%lu,"
+		    "\"expectations_met\":%s}\n", st->sessions, st->messages, st->accepted,
+		    st->bytes, st->errors, code ? "false" : "true");
+		fflush(m->sc.json);
+	}
+	return code;
+}
+
 static void
 sink_signal(int signo, void *arg)
 {
@@ -385,6 +452,7 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	m->sc.json = open_json(m);
 	m->sc.text = !m->quiet;
 	m->sc.summaries = 1;
+	m->sc.on_enough = enough;
 	m->sc.cert = m->cert;
 	m->sc.key = m->key;
 	if (sink_start(&m->sc, bound, sizeof(bound), info, sizeof(info), err,
@@ -396,13 +464,16 @@ main_sink(struct main_opts *m, int argc, char **argv)
 		fprintf(stderr, "smtpdbg: %s\n", info);
 	loop_signal(SIGINT, sink_signal, &m->grace);
 	loop_signal(SIGTERM, sink_signal, &m->grace);
+	sink_grace = m->grace;
+	if (m->exit_after_time)
+		loop_add_timer((uint64_t)m->exit_after_time * 1000, enough_timer, NULL);
 	fprintf(stderr, "smtpdbg: sink listening on %s (Ctrl-C to stop)\n", bound);
 	loop_run();
+	sink_stop();	/* finishes storage: the counts below are final */
 	sink_stats(&st);
-	sink_stop();
 	fprintf(stderr, "smtpdbg: sink stopped: %lu sessions, %lu messages, %llu bytes, "
 	    "%lu storage errors\n", st.sessions, st.messages, st.bytes, st.errors);
-	return 0;
+	return sink_verdict(m, &st);
 }
 
 static const char *const demo_script[] = {

@@ -54,5 +54,9 @@ const struct opt_def opt_table[] = {
 	{ "no-fsync", 0, 0, NULL, O_NO_FSYNC, OPT_SINK, "no fsync (250 no longer means on disk)" },
 	{ "json-sidecar", 0, 0, NULL, O_JSON_SIDECAR, OPT_SINK, "write NAME.json beside each message" },
 	{ "grace", 0, 1, "SECONDS", O_GRACE, OPT_SINK, "time for transactions to finish on SIGINT/SIGTERM (10)" },
+	{ "exit-after", 0, 1, "N", O_EXIT_AFTER, OPT_SINK, "stop after N messages were accepted" },
+	{ "exit-after-time", 0, 1, "SECONDS", O_EXIT_AFTER_TIME, OPT_SINK, "stop after SECONDS" },
+	{ "expect-messages", 0, 1, "N", O_EXPECT_MESSAGES, OPT_SINK, "exit 1 unless exactly N were accepted" },
+	{ "expect-rcpt", 0, 1, "ADDR", O_EXPECT_RCPT, OPT_SINK, "exit 1 unless mail for ADDR was accepted (repeatable)" },
 };
 const unsigned opt_count = sizeof(opt_table) / sizeof(opt_table[0]);

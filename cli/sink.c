@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -44,6 +45,8 @@ struct conn {
 	uint64_t		 hs_start;
 	struct loop_timer	*reread;
 	struct store_job	*job;		/* message being stored */
+	char			**rcpts;	/* its recipients, for --expect-rcpt */
+	size_t			 nrcpts;
 	int			 job_ended;	/* store_end called, answer due */
 	struct loop_timer	*throttle;	/* re-check a storage backlog */
 	size_t			 data_shown, data_hidden;
@@ -63,6 +66,7 @@ static struct sink_stats stats;
 static void	 conn_io(int, unsigned, void *);
 static void	 conn_update(struct conn *);
 static void	 unthrottle(void *);
+static void	 free_rcpts(struct conn *);
 
 static void
 conn_free(struct conn *c)
@@ -85,6 +89,7 @@ conn_free(struct conn *c)
 		else
 			store_abort(c->job);
 	}
+	free_rcpts(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -158,6 +163,21 @@ hdr_text(struct buf *b, const char *s, size_t max)
 		    s[i] != '(' && s[i] != ')' && s[i] != ';' ? &s[i] : "?", 1);
 }
 
+/* accepted - a message got its 250: count it, tick off expected recipients */
+static void
+accepted(const char *const *rcpt, size_t n)
+{
+	size_t	 i, k;
+
+	stats.accepted++;
+	for (i = 0; i < cfg->nexpect_rcpt; i++)
+		for (k = 0; k < n; k++)
+			if (strcasecmp(rcpt[k], cfg->expect_rcpt[i]) == 0)
+				stats.rcpt_seen[i] = 1;
+	if (cfg->exit_after && stats.accepted == cfg->exit_after && cfg->on_enough)
+		cfg->on_enough();
+}
+
 static void
 ev_data_start(void *arg, const struct smtp_message *m)
 {
@@ -212,6 +232,18 @@ ev_abort(void *arg)
 	}
 }
 
+static void
+free_rcpts(struct conn *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nrcpts; i++)
+		free(c->rcpts[i]);
+	free(c->rcpts);
+	c->rcpts = NULL;
+	c->nrcpts = 0;
+}
+
 /* stored - the worker's verdict, on the loop: now the reply goes out */
 static void
 stored(void *arg, const struct store_result *r)
@@ -227,6 +259,7 @@ stored(void *arg, const struct store_result *r)
 			    store_fsync() ? " (fsynced)" : " (--no-fsync: not durable)");
 		snprintf(text, sizeof(text), "Ok: queued as %s", r->name);
 		smtp_server_message_done(c->srv, 250, "2.0.0", text);
+		accepted((const char *const *)c->rcpts, c->nrcpts);
 	} else {
 		stats.errors++;
 		if (cfg->text || c->tx.json)
@@ -329,10 +362,19 @@ ev_message(void *arg, const struct smtp_message *m)
 			buf_free(&j);
 		}
 		c->job_ended = 1;
+		free_rcpts(c);
+		if (cfg->nexpect_rcpt) {
+			c->rcpts = xcalloc(m->nrcpt + 1, sizeof(*c->rcpts));
+			for (i = 0; i < m->nrcpt; i++)
+				c->rcpts[i] = xstrdup(m->rcpt[i]);
+			c->nrcpts = m->nrcpt;
+		}
 		store_end(c->job, side, stored, c);
 		free(side);
 		return;	/* answered by stored(), once it is on disk */
 	}
+	/* Count first: message_done() frees the envelope m points into. */
+	accepted(m->rcpt, m->nrcpt);
 	smtp_server_message_done(c->srv, 250, "2.0.0", "Ok: message discarded by smtpdbg sink");
 }
 

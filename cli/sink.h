@@ -26,11 +26,17 @@ struct sink_cfg {
 	const char	*ocsp;		/* DER OCSP response to staple, or NULL */
 	struct store_cfg store;		/* --maildir, --mbox, --eml-dir */
 	int		 no_starttls;	/* --no-ext STARTTLS */
+	unsigned long	 exit_after;	/* stop after this many accepted messages */
+	void		(*on_enough)(void);	/* called once exit_after is reached */
+	const char	*expect_rcpt[32];	/* --expect-rcpt addresses */
+	size_t		 nexpect_rcpt;
 };
 
 struct sink_stats {
 	unsigned long	 sessions, messages, active, errors;
+	unsigned long	 accepted;	/* answered 250 */
 	unsigned long long bytes;
+	int		 rcpt_seen[32];	/* per --expect-rcpt: accepted for it */
 };
 
 /* sink_start - listen; bound gets "addr:port"; info (if not NULL) gets

@@ -71,7 +71,26 @@ main(int argc, char **argv)
 	doc = cmark_parse_document(md, len, CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
 	man = cmark_render_man(doc, CMARK_OPT_DEFAULT, 0);
 	printf(".TH SMTPDBG 1 \"%s\" \"smtpdbg %s\" \"User Commands\"\n", argv[3], argv[2]);
-	fputs(man, stdout);
+	/*
+	 * cmark copies code-block lines verbatim between .nf and .fi: a
+	 * line starting with '.' or '\'' would be a roff request there.
+	 */
+	{
+		char	*line = man, *nl;
+		int	 nf = 0;
+
+		for (; *line; line = nl) {
+			nl = strchr(line, '\n');
+			nl = nl ? nl + 1 : line + strlen(line);
+			if (strncmp(line, ".nf", 3) == 0)
+				nf = 1;
+			else if (strncmp(line, ".fi", 3) == 0)
+				nf = 0;
+			else if (nf && (line[0] == '.' || line[0] == '\''))
+				fputs("\\&", stdout);
+			fwrite(line, 1, (size_t)(nl - line), stdout);
+		}
+	}
 	free(man);
 	cmark_node_free(doc);
 	free(md);
