@@ -742,6 +742,21 @@ drain_check(void *arg)
 		drain_done();
 }
 
+/* close_listeners - accept nothing more */
+static void
+close_listeners(void)
+{
+	int	*fds[2] = { &lfd, &tlfd };
+	size_t	 i;
+
+	for (i = 0; i < 2; i++)
+		if (*fds[i] != -1) {
+			loop_del_fd(*fds[i]);
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
 void
 sink_drain(int grace, void (*done)(void))
 {
@@ -749,16 +764,7 @@ sink_drain(int grace, void (*done)(void))
 
 	drain_done = done;
 	draining = 1;
-	if (lfd != -1) {
-		loop_del_fd(lfd);
-		close(lfd);
-		lfd = -1;
-	}
-	if (tlfd != -1) {
-		loop_del_fd(tlfd);
-		close(tlfd);
-		tlfd = -1;
-	}
+	close_listeners();
 	/* Idle sessions end now; transactions in flight may finish. */
 	for (c = conns; c; c = next) {
 		enum smtp_server_state st = smtp_server_state(c->srv);
@@ -782,16 +788,7 @@ sink_stats(struct sink_stats *s)
 void
 sink_stop(void)
 {
-	if (lfd != -1) {
-		loop_del_fd(lfd);
-		close(lfd);
-		lfd = -1;
-	}
-	if (tlfd != -1) {
-		loop_del_fd(tlfd);
-		close(tlfd);
-		tlfd = -1;
-	}
+	close_listeners();
 	while (conns)
 		conn_free(conns);
 	store_close();	/* finishes what was handed over, durably */
