@@ -236,6 +236,19 @@ store_pending(void)
 	return n;
 }
 
+/* make_ready - put a job at the end of the ready queue (lock held) */
+static void
+make_ready(struct store_job *j)
+{
+	j->queued = 1;
+	j->next = NULL;
+	if (ready_tail)
+		ready_tail->next = j;
+	else
+		ready_head = j;
+	ready_tail = j;
+}
+
 /* push - queue a task on a job and make the job ready (lock held) */
 static void
 push(struct store_job *j, struct task *t)
@@ -249,13 +262,7 @@ push(struct store_job *j, struct task *t)
 	if (t->kind == T_WRITE)
 		j->backlog += t->len;
 	if (!j->running && !j->queued) {
-		j->queued = 1;
-		j->next = NULL;
-		if (ready_tail)
-			ready_tail->next = j;
-		else
-			ready_head = j;
-		ready_tail = j;
+		make_ready(j);
 		pthread_cond_signal(&cv);
 	}
 }
@@ -577,15 +584,8 @@ worker(void *arg)
 			done_head = j;
 			if (write(evfd, &one, sizeof(one)) < 0)
 				(void)0;
-		} else if (j->head && !j->queued) {
-			j->queued = 1;
-			j->next = NULL;
-			if (ready_tail)
-				ready_tail->next = j;
-			else
-				ready_head = j;
-			ready_tail = j;
-		}
+		} else if (j->head && !j->queued)
+			make_ready(j);
 	}
 	pthread_mutex_unlock(&mu);
 	return NULL;
