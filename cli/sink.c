@@ -163,6 +163,23 @@ hdr_text(struct buf *b, const char *s, size_t max)
 		    s[i] != '(' && s[i] != ')' && s[i] != ';' ? &s[i] : "?", 1);
 }
 
+/* json_envelope - "from":..,"rcpt":[..],"size":N (the message event and sidecar) */
+static void
+json_envelope(struct buf *j, const struct smtp_message *m)
+{
+	size_t	 i;
+
+	buf_printf(j, "\"from\":\"");
+	esc_json(j, m->from, strlen(m->from));
+	buf_printf(j, "\",\"rcpt\":[");
+	for (i = 0; i < m->nrcpt; i++) {
+		buf_printf(j, "%s\"", i ? "," : "");
+		esc_json(j, m->rcpt[i], strlen(m->rcpt[i]));
+		buf_printf(j, "\"");
+	}
+	buf_printf(j, "],\"size\":%llu", (unsigned long long)m->size);
+}
+
 /* accepted - a message got its 250: count it, tick off expected recipients */
 static void
 accepted(const char *const *rcpt, size_t n)
@@ -322,15 +339,8 @@ ev_message(void *arg, const struct smtp_message *m)
 		tx_note(&c->tx, loop_now(), '#', "%s", (const char *)buf_ptr(&s));
 	if (c->tx.json) {
 		buf_init(&j, SIZE_MAX);
-		buf_printf(&j, ",\"seq\":%u,\"from\":\"", m->seq);
-		esc_json(&j, m->from, strlen(m->from));
-		buf_printf(&j, "\",\"rcpt\":[");
-		for (i = 0; i < m->nrcpt; i++) {
-			buf_printf(&j, "%s\"", i ? "," : "");
-			esc_json(&j, m->rcpt[i], strlen(m->rcpt[i]));
-			buf_printf(&j, "\"");
-		}
-		buf_printf(&j, "],\"size\":%llu", (unsigned long long)m->size);
+		buf_printf(&j, ",\"seq\":%u,", m->seq);
+		json_envelope(&j, m);
 		buf_append(&j, "", 1);
 		tx_event(&c->tx, loop_now(), "message", (const char *)buf_ptr(&j));
 		buf_free(&j);
@@ -343,19 +353,13 @@ ev_message(void *arg, const struct smtp_message *m)
 			buf_printf(&j, "{\"session\":%u,\"peer\":\"%s\",\"helo\":\"", c->tx.session,
 			    c->peer);
 			esc_json(&j, m->helo ? m->helo : "", m->helo ? strlen(m->helo) : 0);
-			buf_printf(&j, "\",\"from\":\"");
-			esc_json(&j, m->from, strlen(m->from));
 			buf_printf(&j, "\",\"mail_params\":\"");
 			esc_json(&j, m->mail_params, strlen(m->mail_params));
-			buf_printf(&j, "\",\"rcpt\":[");
-			for (i = 0; i < m->nrcpt; i++) {
-				buf_printf(&j, "%s\"", i ? "," : "");
-				esc_json(&j, m->rcpt[i], strlen(m->rcpt[i]));
-				buf_printf(&j, "\"");
-			}
-			buf_printf(&j, "],\"size\":%llu,\"tls\":%s,\"bare_lf\":%zu,"
+			buf_printf(&j, "\",");
+			json_envelope(&j, m);
+			buf_printf(&j, ",\"tls\":%s,\"bare_lf\":%zu,"
 			    "\"long_lines\":%zu,\"8bit\":%s,\"body_8bitmime\":%s}\n",
-			    (unsigned long long)m->size, c->tx.tls ? "true" : "false", m->bare_lf,
+			    c->tx.tls ? "true" : "false", m->bare_lf,
 			    m->long_lines, m->eightbit ? "true" : "false", m->body8 ? "true" : "false");
 			buf_append(&j, "", 1);
 			side = buf_strdup(&j);

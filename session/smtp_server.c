@@ -290,22 +290,26 @@ smtp_server_start(struct smtp_server *s)
 	server_state(s, SMTP_S_GREETED);
 }
 
-void
-smtp_server_timeout(struct smtp_server *s)
+/* close_421 - the server ends the session: 421, then close */
+static void
+close_421(struct smtp_server *s, const char *enh, const char *text)
 {
 	if (s->state == SMTP_S_CLOSING)
 		return;
-	reply(s, 421, "4.4.2", "%s Error: timeout exceeded", s->cfg.hostname);
+	reply(s, 421, enh, "%s %s", s->cfg.hostname, text);
 	closing(s);
+}
+
+void
+smtp_server_timeout(struct smtp_server *s)
+{
+	close_421(s, "4.4.2", "Error: timeout exceeded");
 }
 
 void
 smtp_server_shutdown(struct smtp_server *s)
 {
-	if (s->state == SMTP_S_CLOSING)
-		return;
-	reply(s, 421, "4.3.2", "%s Service shutting down", s->cfg.hostname);
-	closing(s);
+	close_421(s, "4.3.2", "Service shutting down");
 }
 
 void
