@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "cli/run.h"
 #include "cli/sink.h"
 #include "tls/tls.h"
+#include "session/rules.h"
 #include "session/xalloc.h"
 
 struct main_opts {
@@ -38,6 +40,13 @@ struct main_opts {
 	int		 grace;
 	int		 exit_after_time;
 	long long	 expect_messages;	/* -1: no expectation */
+	const char	*replies[64];		/* --reply, in order */
+	size_t		 nreplies;
+	const char	*rules_file;
+	unsigned long long seed;
+	int		 greylist;		/* seconds; -1: off */
+	const char	*rate_limit;
+	int		 lint_strict;
 };
 
 /* flush_out - before the loop waits: everything printed so far goes out */
@@ -96,7 +105,7 @@ no_ext(struct main_opts *m, const char *kw)
 		{ "PIPELINING", SMTP_EXT_PIPELINING }, { "SIZE", SMTP_EXT_SIZE },
 		{ "8BITMIME", SMTP_EXT_8BITMIME }, { "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
 		{ "ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCED }, { "DSN", SMTP_EXT_DSN },
-		{ "HELP", SMTP_EXT_HELP },
+		{ "HELP", SMTP_EXT_HELP }, { "CHUNKING", SMTP_EXT_CHUNKING },
 	};
 	size_t	 i;
 
@@ -294,6 +303,27 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			}
 			m->sc.expect_rcpt[m->sc.nexpect_rcpt++] = optarg;
 			break;
+		case O_REPLY:
+			if (m->nreplies == sizeof(m->replies) / sizeof(m->replies[0])) {
+				fprintf(stderr, "smtpdbg: --reply: at most 64 (use --rules FILE)\n");
+				goto bad;
+			}
+			m->replies[m->nreplies++] = optarg;
+			break;
+		case O_RULES: m->rules_file = optarg; break;
+		case O_SEED:
+			if (num(o->name, optarg, 0, LLONG_MAX, &v) == -1)
+				goto bad;
+			m->seed = (unsigned long long)v;
+			break;
+		case O_GREYLIST:
+			if (num(o->name, optarg, 0, 86400, &v) == -1)
+				goto bad;
+			m->greylist = (int)v;
+			break;
+		case O_RATE_LIMIT: m->rate_limit = optarg; break;
+		case O_LMTP: m->sc.scfg.lmtp = 1; break;
+		case O_LINT_STRICT: m->lint_strict = 1; break;
 		default:
 			fatalx("%s: bad option %d", __func__, c);
 		}
@@ -367,6 +397,61 @@ defaults(struct main_opts *m)
 	m->history = 1;
 	m->grace = 10;
 	m->expect_messages = -1;
+	m->greylist = -1;
+	m->seed = 1;
+}
+
+/* load_rules - --reply, --rules FILE, --greylist, --rate-limit; each shown */
+static int
+load_rules(struct main_opts *m)
+{
+	struct rules	*r;
+	char		 err[300], line[1024], desc[400];
+	size_t		 i, n;
+	FILE		*f;
+	unsigned	 ln = 0;
+
+	if (m->nreplies == 0 && !m->rules_file && m->greylist < 0 && !m->rate_limit)
+		return 0;
+	r = rules_new(m->seed);
+	m->sc.rules = r;
+	for (i = 0; i < m->nreplies; i++)
+		if (rules_add(r, m->replies[i], err, sizeof(err)) == -1) {
+			fprintf(stderr, "smtpdbg: --reply '%s': %s\n", m->replies[i], err);
+			return -1;
+		}
+	if (m->rules_file) {
+		if ((f = fopen(m->rules_file, "r")) == NULL) {
+			fprintf(stderr, "smtpdbg: --rules: %s: %s\n", m->rules_file, strerror(errno));
+			return -1;
+		}
+		while (fgets(line, sizeof(line), f)) {
+			ln++;
+			line[strcspn(line, "\r\n")] = '\0';
+			n = strspn(line, " \t");
+			if (line[n] == '\0' || line[n] == '#')
+				continue;
+			if (rules_add(r, line + n, err, sizeof(err)) == -1) {
+				fprintf(stderr, "smtpdbg: %s:%u: %s\n", m->rules_file, ln, err);
+				fclose(f);
+				return -1;
+			}
+		}
+		fclose(f);
+	}
+	if (m->greylist >= 0)
+		rules_greylist(r, (unsigned)m->greylist);
+	if (m->rate_limit && rules_rate(r, m->rate_limit, err, sizeof(err)) == -1) {
+		fprintf(stderr, "smtpdbg: --rate-limit: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < rules_count(r); i++) {
+		rules_describe(r, i, desc, sizeof(desc));
+		fprintf(stderr, "smtpdbg: %s\n", desc);
+	}
+	if (m->seed != 1)
+		fprintf(stderr, "smtpdbg: random choices use seed %llu\n", m->seed);
+	return 0;
 }
 
 static void
@@ -411,11 +496,19 @@ sink_verdict(struct main_opts *m, const struct sink_stats *st)
 			    m->sc.expect_rcpt[i]);
 			code = EXIT_EXPECT;
 		}
+	if (m->lint_strict && st->lint_sessions) {
+		fprintf(stderr, "smtpdbg: --lint-strict: %lu session%s had %lu lint finding%s\n",
+		    st->lint_sessions, st->lint_sessions == 1 ? "" : "s", st->lint_findings,
+		    st->lint_findings == 1 ? "" : "s");
+		code = EXIT_EXPECT;
+	}
 	if (m->sc.json) {
 		fprintf(m->sc.json, "{\"event\":\"summary\",\"sessions\":%lu,\"messages\":%lu,"
-		    "\"accepted\":%lu,\"bytes\":%llu,\"storage_errors\":%lu,"
+		    "\"accepted\":%lu,\"bytes\":%llu,\"storage_errors\":%lu,\"faults\":%lu,"
+		    "\"lint_sessions\":%lu,\"lint_findings\":%lu,"
 		    "\"expectations_met\":%s}\n", st->sessions, st->messages, st->accepted,
-		    st->bytes, st->errors, code ? "false" : "true");
+		    st->bytes, st->errors, st->faults, st->lint_sessions, st->lint_findings,
+		    code ? "false" : "true");
 		fflush(m->sc.json);
 	}
 	return code;
@@ -455,6 +548,8 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	m->sc.on_enough = enough;
 	m->sc.cert = m->cert;
 	m->sc.key = m->key;
+	if (load_rules(m) == -1)
+		return EXIT_USAGE;
 	if (sink_start(&m->sc, bound, sizeof(bound), info, sizeof(info), err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: sink: %s\n", err);
@@ -472,7 +567,10 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	sink_stop();	/* finishes storage: the counts below are final */
 	sink_stats(&st);
 	fprintf(stderr, "smtpdbg: sink stopped: %lu sessions, %lu messages, %llu bytes, "
-	    "%lu storage errors\n", st.sessions, st.messages, st.bytes, st.errors);
+	    "%lu storage errors, %lu replies changed by rules, %lu sessions with lint "
+	    "findings\n", st.sessions, st.messages, st.bytes, st.errors, st.faults,
+	    st.lint_sessions);
+	rules_free(m->sc.rules);
 	return sink_verdict(m, &st);
 }
 

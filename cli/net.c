@@ -10,6 +10,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +120,41 @@ net_nonblock(int fd)
 	return fl == -1 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* The kernel caps the backlog at net.core.somaxconn: ask for the most. */
+#define NET_BACKLOG	65535
+
+int
+net_listen_unix(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat	 st;
+	int		 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "%s: socket path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	/* A socket left by an earlier run goes; any other file stays. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket", path);
+			return -1;
+		}
+		unlink(path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 || listen(fd, NET_BACKLOG) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int
 net_listen(const struct net_target *t, char *err, size_t errlen, char *bound, size_t blen)
 {
@@ -138,7 +176,7 @@ net_listen(const struct net_target *t, char *err, size_t errlen, char *bound, si
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, SOMAXCONN > 4096 ? SOMAXCONN : 4096) == 0)
+		    listen(fd, NET_BACKLOG) == 0)
 			break;
 		snprintf(err, errlen, "%s port %s: %s", t->host, t->port, strerror(errno));
 		close(fd);

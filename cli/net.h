@@ -19,6 +19,8 @@ int	 net_parse(const char *, const char *defport, struct net_target *, char *err
 void	 net_addr_str(const struct sockaddr *, char *, size_t);
 /* net_listen - bound, listening, non-blocking socket or -1 with err */
 int	 net_listen(const struct net_target *, char *err, size_t, char *bound, size_t);
+/* net_listen_unix - a listening Unix-domain socket (a stale one is replaced) */
+int	 net_listen_unix(const char *path, char *err, size_t);
 int	 net_nonblock(int);
 /* net_is_ip - an IPv4 or IPv6 literal */
 int	 net_is_ip(const char *);

@@ -58,5 +58,12 @@ const struct opt_def opt_table[] = {
 	{ "exit-after-time", 0, 1, "SECONDS", O_EXIT_AFTER_TIME, OPT_SINK, "stop after SECONDS" },
 	{ "expect-messages", 0, 1, "N", O_EXPECT_MESSAGES, OPT_SINK, "exit 1 unless exactly N were accepted" },
 	{ "expect-rcpt", 0, 1, "ADDR", O_EXPECT_RCPT, OPT_SINK, "exit 1 unless mail for ADDR was accepted (repeatable)" },
+	{ "reply", 0, 1, "RULE", O_REPLY, OPT_SINK, "misbehave on purpose: STAGE[#N|%N|~P][:PATTERN]=ACTION" },
+	{ "rules", 0, 1, "FILE", O_RULES, OPT_SINK, "read --reply rules from FILE, one per line" },
+	{ "seed", 0, 1, "N", O_SEED, OPT_SINK, "seed for ~P rules (1): runs repeat" },
+	{ "greylist", 0, 1, "SECONDS", O_GREYLIST, OPT_SINK, "451 to each first try; accept after SECONDS" },
+	{ "rate-limit", 0, 1, "N/s", O_RATE_LIMIT, OPT_SINK, "421 to connections over N per second (or N/m)" },
+	{ "lmtp", 0, 0, NULL, O_LMTP, OPT_SINK, "speak LMTP (LHLO, one reply per recipient)" },
+	{ "lint-strict", 0, 0, NULL, O_LINT_STRICT, OPT_SINK, "exit 1 when any client broke a rule" },
 };
 const unsigned opt_count = sizeof(opt_table) / sizeof(opt_table[0]);

@@ -27,6 +27,7 @@
 #include "cli/tx.h"
 #include "session/esc.h"
 #include "session/line.h"
+#include "session/rules.h"
 #include "session/xalloc.h"
 #include "tls/tls.h"
 #include "tls/xport.h"
@@ -50,6 +51,13 @@ struct conn {
 	int			 job_ended;	/* store_end called, answer due */
 	struct loop_timer	*throttle;	/* re-check a storage backlog */
 	size_t			 data_shown, data_hidden;
+	char			 ip[64];	/* the client's address, for rules */
+	struct smtp_decision	 held;		/* a reply held back (delay) */
+	struct loop_timer	*hold;
+	unsigned		 drip_ms;	/* send output a byte at a time */
+	struct loop_timer	*drip;
+	unsigned		 tls_fault;	/* SMTP_F_TLS_ABORT, _CERT_* */
+	int			 tls_aborting;	/* waiting for the ClientHello */
 	struct conn		*prev, *next;
 };
 
@@ -57,6 +65,7 @@ static struct sink_cfg	*cfg;
 static int		 draining;
 static struct smtp_server_cfg tls_scfg;	/* for implicit-TLS sessions */
 static struct tls_ctx	*ctx;
+static struct tls_ctx	*ctx_expired, *ctx_wrongname;	/* for rules */
 static int		 lfd = -1, tlfd = -1;
 static struct conn	*conns;
 static struct sink_stats stats;
@@ -68,11 +77,42 @@ static void	 conn_update(struct conn *);
 static void	 unthrottle(void *);
 static void	 free_rcpts(struct conn *);
 
+/* lint_report - what the client did worth a remark, once per session */
+static void
+lint_report(struct conn *c)
+{
+	const struct smtp_lint *l = smtp_server_lint(c->srv);
+	char		 txt[1024], j[1200];
+	unsigned	 n;
+
+	if ((n = smtp_lint_text(l, txt, sizeof(txt))) == 0)
+		return;
+	stats.lint_sessions++;
+	stats.lint_findings += n;
+	if (cfg->text || cfg->summaries) {
+		int t = c->tx.text;
+		c->tx.text = 1;
+		tx_note(&c->tx, loop_now(), '#', "lint: %u finding%s: %s", n, n == 1 ? "" : "s", txt);
+		c->tx.text = t;
+	}
+	if (c->tx.json) {
+		struct buf b;
+		buf_init(&b, sizeof(j));
+		buf_printf(&b, ",\"findings\":%u,\"text\":\"", n);
+		esc_json(&b, txt, strlen(txt));
+		buf_printf(&b, "\"");
+		buf_append(&b, "", 1);
+		tx_event(&c->tx, loop_now(), "lint", (const char *)buf_ptr(&b));
+		buf_free(&b);
+	}
+}
+
 static void
 conn_free(struct conn *c)
 {
 	char	 m[96];
 
+	lint_report(c);
 	snprintf(m, sizeof(m), ",\"peer\":\"%s\"", c->peer);
 	tx_event(&c->tx, loop_now(), "close", m);
 	if (cfg->text)
@@ -83,6 +123,8 @@ conn_free(struct conn *c)
 	loop_del_timer(c->idle);
 	loop_del_timer(c->reread);
 	loop_del_timer(c->throttle);
+	loop_del_timer(c->hold);
+	loop_del_timer(c->drip);
 	if (c->job) {
 		if (c->job_ended)
 			store_forget(c->job);	/* it still becomes durable */
@@ -214,9 +256,10 @@ ev_data_start(void *arg, const struct smtp_message *m)
 	hdr_text(&h, m->from, 256);
 	buf_printf(&h, ">\r\nReceived: from ");
 	hdr_text(&h, m->helo ? m->helo : "unknown", 128);
-	buf_printf(&h, " (%s)\r\n\tby %s (smtpdbg sink) with %sSMTP%s id %s", c->peer,
+	buf_printf(&h, " (%s)\r\n\tby %s (smtpdbg sink) with %s%s id %s", c->peer,
 	    cfg->scfg.hostname ? cfg->scfg.hostname : "localhost",
-	    m->esmtp ? "E" : "", c->tx.tls ? "S" : "", store_name(c->job));
+	    cfg->scfg.lmtp ? "LMTP" : m->esmtp ? "ESMTP" : "SMTP", c->tx.tls ? "S" : "",
+	    store_name(c->job));
 	if (m->nrcpt == 1) {
 		buf_printf(&h, "\r\n\tfor <");
 		hdr_text(&h, m->rcpt[0], 256);
@@ -398,9 +441,73 @@ ev_starttls(void *arg)
 	c->tls_due = 1;
 }
 
+/* release - a delayed reply is due */
+static void
+release(void *arg)
+{
+	struct conn *c = arg;
+
+	c->hold = NULL;
+	smtp_server_decide(c->srv, &c->held);
+	conn_update(c);
+}
+
+/* ev_decide - rules (and the operator) choose the reply */
+static void
+ev_decide(void *arg, struct smtp_decision *d)
+{
+	struct conn	*c = arg;
+	const char	*why = NULL;
+
+	if (cfg->rules)
+		why = rules_apply(cfg->rules, d, c->ip, loop_now() / 1000);
+	if (why == NULL)
+		return;
+	stats.faults++;
+	if (cfg->text || c->tx.json) {
+		char what[200];
+		size_t l = 0;
+		what[0] = '\0';
+#define W(...) l += (size_t)snprintf(what + l, sizeof(what) - l, __VA_ARGS__)
+		if (d->flags & SMTP_F_DROP)
+			W(", drop without a reply");
+		else if (d->code != d->dflt)
+			W(", %d instead of %d", d->code, d->dflt);
+		if (d->flags & SMTP_F_DELAY)
+			W(", held %.1f s", d->delay_ms / 1000.0);
+		if (d->flags & SMTP_F_DRIP)
+			W(", sent a byte per %u ms", d->drip_ms);
+		if (d->flags & SMTP_F_STALL)
+			W(", then nothing more is read");
+		if (d->flags & SMTP_F_CUT)
+			W(", cut after %llu data bytes", (unsigned long long)d->cut);
+		if (d->flags & SMTP_F_CLOSE)
+			W(", then close");
+		if (d->flags & (SMTP_F_BARELF | SMTP_F_BADMULTI | SMTP_F_EXTRA))
+			W(", malformed on purpose");
+		if (d->flags & SMTP_F_TLS_ABORT)
+			W(", the TLS handshake will be aborted");
+		if (d->flags & SMTP_F_CERT_EXPIRED)
+			W(", an expired certificate will be served");
+		if (d->flags & SMTP_F_CERT_NAME)
+			W(", a certificate for another name will be served");
+#undef W
+		tx_note(&c->tx, loop_now(), '!', "%s at %s%s", why, smtp_stage_name(d->stage), what);
+	}
+	if (d->flags & SMTP_F_DRIP)
+		c->drip_ms = d->drip_ms ? d->drip_ms : 1;
+	c->tls_fault = d->flags & (SMTP_F_TLS_ABORT | SMTP_F_CERT_EXPIRED | SMTP_F_CERT_NAME);
+	if ((d->flags & SMTP_F_DELAY) && d->delay_ms) {
+		d->flags |= SMTP_F_WAIT;
+		c->held = *d;
+		c->held.flags &= ~(unsigned)(SMTP_F_WAIT | SMTP_F_DELAY);
+		c->hold = loop_add_timer(d->delay_ms, release, c);
+	}
+}
+
 static const struct smtp_server_events sevents = {
 	ev_input, ev_output, ev_note, ev_data, ev_message, ev_abort, ev_close, ev_starttls,
-	ev_data_start,
+	ev_data_start, ev_decide,
 };
 
 /* tls_begin - the 220 is out: the socket speaks TLS from now on */
@@ -408,10 +515,17 @@ static int
 tls_begin(struct conn *c)
 {
 	char	 err[256];
-	int	 fd = xport_detach(c->xp);
+	int	 fd;
+	struct tls_ctx *use = c->tls_fault & SMTP_F_CERT_EXPIRED ? ctx_expired :
+	    c->tls_fault & SMTP_F_CERT_NAME ? ctx_wrongname : ctx;
 
 	c->tls_due = 0;
-	if ((c->xp = xport_tls_server(fd, ctx, err, sizeof(err))) == NULL) {
+	if (c->tls_fault & SMTP_F_TLS_ABORT) {
+		c->tls_aborting = 1;	/* conn_io answers the ClientHello with an alert */
+		return 0;
+	}
+	fd = xport_detach(c->xp);
+	if ((c->xp = xport_tls_server(fd, use, err, sizeof(err))) == NULL) {
 		c->xp = xport_plain(fd);
 		if (cfg->text || c->tx.json)
 			tx_note(&c->tx, loop_now(), '!', "TLS set-up failed: %s", err);
@@ -466,6 +580,33 @@ unthrottle(void *arg)
 }
 
 static void
+drip_next(void *arg)
+{
+	struct conn *c = arg;
+
+	c->drip = NULL;
+	conn_update(c);
+}
+
+/* tls_abort - the ClientHello came: a fatal handshake_failure alert, close */
+static void
+tls_abort(struct conn *c)
+{
+	static const unsigned char alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+	unsigned char	 b[4096];
+
+	while (read(c->xp->fd, b, sizeof(b)) > 0)
+		;
+	if (send(c->xp->fd, alert, sizeof(alert), MSG_NOSIGNAL) < 0)
+		(void)0;
+	if (cfg->text || c->tx.json)
+		tx_note(&c->tx, loop_now(), '!', "TLS handshake aborted on purpose "
+		    "(fatal handshake_failure alert)");
+	shutdown(c->xp->fd, SHUT_WR);
+	conn_free(c);
+}
+
+static void
 conn_reread(void *arg)
 {
 	struct conn *c = arg;
@@ -481,8 +622,8 @@ conn_update(struct conn *c)
 	struct buf	*out = smtp_server_output(c->srv);
 	ssize_t		 w;
 
-	while (out->len > 0) {
-		w = xport_write(c->xp, buf_ptr(out), out->len);
+	while (out->len > 0 && c->drip == NULL) {
+		w = xport_write(c->xp, buf_ptr(out), c->drip_ms ? 1 : out->len);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -492,8 +633,14 @@ conn_update(struct conn *c)
 			return;
 		}
 		buf_drain(out, (size_t)w);
+		if (c->drip_ms && out->len) {
+			c->drip = loop_add_timer(c->drip_ms, drip_next, c);
+			break;
+		}
 		smtp_server_process(c->srv);
 	}
+	if (out->len == 0)
+		c->drip_ms = 0;
 	if (out->len == 0 && (c->want_close || c->eof)) {
 		conn_free(c);
 		return;
@@ -512,6 +659,14 @@ conn_update(struct conn *c)
 	}
 	if (c->handshaking) {
 		loop_mod_fd(c->xp->fd, xport_want(c->xp) == XPORT_WANT_WRITE ? LOOP_OUT : LOOP_IN);
+		return;
+	}
+	if (c->tls_aborting) {
+		loop_mod_fd(c->xp->fd, LOOP_IN);
+		return;
+	}
+	if (c->drip) {
+		loop_mod_fd(c->xp->fd, smtp_server_input_space(c->srv) && !c->eof ? LOOP_IN : 0);
 		return;
 	}
 	/* Back-pressure: a slow disk stops reading this client, nobody else. */
@@ -533,6 +688,10 @@ conn_io(int fd, unsigned ev, void *arg)
 	size_t		 space;
 	ssize_t		 r;
 
+	if (c->tls_aborting) {
+		tls_abort(c);
+		return;
+	}
 	if (c->handshaking) {
 		if (tls_step(c) == -1) {
 			conn_free(c);
@@ -566,6 +725,19 @@ conn_io(int fd, unsigned ev, void *arg)
 	conn_update(c);
 }
 
+/* peer_ip - "a.b.c.d:port" or "[v6]:port" without the port */
+static void
+peer_ip(const char *peer, char *ip, size_t len)
+{
+	const char *e = strrchr(peer, ':');
+	size_t	 n = e && peer[0] != '(' ? (size_t)(e - peer) : strlen(peer);
+
+	if (peer[0] == '[' && n >= 2)
+		snprintf(ip, len, "%.*s", (int)(n - 2), peer + 1);
+	else
+		snprintf(ip, len, "%.*s", (int)n, peer);
+}
+
 static void
 on_accept(int fd, unsigned ev, void *arg)
 {
@@ -595,6 +767,7 @@ on_accept(int fd, unsigned ev, void *arg)
 		if (c->xp == NULL)
 			fatalx("%s: out of memory", __func__);
 		net_addr_str((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+		peer_ip(c->peer, c->ip, sizeof(c->ip));
 		c->tx.wall = 1;
 		c->tx.session = (unsigned)++stats.sessions;
 		c->tx.text = cfg->text;
@@ -634,6 +807,18 @@ listen_on(const char *what, int *fdp, void *arg, char *bound, size_t blen, char 
 	struct net_target t;
 	char		 spec[320];
 
+	if (what[0] == '/' || strncmp(what, "unix:", 5) == 0) {
+		const char *path = what[0] == '/' ? what : what + 5;
+		if ((*fdp = net_listen_unix(path, err, errlen)) == -1)
+			return -1;
+		snprintf(bound, blen, "unix:%s", path);
+		if (loop_add_fd(*fdp, LOOP_IN, on_accept, arg) == -1) {
+			snprintf(err, errlen, "cannot watch the listening socket: %s",
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
 	if (strspn(what, "0123456789") == strlen(what))
 		snprintf(spec, sizeof(spec), "127.0.0.1:%s", what);
 	else
@@ -682,8 +867,18 @@ make_ctx(char *info, size_t ilen, char *err, size_t errlen)
 		    strspn(cfg->listen, "0123456789") != strlen(cfg->listen))
 			names[n++] = strdup(t.host);
 	}
-	if ((ctx = tls_ctx_server_generate(names, n, err, errlen)) == NULL)
+	if ((ctx = tls_ctx_server_generate(names, n, -300, 30 * 86400, err, errlen)) == NULL)
 		return -1;
+	if (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_EXPIRED) &&
+	    (ctx_expired = tls_ctx_server_generate(names, n, -60 * 86400, -86400, err,
+	    errlen)) == NULL)
+		return -1;
+	if (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_NAME)) {
+		static const char *const wrong[] = { "wrong-name.smtpdbg.invalid" };
+		if ((ctx_wrongname = tls_ctx_server_generate(wrong, 1, -300, 30 * 86400, err,
+		    errlen)) == NULL)
+			return -1;
+	}
 	if (info)
 		snprintf(info, ilen, "TLS certificate generated for %s (ECDSA P-256, 30 days), "
 		    "SHA-256 %s", names[0], tls_ctx_fingerprint(ctx));
@@ -797,7 +992,9 @@ sink_stop(void)
 		conn_free(conns);
 	store_close();	/* finishes what was handed over, durably */
 	tls_ctx_free(ctx);
-	ctx = NULL;
+	tls_ctx_free(ctx_expired);
+	tls_ctx_free(ctx_wrongname);
+	ctx = ctx_expired = ctx_wrongname = NULL;
 	loop_del_timer(drain_timer);
 	drain_timer = NULL;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli/store.h"
+#include "session/rules.h"
 #include "session/smtp_server.h"
 
 struct sink_cfg {
@@ -30,6 +31,7 @@ struct sink_cfg {
 	void		(*on_enough)(void);	/* called once exit_after is reached */
 	const char	*expect_rcpt[32];	/* --expect-rcpt addresses */
 	size_t		 nexpect_rcpt;
+	struct rules	*rules;		/* --reply, --rules, --greylist, --rate-limit */
 };
 
 struct sink_stats {
@@ -37,6 +39,8 @@ struct sink_stats {
 	unsigned long	 accepted;	/* answered 250 */
 	unsigned long long bytes;
 	int		 rcpt_seen[32];	/* per --expect-rcpt: accepted for it */
+	unsigned long	 faults;	/* replies changed by rules */
+	unsigned long	 lint_sessions, lint_findings;
 };
 
 /* sink_start - listen; bound gets "addr:port"; info (if not NULL) gets

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,23 @@
 #define PATH_MAX_LEN	1024	/* lenient, but bounded (RFC: 256) */
 #define HDR_KEEP	200
 
+enum commit {
+	C_NONE, C_CONNECT, C_HELO, C_MAIL, C_RCPT, C_DATA, C_RSET, C_QUIT, C_STARTTLS,
+	C_BDAT, C_DOT
+};
+
+/* pend - a reply being decided, and what it commits when it is a success */
+struct pend {
+	int			 active;
+	int			 waiting;	/* SMTP_F_WAIT: smtp_server_decide() due */
+	struct smtp_decision	 d;
+	enum commit		 commit;
+	int			 count_error;	/* a client error, unless overridden */
+	char			*arg;		/* owned: HELO name or path */
+	char			*params;
+	int			 body8, smtputf8, esmtp;
+};
+
 struct smtp_server {
 	struct smtp_server_cfg	 cfg;
 	struct smtp_server_events ev;
@@ -38,12 +56,27 @@ struct smtp_server {
 	size_t			 skipping;	/* bytes of an over-long line dropped */
 	unsigned		 errors;
 	char			*helo;
+	struct pend		 pend;
+	struct smtp_decision	 dot;		/* the DOT decision, for message_done */
+	int			 refused;	/* greeting was not 220: QUIT only */
+	int			 stalled;	/* SMTP_F_STALL: read nothing more */
+	int			 cutting;	/* SMTP_F_CUT: cut_left bytes to go */
+	uint64_t		 cut_left;
+	int			 tls_signalled;	/* on_starttls called for this 220 */
+	int			 quit_seen;
+	struct smtp_lint	 lint;
 	/* transaction */
 	char			*from;
 	char			*mail_params;
 	char			**rcpt;
 	size_t			 nrcpt;
 	int			 body8, smtputf8;
+	int			 bdat_txn;	/* the message comes in BDAT chunks */
+	uint64_t		 bdat_left;	/* bytes of this chunk still to read */
+	int			 bdat_last;
+	int			 bdat_err;	/* reply after the chunk: 0 or a code */
+	const char		*bdat_errtext;
+	enum smtp_server_state	 bdat_back;	/* state after the chunk */
 	struct dot_dec		 dec;
 	uint64_t		 size;
 	int			 too_big;
@@ -60,7 +93,7 @@ struct smtp_server {
 };
 
 static const char *const state_names[SMTP_S_STATE_COUNT] = {
-	"init", "greeted", "ready", "mail", "rcpt", "data", "wait", "tls", "closing",
+	"init", "greeted", "ready", "mail", "rcpt", "data", "bdat", "wait", "tls", "closing",
 };
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SMTP_S_STATE_COUNT,
     "state_names");
@@ -68,8 +101,18 @@ _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SMTP_S_STATE_COUN
 static const char *const bare_names[SMTP_BARE_COUNT] = { "reject", "accept", "normalize" };
 _Static_assert(sizeof(bare_names) / sizeof(bare_names[0]) == SMTP_BARE_COUNT, "bare");
 
-static void	 server_line(struct smtp_server *, const unsigned char *, size_t);
+static const char *const stage_names[SMTP_ST_COUNT] = {
+	"CONNECT", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "DOT", "BDAT",
+	"RSET", "NOOP", "VRFY", "QUIT", "OTHER",
+};
+_Static_assert(sizeof(stage_names) / sizeof(stage_names[0]) == SMTP_ST_COUNT, "stages");
+
+static void	 server_line(struct smtp_server *, const unsigned char *, size_t, int);
 static void	 server_data(struct smtp_server *, const unsigned char *, size_t, int);
+static void	 bdat_piece(struct smtp_server *, const unsigned char *, size_t, int);
+static void	 bdat_end(struct smtp_server *);
+static void	 data_end(struct smtp_server *);
+static void	 handover(struct smtp_server *);
 static void	 reply(struct smtp_server *, int, const char *, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 
@@ -79,6 +122,31 @@ smtp_server_state_name(enum smtp_server_state s)
 	if ((unsigned)s >= SMTP_S_STATE_COUNT)
 		fatalx("%s: bad state %d", __func__, (int)s);
 	return state_names[s];
+}
+
+const char *
+smtp_stage_name(enum smtp_stage st)
+{
+	if ((unsigned)st >= SMTP_ST_COUNT)
+		fatalx("%s: bad stage %d", __func__, (int)st);
+	return stage_names[st];
+}
+
+int
+smtp_stage_parse(const char *p, size_t n, enum smtp_stage *st)
+{
+	int	 i;
+
+	if ((n == 4 && (strncasecmp(p, "HELO", 4) == 0 || strncasecmp(p, "LHLO", 4) == 0))) {
+		*st = SMTP_ST_HELO;
+		return 0;
+	}
+	for (i = 0; i < SMTP_ST_COUNT; i++)
+		if (strlen(stage_names[i]) == n && strncasecmp(p, stage_names[i], n) == 0) {
+			*st = (enum smtp_stage)i;
+			return 0;
+		}
+	return -1;
 }
 
 const char *
@@ -136,7 +204,7 @@ smtp_server_new(const struct smtp_server_cfg *cfg, const struct smtp_server_even
 	if (s->cfg.hostname == NULL)
 		s->cfg.hostname = "localhost";
 	if (s->cfg.banner == NULL)
-		s->cfg.banner = "ESMTP smtpdbg sink";
+		s->cfg.banner = s->cfg.lmtp ? "LMTP smtpdbg sink" : "ESMTP smtpdbg sink";
 	if (s->cfg.max_line < 512)
 		s->cfg.max_line = 2048;
 	if (s->cfg.max_rcpt == 0)
@@ -156,6 +224,14 @@ smtp_server_new(const struct smtp_server_cfg *cfg, const struct smtp_server_even
 }
 
 static void
+pend_free(struct smtp_server *s)
+{
+	free(s->pend.arg);
+	free(s->pend.params);
+	memset(&s->pend, 0, sizeof(s->pend));
+}
+
+static void
 reset_transaction(struct smtp_server *s, int abort_event)
 {
 	size_t	 i;
@@ -171,6 +247,8 @@ reset_transaction(struct smtp_server *s, int abort_event)
 	s->rcpt = NULL;
 	s->nrcpt = 0;
 	s->body8 = s->smtputf8 = 0;
+	s->bdat_txn = 0;
+	s->cutting = 0;
 }
 
 void
@@ -179,6 +257,7 @@ smtp_server_free(struct smtp_server *s)
 	if (s == NULL)
 		return;
 	reset_transaction(s, 0);
+	pend_free(s);
 	free(s->helo);
 	buf_free(&s->in);
 	buf_free(&s->out);
@@ -203,16 +282,53 @@ smtp_server_tls(const struct smtp_server *s)
 	return s->tls;
 }
 
-void
-smtp_server_tls_up(struct smtp_server *s)
+int
+smtp_server_waiting(const struct smtp_server *s)
 {
-	if (s->state != SMTP_S_TLS)
-		fatalx("%s: bad state %d", __func__, (int)s->state);
-	s->tls = 1;
-	reset_transaction(s, 0);
-	free(s->helo);
-	s->helo = NULL;
-	server_state(s, SMTP_S_GREETED);
+	return s->pend.waiting;
+}
+
+const struct smtp_lint *
+smtp_server_lint(const struct smtp_server *s)
+{
+	return &s->lint;
+}
+
+unsigned
+smtp_lint_text(const struct smtp_lint *l, char *out, size_t len)
+{
+	static const struct { size_t off; const char *what; } t[] = {
+		{ offsetof(struct smtp_lint, bare_lf), "lines ending in a bare LF" },
+		{ offsetof(struct smtp_lint, bare_cr), "lines with a bare CR" },
+		{ offsetof(struct smtp_lint, long_lines), "data lines over 998 octets" },
+		{ offsetof(struct smtp_lint, eightbit_undeclared),
+		    "messages with 8-bit data but no BODY=8BITMIME" },
+		{ offsetof(struct smtp_lint, utf8_undeclared), "UTF-8 addresses without SMTPUTF8" },
+		{ offsetof(struct smtp_lint, pipelined_unoffered),
+		    "commands sent ahead though PIPELINING was not offered" },
+		{ offsetof(struct smtp_lint, pipelined_after_last),
+		    "commands sent ahead after one that must end a group (RFC 2920)" },
+		{ offsetof(struct smtp_lint, before_greeting), "commands sent before the greeting" },
+		{ offsetof(struct smtp_lint, auth_plain_text), "AUTH without TLS" },
+		{ offsetof(struct smtp_lint, no_quit), "closed without QUIT" },
+		{ offsetof(struct smtp_lint, space_after_colon),
+		    "a space after MAIL FROM:/RCPT TO:" },
+	};
+	size_t	 i, l0 = 0;
+	unsigned n, total = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memcpy(&n, (const char *)l + t[i].off, sizeof(n));
+		if (n == 0)
+			continue;
+		total += n;
+		if (l0 < len)
+			l0 += (size_t)snprintf(out + l0, len - l0, "%s%s (%u)", l0 ? "; " : "",
+			    t[i].what, n);
+	}
+	return total;
 }
 
 size_t
@@ -220,33 +336,31 @@ smtp_server_input_space(const struct smtp_server *s)
 {
 	if (s->state == SMTP_S_CLOSING)
 		return 65536;	/* read and ignore */
-	if (s->state == SMTP_S_TLS)
-		return 0;	/* the TLS handshake reads now */
+	if (s->state == SMTP_S_TLS || s->stalled)
+		return 0;	/* the TLS handshake reads now, or a stall */
 	/* Backpressure: stop reading while replies pile up. */
 	if (s->out.len > 32768)
 		return 0;
 	return buf_space(&s->in);
 }
 
-/* reply - queue one reply; text may hold '\n' for a multi-line reply */
+/* emit - the only writer of the output: one reply, text lines split at
+ * '\n', shaped by the fault flags */
 static void
-reply(struct smtp_server *s, int code, const char *enh, const char *fmt, ...)
+emit(struct smtp_server *s, int code, const char *enh, const char *text, unsigned flags)
 {
-	char		 text[2048], line[600];
-	const char	*p, *nl;
-	va_list		 ap;
-	int		 n;
+	char		 line[1200];
+	const char	*p, *nl, *eol = flags & SMTP_F_BARELF ? "\n" : "\r\n";
+	int		 n, c, last;
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (!(s->cfg.ext & SMTP_EXT_ENHANCED))
+	if (!(s->cfg.ext & SMTP_EXT_ENHANCED) || enh == NULL || *enh == '\0')
 		enh = NULL;
 	for (p = text;; p = nl + 1) {
 		nl = strchr(p, '\n');
-		n = snprintf(line, sizeof(line), "%03d%c%s%s%.*s\r\n", code,
-		    nl ? '-' : ' ', enh ? enh : "", enh ? " " : "",
-		    nl ? (int)(nl - p) : (int)strlen(p), p);
+		last = nl == NULL && !(flags & SMTP_F_BADMULTI);
+		c = code;
+		n = snprintf(line, sizeof(line), "%03d%c%s%s%.*s%s", c, last ? ' ' : '-',
+		    enh ? enh : "", enh ? " " : "", nl ? (int)(nl - p) : (int)strlen(p), p, eol);
 		if (n < 0 || (size_t)n >= sizeof(line))
 			fatalx("%s: reply too long", __func__);
 		if (buf_append(&s->out, line, (size_t)n) == -1)
@@ -256,12 +370,43 @@ reply(struct smtp_server *s, int code, const char *enh, const char *fmt, ...)
 		if (nl == NULL)
 			break;
 	}
+	if (flags & SMTP_F_BADMULTI) {
+		/* The last line of the reply carries another code (RFC 5321 4.2.1). */
+		c = code % 10 == 9 ? code - 1 : code + 1;
+		n = snprintf(line, sizeof(line), "%03d inconsistent code on purpose (smtpdbg fault)%s",
+		    c, eol);
+		buf_append(&s->out, line, (size_t)n);
+		if (s->ev.on_output)
+			s->ev.on_output(s->arg, (const unsigned char *)line, (size_t)n);
+	}
+	if (flags & SMTP_F_EXTRA) {
+		n = snprintf(line, sizeof(line), "250 unsolicited reply on purpose (smtpdbg fault)%s",
+		    eol);
+		buf_append(&s->out, line, (size_t)n);
+		if (s->ev.on_output)
+			s->ev.on_output(s->arg, (const unsigned char *)line, (size_t)n);
+	}
+}
+
+/* reply - an engine reply that no rule changes (limits, shutdown) */
+static void
+reply(struct smtp_server *s, int code, const char *enh, const char *fmt, ...)
+{
+	char		 text[2048];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	emit(s, code, enh, text, 0);
 }
 
 static void
 closing(struct smtp_server *s)
 {
 	reset_transaction(s, 1);
+	pend_free(s);
+	s->stalled = 0;
 	server_state(s, SMTP_S_CLOSING);
 	buf_drain(&s->in, s->in.len);
 	if (s->ev.on_close)
@@ -281,13 +426,213 @@ error(struct smtp_server *s)
 	return -1;
 }
 
+/* pend_begin - the engine's own reply to a command, to be decided */
+static void pend_begin(struct smtp_server *, enum smtp_stage, enum commit, int,
+    const char *, const char *, ...) __attribute__((format(printf, 6, 7)));
+
+static void
+pend_begin(struct smtp_server *s, enum smtp_stage st, enum commit c, int code,
+    const char *enh, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (s->pend.active)
+		fatalx("%s: a decision is pending", __func__);
+	s->pend.active = 1;
+	s->pend.commit = c;
+	s->pend.d.stage = st;
+	s->pend.d.code = code;
+	snprintf(s->pend.d.enh, sizeof(s->pend.d.enh), "%s", enh ? enh : "");
+	va_start(ap, fmt);
+	vsnprintf(s->pend.d.text, sizeof(s->pend.d.text), fmt, ap);
+	va_end(ap);
+}
+
+/* pend_error - a client error reply (counted unless a rule says otherwise) */
+#define pend_error(s, st, code, enh, ...) do {				\
+	pend_begin((s), (st), C_NONE, (code), (enh), __VA_ARGS__);	\
+	(s)->pend.count_error = 1;					\
+} while (0)
+
+static void	 apply(struct smtp_server *);
+
+/* decide - offer the pending reply to the driver, then give it */
+static void
+decide(struct smtp_server *s)
+{
+	struct smtp_decision *d = &s->pend.d;
+
+	d->arg = s->pend.arg;
+	d->from = s->from;
+	d->dflt = d->code;
+	d->flags = 0;
+	d->cut = 0;
+	d->delay_ms = d->drip_ms = 0;
+	d->rule = 0;
+	if (s->ev.on_decide)
+		s->ev.on_decide(s->arg, d);
+	if (d->code < 200 || d->code > 599)
+		d->code = d->dflt;
+	if (d->flags & SMTP_F_WAIT) {
+		d->flags &= ~(unsigned)SMTP_F_WAIT;
+		s->pend.waiting = 1;
+		return;
+	}
+	apply(s);
+}
+
+void
+smtp_server_decide(struct smtp_server *s, const struct smtp_decision *d)
+{
+	if (!s->pend.waiting)
+		return;	/* the session ended meanwhile */
+	s->pend.d.code = d->code >= 200 && d->code <= 599 ? d->code : s->pend.d.dflt;
+	memcpy(s->pend.d.enh, d->enh, sizeof(d->enh));
+	memcpy(s->pend.d.text, d->text, sizeof(d->text));
+	s->pend.d.enh[sizeof(d->enh) - 1] = s->pend.d.text[sizeof(d->text) - 1] = '\0';
+	s->pend.d.flags = d->flags & ~(unsigned)SMTP_F_WAIT;
+	s->pend.d.cut = d->cut;
+	s->pend.d.rule = d->rule;
+	s->pend.waiting = 0;
+	apply(s);
+	smtp_server_process(s);
+}
+
+static void	 data_begin(struct smtp_server *);
+
+/* commit - what a successful command changes */
+static void
+commit(struct smtp_server *s, struct pend *p)
+{
+	switch (p->commit) {
+	case C_NONE:
+	case C_BDAT:
+		break;
+	case C_CONNECT:
+		server_state(s, SMTP_S_GREETED);
+		break;
+	case C_HELO:
+		reset_transaction(s, 1);
+		free(s->helo);
+		s->helo = p->arg;
+		p->arg = NULL;
+		s->esmtp = p->esmtp;
+		server_state(s, SMTP_S_READY);
+		break;
+	case C_MAIL:
+		s->from = p->arg;
+		s->mail_params = p->params;
+		p->arg = p->params = NULL;
+		s->body8 = p->body8;
+		s->smtputf8 = p->smtputf8;
+		server_state(s, SMTP_S_MAIL);
+		break;
+	case C_RCPT:
+		s->rcpt = xrealloc(s->rcpt, (s->nrcpt + 1) * sizeof(*s->rcpt));
+		s->rcpt[s->nrcpt++] = p->arg;
+		p->arg = NULL;
+		server_state(s, SMTP_S_RCPT);
+		break;
+	case C_DATA:
+		data_begin(s);
+		server_state(s, SMTP_S_DATA);
+		break;
+	case C_RSET:
+		reset_transaction(s, 1);
+		if (s->state != SMTP_S_GREETED)
+			server_state(s, SMTP_S_READY);
+		break;
+	case C_QUIT:
+		break;	/* apply() closes */
+	case C_STARTTLS:
+		reset_transaction(s, 1);
+		s->tls_signalled = 0;
+		server_state(s, SMTP_S_TLS);
+		break;
+	case C_DOT:
+		fatalx("%s: DOT is committed by apply", __func__);
+	}
+}
+
+/* apply - give the decided reply and commit what it allows */
+static void
+apply(struct smtp_server *s)
+{
+	struct pend		*p = &s->pend;
+	struct smtp_decision	*d = &p->d;
+	int			 ok = d->dflt < 400 && d->code < 400;
+
+	p->active = 0;
+	if (d->flags & SMTP_F_DROP) {
+		note(s, "%s: connection dropped without a reply", smtp_stage_name(d->stage));
+		closing(s);
+		return;
+	}
+	if ((d->flags & SMTP_F_STALL) && p->commit != C_DATA) {
+		note(s, "%s: no reply; reading nothing more (stall)", smtp_stage_name(d->stage));
+		pend_free(s);
+		s->stalled = 1;
+		return;
+	}
+	if (p->commit == C_DOT) {
+		/* A success is given by smtp_server_message_done(). */
+		s->dot = *d;
+		pend_free(s);
+		if (ok) {
+			handover(s);
+			return;
+		}
+		reset_transaction(s, 1);
+		server_state(s, SMTP_S_READY);
+		emit(s, s->dot.code, s->dot.enh, s->dot.text, s->dot.flags);
+		if (s->dot.code == 421 || (s->dot.flags & SMTP_F_CLOSE))
+			closing(s);
+		return;
+	}
+	emit(s, d->code, d->enh, d->text, d->flags);
+	if (p->commit == C_CONNECT) {
+		/* RFC 5321 3.1: after a greeting other than 220, only QUIT */
+		s->refused = d->code != 220;
+		server_state(s, SMTP_S_GREETED);
+	} else if (ok)
+		commit(s, p);
+	else if (p->commit == C_BDAT) {
+		reset_transaction(s, 1);
+		server_state(s, SMTP_S_READY);
+	}
+	if (ok && p->commit == C_DATA) {
+		if (d->flags & SMTP_F_STALL) {
+			note(s, "DATA: 354 sent; reading nothing more (stall)");
+			s->stalled = 1;
+		}
+		if (d->flags & SMTP_F_CUT) {
+			s->cutting = 1;
+			s->cut_left = d->cut;
+		}
+	}
+	if (p->commit == C_QUIT && ok)
+		s->quit_seen = 1;
+	if (d->code == 421 || (d->flags & SMTP_F_CLOSE) || (p->commit == C_QUIT && ok)) {
+		closing(s);
+		return;
+	}
+	if (p->count_error && d->code >= 400) {
+		pend_free(s);
+		error(s);
+		return;
+	}
+	pend_free(s);
+}
+
 void
 smtp_server_start(struct smtp_server *s)
 {
 	if (s->state != SMTP_S_INIT)
 		fatalx("%s: bad state %d", __func__, (int)s->state);
-	reply(s, 220, NULL, "%s %s", s->cfg.hostname, s->cfg.banner);
-	server_state(s, SMTP_S_GREETED);
+	pend_begin(s, SMTP_ST_CONNECT, C_CONNECT, 220, NULL, "%s %s", s->cfg.hostname,
+	    s->cfg.banner);
+	decide(s);
+	smtp_server_process(s);
 }
 
 /* close_421 - the server ends the session: 421, then close */
@@ -313,28 +658,115 @@ smtp_server_shutdown(struct smtp_server *s)
 }
 
 void
+smtp_server_tls_up(struct smtp_server *s)
+{
+	if (s->state != SMTP_S_TLS)
+		fatalx("%s: bad state %d", __func__, (int)s->state);
+	s->tls = 1;
+	reset_transaction(s, 0);
+	free(s->helo);
+	s->helo = NULL;
+	server_state(s, SMTP_S_GREETED);
+}
+
+void
 smtp_server_feed(struct smtp_server *s, const void *p, size_t n)
 {
 	if (s->state == SMTP_S_CLOSING)
 		return;
+	if (s->state == SMTP_S_INIT && n > 0)
+		s->lint.before_greeting++;
 	if (buf_append(&s->in, p, n) == -1)
 		fatalx("%s: fed %zu bytes, room for %zu", __func__, n, buf_space(&s->in));
 	smtp_server_process(s);
+}
+
+/* cut - SMTP_F_CUT: the connection ends in the middle of the data */
+static int
+cut(struct smtp_server *s, size_t n)
+{
+	if (!s->cutting)
+		return 0;
+	if ((uint64_t)n < s->cut_left) {
+		s->cut_left -= n;
+		return 0;
+	}
+	note(s, "connection cut inside the message data (rule)");
+	closing(s);
+	return 1;
+}
+
+/* bdat_take - the next piece of a BDAT chunk: up to a LF, or what is there */
+static size_t
+bdat_take(struct smtp_server *s, int *complete)
+{
+	size_t			 avail = s->in.len;
+	const unsigned char	*p = buf_ptr(&s->in), *lf;
+
+	if ((uint64_t)avail > s->bdat_left)
+		avail = (size_t)s->bdat_left;
+	if (avail > DATA_CHUNK)
+		avail = DATA_CHUNK;
+	if ((lf = memchr(p, '\n', avail)) != NULL) {
+		*complete = 1;
+		return (size_t)(lf - p) + 1;
+	}
+	*complete = 0;
+	if (avail == s->bdat_left || avail == DATA_CHUNK)
+		return avail;
+	return 0;	/* wait for more of the line */
+}
+
+/* tls_check - the 220 to STARTTLS is queued: nothing read so far counts */
+static void
+tls_check(struct smtp_server *s)
+{
+	if (s->state != SMTP_S_TLS || s->tls_signalled)
+		return;
+	s->tls_signalled = 1;
+	/* CVE-2011-0411: nothing sent in plaintext after STARTTLS may run
+	 * inside the TLS session. */
+	if (s->in.len > 0) {
+		note(s, "%zu byte%s pipelined after STARTTLS in plaintext: "
+		    "discarded, never executed (CVE-2011-0411 class)", s->in.len,
+		    s->in.len == 1 ? "" : "s");
+		buf_drain(&s->in, s->in.len);
+	}
+	if (s->ev.on_starttls)
+		s->ev.on_starttls(s->arg);
 }
 
 void
 smtp_server_process(struct smtp_server *s)
 {
 	size_t	 n, lim;
+	int	 complete;
 
 	while (s->state != SMTP_S_WAIT && s->state != SMTP_S_CLOSING &&
-	    s->state != SMTP_S_INIT && s->state != SMTP_S_TLS && s->out.len <= 32768) {
+	    s->state != SMTP_S_INIT && s->state != SMTP_S_TLS && s->out.len <= 32768 &&
+	    !s->pend.waiting && !s->stalled) {
+		if (s->state == SMTP_S_BDAT) {
+			if (s->bdat_left == 0) {
+				bdat_end(s);
+				continue;
+			}
+			if ((n = bdat_take(s, &complete)) == 0)
+				break;
+			if (cut(s, n))
+				return;
+			bdat_piece(s, buf_ptr(&s->in), n, complete);
+			buf_drain(&s->in, n);
+			s->bdat_left -= n;
+			continue;
+		}
 		n = buf_findline(&s->in);
 		if (s->state == SMTP_S_DATA) {
 			if (n == 0 && s->in.len >= DATA_CHUNK)
 				n = DATA_CHUNK;	/* a piece of a long line */
 			if (n == 0)
 				break;
+			if (cut(s, n))
+				return;
 			server_data(s, buf_ptr(&s->in), n,
 			    buf_ptr(&s->in)[n - 1] == '\n');
 			buf_drain(&s->in, n);
@@ -380,22 +812,11 @@ smtp_server_process(struct smtp_server *s)
 				return;
 			continue;
 		}
-		server_line(s, buf_ptr(&s->in), n);
+		/* ahead: the next command is here already, sent before this reply */
+		server_line(s, buf_ptr(&s->in), n, s->in.len > n);
 		buf_drain(&s->in, n);
-		if (s->state == SMTP_S_TLS) {
-			/* CVE-2011-0411: nothing sent in plaintext after STARTTLS
-			 * may run inside the TLS session. */
-			if (s->in.len > 0) {
-				note(s, "%zu byte%s pipelined after STARTTLS in plaintext: "
-				    "discarded, never executed (CVE-2011-0411 class)", s->in.len,
-				    s->in.len == 1 ? "" : "s");
-				buf_drain(&s->in, s->in.len);
-			}
-			if (s->ev.on_starttls)
-				s->ev.on_starttls(s->arg);
-			break;
-		}
 	}
+	tls_check(s);
 }
 
 void
@@ -404,11 +825,16 @@ smtp_server_eof(struct smtp_server *s)
 	if (s->in.len > 0 && s->state != SMTP_S_CLOSING && s->ev.on_input)
 		s->ev.on_input(s->arg, buf_ptr(&s->in), s->in.len,
 		    line_classify(buf_ptr(&s->in), s->in.len, s->cfg.max_line),
-		    s->state == SMTP_S_DATA);
-	if (s->state == SMTP_S_DATA)
+		    s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT);
+	if (s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT ||
+	    (s->state == SMTP_S_WAIT && s->pend.waiting))
 		note(s, "connection closed inside message data: message discarded");
+	if (s->state != SMTP_S_CLOSING && !s->quit_seen)
+		s->lint.no_quit++;
 	buf_drain(&s->in, s->in.len);
 	reset_transaction(s, 1);
+	pend_free(s);
+	s->stalled = 0;
 	server_state(s, SMTP_S_CLOSING);
 }
 
@@ -439,7 +865,7 @@ parse_path(const char *a, size_t n, char **path)
 	return i + 1;
 }
 
-/* parse_size - SIZE=digits without overflow; -1 when not a number */
+/* parse_size - digits without overflow; -1 when not a number */
 static int
 parse_size(const char *v, size_t n, uint64_t *out)
 {
@@ -459,9 +885,18 @@ parse_size(const char *v, size_t n, uint64_t *out)
 	return 0;
 }
 
-/* parse_params - ESMTP parameters; replies itself and returns -1 on error */
 static int
-parse_params(struct smtp_server *s, const char *p, size_t n, int mail)
+has_8bit(const char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* parse_params - ESMTP parameters; on error a reply is pending, -1 */
+static int
+parse_params(struct smtp_server *s, const char *p, size_t n, int mail, enum smtp_stage st)
 {
 	size_t	 i = 0, kl, vl, tok;
 	const char *eq, *k, *v;
@@ -480,32 +915,33 @@ parse_params(struct smtp_server *s, const char *p, size_t n, int mail)
 		v = eq ? eq + 1 : NULL;
 		vl = eq ? (size_t)(p + tok - v) : 0;
 		if (kl == 0) {
-			reply(s, 501, "5.5.4", "Syntax error in parameters");
+			pend_error(s, st, 501, "5.5.4", "Syntax error in parameters");
 			return -1;
 		}
 #define KEY(x) (kl == sizeof(x) - 1 && strncasecmp(k, x, kl) == 0)
 		if (mail && KEY("SIZE") && (s->cfg.ext & SMTP_EXT_SIZE)) {
 			if (!v || parse_size(v, vl, &sz) == -1) {
-				reply(s, 501, "5.5.4", "Bad SIZE parameter");
+				pend_error(s, st, 501, "5.5.4", "Bad SIZE parameter");
 				return -1;
 			}
 			if (sz > s->cfg.max_size) {
-				reply(s, 552, "5.3.4", "Message size exceeds fixed limit");
+				pend_begin(s, st, C_NONE, 552, "5.3.4",
+				    "Message size exceeds fixed limit");
 				return -1;
 			}
 		} else if (mail && KEY("BODY") && (s->cfg.ext & SMTP_EXT_8BITMIME)) {
 			if (v && vl == 8 && strncasecmp(v, "8BITMIME", 8) == 0)
-				s->body8 = 1;
+				s->pend.body8 = 1;
 			else if (!v || vl != 4 || strncasecmp(v, "7BIT", 4) != 0) {
-				reply(s, 501, "5.5.4", "Bad BODY parameter");
+				pend_error(s, st, 501, "5.5.4", "Bad BODY parameter");
 				return -1;
 			}
 		} else if (mail && KEY("SMTPUTF8") && (s->cfg.ext & SMTP_EXT_SMTPUTF8)) {
 			if (v) {
-				reply(s, 501, "5.5.4", "SMTPUTF8 takes no value");
+				pend_error(s, st, 501, "5.5.4", "SMTPUTF8 takes no value");
 				return -1;
 			}
-			s->smtputf8 = 1;
+			s->pend.smtputf8 = 1;
 		} else if ((s->cfg.ext & SMTP_EXT_DSN) && v && vl > 0 &&
 		    ((mail && (KEY("RET") || KEY("ENVID"))) ||
 		    (!mail && (KEY("NOTIFY") || KEY("ORCPT"))))) {
@@ -519,7 +955,7 @@ parse_params(struct smtp_server *s, const char *p, size_t n, int mail)
 			for (j = 0; j < kl && j < sizeof(name) - 1; j++)
 				name[j] = k[j] > 0x20 && k[j] < 0x7f ? k[j] : '?';
 			name[j] = '\0';
-			reply(s, 555, "5.5.4", "Unsupported option: %s", name);
+			pend_error(s, st, 555, "5.5.4", "Unsupported option: %s", name);
 			return -1;
 		}
 #undef KEY
@@ -534,18 +970,18 @@ cmd_ehlo(struct smtp_server *s, enum smtp_verb v, const char *a, size_t n)
 	char	 ext[512];
 	size_t	 el = 0;
 
-	if (n == 0) {
-		reply(s, 501, "5.5.4", "Syntax: %s hostname", smtp_cmd_name(v));
-		error(s);
+	if (s->cfg.lmtp != (v == SMTP_V_LHLO)) {
+		pend_error(s, SMTP_ST_HELO, 500, "5.5.1", s->cfg.lmtp ?
+		    "Error: this is LMTP; say LHLO" : "Error: LHLO is for LMTP; say EHLO");
 		return;
 	}
-	reset_transaction(s, 1);
-	free(s->helo);
-	s->helo = xstrndup(a, n);
-	s->esmtp = v != SMTP_V_HELO;
-	server_state(s, SMTP_S_READY);
+	if (n == 0) {
+		pend_error(s, SMTP_ST_HELO, 501, "5.5.4", "Syntax: %s hostname", smtp_cmd_name(v));
+		return;
+	}
 	if (v == SMTP_V_HELO) {
-		reply(s, 250, NULL, "%s", s->cfg.hostname);
+		pend_begin(s, SMTP_ST_HELO, C_HELO, 250, NULL, "%s", s->cfg.hostname);
+		s->pend.arg = xstrndup(a, n);
 		return;
 	}
 #define EXT(f, str) do { if (s->cfg.ext & (f)) \
@@ -558,18 +994,16 @@ cmd_ehlo(struct smtp_server *s, enum smtp_verb v, const char *a, size_t n)
 	EXT(SMTP_EXT_SMTPUTF8, "SMTPUTF8");
 	EXT(SMTP_EXT_ENHANCED, "ENHANCEDSTATUSCODES");
 	EXT(SMTP_EXT_DSN, "DSN");
+	EXT(SMTP_EXT_CHUNKING, "CHUNKING");
 	EXT(SMTP_EXT_HELP, "HELP");
 	if (s->cfg.starttls && !s->tls)
 		el += (size_t)snprintf(ext + el, sizeof(ext) - el, "\nSTARTTLS");
 #undef EXT
 	ext[el] = '\0';
 	/* The EHLO reply carries no enhanced code (RFC 2034). */
-	{
-		unsigned saved = s->cfg.ext;
-		s->cfg.ext &= ~(unsigned)SMTP_EXT_ENHANCED;
-		reply(s, 250, NULL, "%s%s", s->cfg.hostname, ext);
-		s->cfg.ext = saved;
-	}
+	pend_begin(s, SMTP_ST_HELO, C_HELO, 250, NULL, "%s%s", s->cfg.hostname, ext);
+	s->pend.arg = xstrndup(a, n);
+	s->pend.esmtp = 1;
 }
 
 static void
@@ -579,48 +1013,45 @@ cmd_mail(struct smtp_server *s, const char *a, size_t n)
 	char	*path = NULL;
 
 	if (s->state == SMTP_S_GREETED) {
-		reply(s, 503, "5.5.1", "Error: send HELO/EHLO first");
-		error(s);
+		pend_error(s, SMTP_ST_MAIL, 503, "5.5.1", "Error: send %s first",
+		    s->cfg.lmtp ? "LHLO" : "HELO/EHLO");
 		return;
 	}
 	if (s->state != SMTP_S_READY) {
-		reply(s, 503, "5.5.1", "Error: nested MAIL command");
-		error(s);
+		pend_error(s, SMTP_ST_MAIL, 503, "5.5.1", "Error: nested MAIL command");
 		return;
 	}
 	if (s->cfg.require_tls && !s->tls) {
-		reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
-		error(s);
+		pend_error(s, SMTP_ST_MAIL, 530, "5.7.0", "Must issue a STARTTLS command first");
 		return;
 	}
 	if (n < 5 || strncasecmp(a, "FROM:", 5) != 0) {
-		reply(s, 501, "5.5.4", "Syntax: MAIL FROM:<address>");
-		error(s);
+		pend_error(s, SMTP_ST_MAIL, 501, "5.5.4", "Syntax: MAIL FROM:<address>");
 		return;
 	}
 	a += 5, n -= 5;
 	if (n && *a == ' ') {
 		note(s, "space after FROM: is not allowed by RFC 5321 (accepted)");
+		s->lint.space_after_colon++;
 		while (n && *a == ' ')
 			a++, n--;
 	}
 	if ((off = parse_path(a, n, &path)) == 0) {
-		reply(s, 501, "5.1.7", "Bad sender address syntax");
-		error(s);
+		pend_error(s, SMTP_ST_MAIL, 501, "5.1.7", "Bad sender address syntax");
 		return;
 	}
-	s->body8 = s->smtputf8 = 0;
-	if (parse_params(s, a + off, n - off, 1) == -1) {
+	if (parse_params(s, a + off, n - off, 1, SMTP_ST_MAIL) == -1) {
+		s->pend.body8 = s->pend.smtputf8 = 0;
 		free(path);
-		error(s);
 		return;
 	}
-	s->from = path;
+	if (has_8bit(path) && !s->pend.smtputf8)
+		s->lint.utf8_undeclared++;
 	while (off < n && a[off] == ' ')
 		off++;
-	s->mail_params = xstrndup(a + off, n - off);
-	server_state(s, SMTP_S_MAIL);
-	reply(s, 250, "2.1.0", "Ok");
+	pend_begin(s, SMTP_ST_MAIL, C_MAIL, 250, "2.1.0", "Ok");
+	s->pend.arg = path;
+	s->pend.params = xstrndup(a + off, n - off);
 }
 
 static void
@@ -630,57 +1061,44 @@ cmd_rcpt(struct smtp_server *s, const char *a, size_t n)
 	char	*path = NULL;
 
 	if (s->state != SMTP_S_MAIL && s->state != SMTP_S_RCPT) {
-		reply(s, 503, "5.5.1", "Error: need MAIL command");
-		error(s);
+		pend_error(s, SMTP_ST_RCPT, 503, "5.5.1", "Error: need MAIL command");
 		return;
 	}
 	if (n < 3 || strncasecmp(a, "TO:", 3) != 0) {
-		reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address>");
-		error(s);
+		pend_error(s, SMTP_ST_RCPT, 501, "5.5.4", "Syntax: RCPT TO:<address>");
 		return;
 	}
 	a += 3, n -= 3;
 	if (n && *a == ' ') {
 		note(s, "space after TO: is not allowed by RFC 5321 (accepted)");
+		s->lint.space_after_colon++;
 		while (n && *a == ' ')
 			a++, n--;
 	}
 	if ((off = parse_path(a, n, &path)) == 0 || path[0] == '\0') {
 		free(path);
-		reply(s, 501, "5.1.3", "Bad recipient address syntax");
-		error(s);
+		pend_error(s, SMTP_ST_RCPT, 501, "5.1.3", "Bad recipient address syntax");
 		return;
 	}
 	if (s->nrcpt >= s->cfg.max_rcpt) {
 		free(path);
-		reply(s, 452, "4.5.3", "Error: too many recipients");
+		pend_begin(s, SMTP_ST_RCPT, C_NONE, 452, "4.5.3", "Error: too many recipients");
 		return;
 	}
-	if (parse_params(s, a + off, n - off, 0) == -1) {
+	if (parse_params(s, a + off, n - off, 0, SMTP_ST_RCPT) == -1) {
 		free(path);
-		error(s);
 		return;
 	}
-	s->rcpt = xrealloc(s->rcpt, (s->nrcpt + 1) * sizeof(*s->rcpt));
-	s->rcpt[s->nrcpt++] = path;
-	server_state(s, SMTP_S_RCPT);
-	reply(s, 250, "2.1.5", "Ok");
+	if (has_8bit(path) && !s->smtputf8)
+		s->lint.utf8_undeclared++;
+	pend_begin(s, SMTP_ST_RCPT, C_RCPT, 250, "2.1.5", "Ok");
+	s->pend.arg = path;
 }
 
+/* data_begin - a message starts (DATA's 354, or the first BDAT) */
 static void
-cmd_data(struct smtp_server *s, size_t n)
+data_begin(struct smtp_server *s)
 {
-	if (n) {
-		reply(s, 501, "5.5.4", "Syntax: DATA");
-		error(s);
-		return;
-	}
-	if (s->state != SMTP_S_RCPT) {
-		reply(s, 503, "5.5.1", s->state == SMTP_S_MAIL ?
-		    "Error: need RCPT command" : "Error: need MAIL command");
-		error(s);
-		return;
-	}
 	dot_dec_init(&s->dec);
 	s->size = 0;
 	s->too_big = 0;
@@ -690,8 +1108,6 @@ cmd_data(struct smtp_server *s, size_t n)
 	s->bare_lf = s->bare_cr = s->long_lines = 0;
 	s->eightbit = 0;
 	s->data_bol = 1;
-	server_state(s, SMTP_S_DATA);
-	reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
 	if (s->ev.on_data_start) {
 		struct smtp_message m;
 		memset(&m, 0, sizeof(m));
@@ -709,16 +1125,110 @@ cmd_data(struct smtp_server *s, size_t n)
 }
 
 static void
-cmd_help(struct smtp_server *s)
+cmd_data(struct smtp_server *s, size_t n)
 {
-	reply(s, 214, "2.0.0", "smtpdbg sink; commands:\n"
-	    "HELO EHLO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT STARTTLS\n"
-	    "Every message is accepted and shown; see smtpdbg(1)");
+	if (n) {
+		pend_error(s, SMTP_ST_DATA, 501, "5.5.4", "Syntax: DATA");
+		return;
+	}
+	if (s->bdat_txn) {
+		pend_error(s, SMTP_ST_DATA, 503, "5.5.1", "Error: DATA inside a BDAT transaction");
+		return;
+	}
+	if (s->state != SMTP_S_RCPT) {
+		pend_error(s, SMTP_ST_DATA, 503, "5.5.1", s->state == SMTP_S_MAIL ?
+		    "Error: need RCPT command" : "Error: need MAIL command");
+		return;
+	}
+	pend_begin(s, SMTP_ST_DATA, C_DATA, 354, NULL, "End data with <CR><LF>.<CR><LF>");
 }
 
-/* server_line - one complete command line of n bytes (ends in LF) */
+/* cmd_bdat - RFC 3030: the chunk is read (and discarded on error) before
+ * any reply, so its bytes are never taken for commands */
 static void
-server_line(struct smtp_server *s, const unsigned char *raw, size_t n)
+cmd_bdat(struct smtp_server *s, const char *a, size_t n)
+{
+	size_t	 dl = 0;
+	uint64_t size;
+	int	 last = 0;
+
+	if (!(s->cfg.ext & SMTP_EXT_CHUNKING)) {
+		/* Its payload would be read as commands: hang up (Postfix). */
+		note(s, "BDAT while CHUNKING is not offered: its chunk would be read as "
+		    "commands, so the session ends");
+		reply(s, 521, "5.5.1", "Error: BDAT is not offered");
+		closing(s);
+		return;
+	}
+	while (dl < n && a[dl] >= '0' && a[dl] <= '9')
+		dl++;
+	if (dl < n && n - dl == 5 && strncasecmp(a + dl, " LAST", 5) == 0)
+		last = 1;
+	if (parse_size(a, dl, &size) == -1 || (dl < n && !last)) {
+		note(s, "BDAT without a valid size: its chunk cannot be skipped, so the "
+		    "session ends");
+		reply(s, 501, "5.5.4", "Syntax: BDAT size [LAST]");
+		closing(s);
+		return;
+	}
+	s->bdat_left = size;
+	s->bdat_last = last;
+	s->bdat_err = 0;
+	if (s->state != SMTP_S_RCPT) {
+		s->bdat_err = 503;
+		s->bdat_errtext = s->state == SMTP_S_MAIL ? "Error: need RCPT command" :
+		    s->state == SMTP_S_GREETED ? "Error: send HELO/EHLO first" :
+		    "Error: need MAIL command";
+	} else if (!s->bdat_txn) {
+		s->bdat_txn = 1;
+		data_begin(s);
+	}
+	s->bdat_back = s->state;
+	server_state(s, SMTP_S_BDAT);
+}
+
+static void
+bdat_end(struct smtp_server *s)
+{
+	server_state(s, s->bdat_back);
+	if (s->bdat_err) {
+		pend_error(s, SMTP_ST_BDAT, s->bdat_err, "5.5.1", "%s (chunk discarded)",
+		    s->bdat_errtext);
+		decide(s);
+		return;
+	}
+	if (s->bdat_last) {
+		data_end(s);
+		return;
+	}
+	pend_begin(s, SMTP_ST_BDAT, C_BDAT, 250, "2.0.0", "Ok: %llu octets received",
+	    (unsigned long long)s->size);
+	decide(s);
+}
+
+static void
+cmd_help(struct smtp_server *s)
+{
+	pend_begin(s, SMTP_ST_OTHER, C_NONE, 214, "2.0.0", "smtpdbg sink; commands:\n"
+	    "%s MAIL RCPT DATA BDAT RSET NOOP VRFY HELP QUIT STARTTLS\n"
+	    "Every message is accepted and shown; see smtpdbg(1)",
+	    s->cfg.lmtp ? "LHLO" : "HELO EHLO");
+}
+
+/* must_end_group - RFC 2920 3.1 (and 3207, 4954): nothing may follow it
+ * before its reply */
+static int
+must_end_group(enum smtp_verb v)
+{
+	return v == SMTP_V_EHLO || v == SMTP_V_HELO || v == SMTP_V_LHLO || v == SMTP_V_DATA ||
+	    v == SMTP_V_VRFY || v == SMTP_V_EXPN || v == SMTP_V_QUIT || v == SMTP_V_NOOP ||
+	    v == SMTP_V_STARTTLS || v == SMTP_V_AUTH;
+}
+
+/* server_line - one complete command line of n bytes (ends in LF); ahead:
+ * more bytes came with it, before its reply */
+static void
+server_line(struct smtp_server *s, const unsigned char *raw, size_t n, int ahead)
 {
 	unsigned	 f = line_classify(raw, n, s->cfg.max_line);
 	const char	*line = (const char *)raw, *a;
@@ -727,6 +1237,10 @@ server_line(struct smtp_server *s, const unsigned char *raw, size_t n)
 
 	if (s->ev.on_input)
 		s->ev.on_input(s->arg, raw, n, f, 0);
+	if (f & LINE_BARE_LF)
+		s->lint.bare_lf++;
+	if (f & LINE_BARE_CR)
+		s->lint.bare_cr++;
 	if ((f & (LINE_BARE_LF | LINE_BARE_CR)) && s->cfg.bare_lf == SMTP_BARE_REJECT) {
 		note(s, "command with a bare %s: refused (RFC 5321 2.3.8 requires CRLF; "
 		    "--bare-lf accept|normalize allows it)", f & LINE_BARE_LF ? "LF" : "CR");
@@ -739,17 +1253,28 @@ server_line(struct smtp_server *s, const unsigned char *raw, size_t n)
 		error(s);
 		return;
 	}
-	if (len == 0) {
-		reply(s, 500, "5.5.2", "Error: bad syntax");
-		error(s);
-		return;
-	}
-	v = smtp_cmd_lookup(line, len, &off);
+	v = len ? smtp_cmd_lookup(line, len, &off) : SMTP_V_UNKNOWN;
+	if (len == 0)
+		off = 0;
 	a = line + off;
 	an = len - off;
+	if (ahead && v != SMTP_V_BDAT) {
+		if (!(s->cfg.ext & SMTP_EXT_PIPELINING))
+			s->lint.pipelined_unoffered++;
+		else if (must_end_group(v))
+			s->lint.pipelined_after_last++;
+	}
+	if (v == SMTP_V_AUTH && !s->tls)
+		s->lint.auth_plain_text++;
+	if (s->refused && v != SMTP_V_QUIT) {
+		pend_error(s, SMTP_ST_OTHER, 503, "5.5.1", "Error: no service here; only QUIT");
+		decide(s);
+		return;
+	}
 	switch (v) {
 	case SMTP_V_HELO:
 	case SMTP_V_EHLO:
+	case SMTP_V_LHLO:
 		cmd_ehlo(s, v, a, an);
 		break;
 	case SMTP_V_MAIL:
@@ -761,64 +1286,55 @@ server_line(struct smtp_server *s, const unsigned char *raw, size_t n)
 	case SMTP_V_DATA:
 		cmd_data(s, an);
 		break;
+	case SMTP_V_BDAT:
+		cmd_bdat(s, a, an);
+		return;	/* answered after its chunk */
 	case SMTP_V_RSET:
-		reset_transaction(s, 1);
-		if (s->state != SMTP_S_GREETED)
-			server_state(s, SMTP_S_READY);
-		reply(s, 250, "2.0.0", "Ok");
+		pend_begin(s, SMTP_ST_RSET, C_RSET, 250, "2.0.0", "Ok");
 		break;
 	case SMTP_V_NOOP:
-		reply(s, 250, "2.0.0", "Ok");
+		pend_begin(s, SMTP_ST_NOOP, C_NONE, 250, "2.0.0", "Ok");
 		break;
 	case SMTP_V_VRFY:
-		if (an == 0) {
-			reply(s, 501, "5.5.4", "Syntax: VRFY address");
-			error(s);
-		} else
-			reply(s, 252, "2.0.0", "Cannot VRFY user, but will accept message");
+		if (an == 0)
+			pend_error(s, SMTP_ST_VRFY, 501, "5.5.4", "Syntax: VRFY address");
+		else
+			pend_begin(s, SMTP_ST_VRFY, C_NONE, 252, "2.0.0",
+			    "Cannot VRFY user, but will accept message");
 		break;
 	case SMTP_V_HELP:
 		cmd_help(s);
 		break;
 	case SMTP_V_QUIT:
-		reply(s, 221, "2.0.0", "Bye");
-		closing(s);
-		break;
-	case SMTP_V_BDAT:
-		/* Its payload would be read as commands: hang up (Postfix). */
-		reply(s, 521, "5.5.1", "Error: BDAT is not offered");
-		closing(s);
+		pend_begin(s, SMTP_ST_QUIT, C_QUIT, 221, "2.0.0", "Bye");
 		break;
 	case SMTP_V_STARTTLS:
-		if (!s->cfg.starttls) {
-			reply(s, 502, "5.5.1", "Error: STARTTLS not offered");
-			error(s);
-		} else if (s->tls) {
-			reply(s, 503, "5.5.1", "Error: TLS is already active");
-			error(s);
-		} else if (an) {
-			reply(s, 501, "5.5.4", "Syntax: STARTTLS");
-			error(s);
-		} else {
-			reset_transaction(s, 1);
-			reply(s, 220, "2.0.0", "Ready to start TLS");
-			server_state(s, SMTP_S_TLS);
-		}
+		if (!s->cfg.starttls)
+			pend_error(s, SMTP_ST_STARTTLS, 502, "5.5.1", "Error: STARTTLS not offered");
+		else if (s->tls)
+			pend_error(s, SMTP_ST_STARTTLS, 503, "5.5.1", "Error: TLS is already active");
+		else if (an)
+			pend_error(s, SMTP_ST_STARTTLS, 501, "5.5.4", "Syntax: STARTTLS");
+		else
+			pend_begin(s, SMTP_ST_STARTTLS, C_STARTTLS, 220, "2.0.0",
+			    "Ready to start TLS");
+		break;
+	case SMTP_V_AUTH:
+		pend_error(s, SMTP_ST_AUTH, 502, "5.5.1", "Error: AUTH not offered");
 		break;
 	case SMTP_V_EXPN:
-	case SMTP_V_AUTH:
 	case SMTP_V_ETRN:
-	case SMTP_V_LHLO:
-		reply(s, 502, "5.5.1", "Error: %s not offered", smtp_cmd_name(v));
-		error(s);
+		pend_error(s, SMTP_ST_OTHER, 502, "5.5.1", "Error: %s not offered",
+		    smtp_cmd_name(v));
 		break;
 	case SMTP_V_UNKNOWN:
-		reply(s, 500, "5.5.2", "Error: command not recognized");
-		error(s);
+		pend_error(s, SMTP_ST_OTHER, 500, "5.5.2", len ? "Error: command not recognized" :
+		    "Error: bad syntax");
 		break;
 	default:
 		fatalx("%s: bad verb %d", __func__, (int)v);
 	}
+	decide(s);
 }
 
 /* header - remember Subject and Message-ID while in the header section */
@@ -864,32 +1380,12 @@ header(struct smtp_server *s, const unsigned char *p, size_t n)
 	dst[cur + body] = '\0';
 }
 
+/* handover - the DOT decision was a success: on_message */
 static void
-message_end(struct smtp_server *s)
+handover(struct smtp_server *s)
 {
 	struct smtp_message m;
 
-	if (s->dec.smuggle)
-		note(s, "%zu \".\" line(s) after a bare LF/CR did NOT end the data "
-		    "(only CRLF.CRLF does; SMTP smuggling attempt or broken client)",
-		    s->dec.smuggle);
-	if (s->too_big) {
-		note(s, "message of %llu bytes is over the %llu-byte limit: rejected",
-		    (unsigned long long)s->size, (unsigned long long)s->cfg.max_size);
-		reset_transaction(s, 1);
-		server_state(s, SMTP_S_READY);
-		reply(s, 552, "5.3.4", "Error: message too big");
-		return;
-	}
-	if ((s->bare_lf || s->bare_cr) && s->cfg.bare_lf == SMTP_BARE_REJECT) {
-		note(s, "message has %zu bare LF and %zu bare CR line(s): rejected "
-		    "(RFC 5321 2.3.8; --bare-lf accept|normalize allows it)",
-		    s->bare_lf, s->bare_cr);
-		reset_transaction(s, 1);
-		server_state(s, SMTP_S_READY);
-		reply(s, 550, "5.5.2", "Error: bare <LF> or <CR> received in message");
-		return;
-	}
 	memset(&m, 0, sizeof(m));
 	m.helo = s->helo;
 	m.from = s->from;
@@ -915,37 +1411,73 @@ message_end(struct smtp_server *s)
 		smtp_server_message_done(s, 250, "2.0.0", "Ok: discarded");
 }
 
+/* data_end - the end of the data (CRLF.CRLF or BDAT LAST): decide DOT */
+static void
+data_end(struct smtp_server *s)
+{
+	s->lint.long_lines += (unsigned)s->long_lines;
+	if (s->eightbit && !s->body8)
+		s->lint.eightbit_undeclared++;
+	if (s->dec.smuggle)
+		note(s, "%zu \".\" line(s) after a bare LF/CR did NOT end the data "
+		    "(only CRLF.CRLF does; SMTP smuggling attempt or broken client)",
+		    s->dec.smuggle);
+	server_state(s, SMTP_S_WAIT);
+	if (s->too_big) {
+		note(s, "message of %llu bytes is over the %llu-byte limit: rejected",
+		    (unsigned long long)s->size, (unsigned long long)s->cfg.max_size);
+		pend_begin(s, SMTP_ST_DOT, C_DOT, 552, "5.3.4", "Error: message too big");
+	} else if ((s->bare_lf || s->bare_cr) && s->cfg.bare_lf == SMTP_BARE_REJECT &&
+	    !s->bdat_txn) {
+		note(s, "message has %zu bare LF and %zu bare CR line(s): rejected "
+		    "(RFC 5321 2.3.8; --bare-lf accept|normalize allows it)",
+		    s->bare_lf, s->bare_cr);
+		pend_begin(s, SMTP_ST_DOT, C_DOT, 550, "5.5.2",
+		    "Error: bare <LF> or <CR> received in message");
+	} else
+		pend_begin(s, SMTP_ST_DOT, C_DOT, 250, "2.0.0", "Ok");
+	decide(s);
+}
+
 void
 smtp_server_message_done(struct smtp_server *s, int code, const char *enh, const char *text)
 {
-	if (s->state != SMTP_S_WAIT)
+	size_t	 i, n;
+	unsigned flags = s->dot.flags;
+
+	if (s->state != SMTP_S_WAIT || s->pend.active)
 		return;	/* the session ended meanwhile */
+	/* A rule's own success reply wins over the driver's; failures do not. */
+	if (code < 400 && s->dot.rule && s->dot.code < 400) {
+		code = s->dot.code;
+		enh = s->dot.enh;
+		text = s->dot.text;
+	}
+	n = s->cfg.lmtp ? s->nrcpt : 1;
+	for (i = 0; i < n; i++)
+		emit(s, code, enh, text, flags);
 	reset_transaction(s, 0);
 	server_state(s, SMTP_S_READY);
-	reply(s, code, enh, "%s", text);
+	memset(&s->dot, 0, sizeof(s->dot));
+	if (code == 421 || (flags & SMTP_F_CLOSE))
+		closing(s);
 }
 
-/* server_data - one data line piece; complete: it ends with LF */
+/* data_piece - a piece of message content (after unstuffing) */
 static void
-server_data(struct smtp_server *s, const unsigned char *raw, size_t n, int complete)
+data_piece(struct smtp_server *s, const unsigned char *c, size_t cl, int complete, unsigned f)
 {
-	const unsigned char	*c;
-	size_t			 cl, body;
-	unsigned		 f = line_classify(raw, n, RFC_TEXT_LINE);
+	size_t	 body, i;
 
-	if (!complete)
-		f &= ~(unsigned)LINE_NOEOL;
-	if (s->ev.on_input)
-		s->ev.on_input(s->arg, raw, n, f, 1);
-	if (dot_dec_line(&s->dec, raw, n, complete, &c, &cl) == DOT_DEC_END) {
-		message_end(s);
-		return;
-	}
-	if (f & LINE_BARE_LF)
+	if (f & LINE_BARE_LF) {
 		s->bare_lf++;
-	if (f & LINE_BARE_CR)
+		s->lint.bare_lf++;
+	}
+	if (f & LINE_BARE_CR) {
 		s->bare_cr++;
-	if (s->data_bol && (!complete || n > RFC_TEXT_LINE))
+		s->lint.bare_cr++;
+	}
+	if (s->data_bol && (!complete || cl > RFC_TEXT_LINE))
 		s->long_lines++;
 	if (f & LINE_8BIT)
 		s->eightbit = 1;
@@ -962,7 +1494,6 @@ server_data(struct smtp_server *s, const unsigned char *raw, size_t n, int compl
 	if (s->ev.on_data == NULL)
 		return;
 	if (s->cfg.bare_lf == SMTP_BARE_NORMALIZE && (f & (LINE_BARE_LF | LINE_BARE_CR))) {
-		size_t i;
 		body = complete ? line_body_len(c, cl) : cl;
 		for (i = 0; i < body; i++) {
 			if (c[i] == '\r')
@@ -975,4 +1506,38 @@ server_data(struct smtp_server *s, const unsigned char *raw, size_t n, int compl
 		return;
 	}
 	s->ev.on_data(s->arg, c, cl);
+}
+
+/* server_data - one data line piece; complete: it ends with LF */
+static void
+server_data(struct smtp_server *s, const unsigned char *raw, size_t n, int complete)
+{
+	const unsigned char	*c;
+	size_t			 cl;
+	unsigned		 f = line_classify(raw, n, RFC_TEXT_LINE);
+
+	if (!complete)
+		f &= ~(unsigned)LINE_NOEOL;
+	if (s->ev.on_input)
+		s->ev.on_input(s->arg, raw, n, f, 1);
+	if (dot_dec_line(&s->dec, raw, n, complete, &c, &cl) == DOT_DEC_END) {
+		data_end(s);
+		return;
+	}
+	data_piece(s, c, cl, complete, f);
+}
+
+/* bdat_piece - BDAT content: as it came, no dot processing */
+static void
+bdat_piece(struct smtp_server *s, const unsigned char *raw, size_t n, int complete)
+{
+	unsigned f = line_classify(raw, n, RFC_TEXT_LINE);
+
+	if (!complete)
+		f &= ~(unsigned)LINE_NOEOL;
+	if (s->ev.on_input)
+		s->ev.on_input(s->arg, raw, n, f, 1);
+	if (s->bdat_err)
+		return;
+	data_piece(s, raw, n, complete, f);
 }

@@ -27,6 +27,7 @@ enum smtp_server_state {
 	SMTP_S_MAIL,		/* MAIL accepted */
 	SMTP_S_RCPT,		/* RCPT accepted */
 	SMTP_S_DATA,		/* reading message data */
+	SMTP_S_BDAT,		/* reading a BDAT chunk */
 	SMTP_S_WAIT,		/* message handed over; reply pending */
 	SMTP_S_TLS,		/* 220 to STARTTLS sent; handshake due */
 	SMTP_S_CLOSING,		/* QUIT or 421 sent; input ignored */
@@ -48,7 +49,68 @@ enum smtp_ext {
 	SMTP_EXT_ENHANCED	= 1 << 4,
 	SMTP_EXT_DSN		= 1 << 5,
 	SMTP_EXT_HELP		= 1 << 6,
-	SMTP_EXT_ALL		= (1 << 7) - 1
+	SMTP_EXT_CHUNKING	= 1 << 7,
+	SMTP_EXT_ALL		= (1 << 8) - 1
+};
+
+/* The moments a reply is given: rules and the operator decide there. */
+enum smtp_stage {
+	SMTP_ST_CONNECT, SMTP_ST_HELO, SMTP_ST_STARTTLS, SMTP_ST_AUTH, SMTP_ST_MAIL,
+	SMTP_ST_RCPT, SMTP_ST_DATA, SMTP_ST_DOT, SMTP_ST_BDAT, SMTP_ST_RSET,
+	SMTP_ST_NOOP, SMTP_ST_VRFY, SMTP_ST_QUIT, SMTP_ST_OTHER,
+	SMTP_ST_COUNT
+};
+
+/* How a reply is given (smtp_decision.flags). */
+enum smtp_fault {
+	SMTP_F_DROP	= 1 << 0,	/* close without a reply */
+	SMTP_F_CLOSE	= 1 << 1,	/* close after the reply */
+	SMTP_F_BARELF	= 1 << 2,	/* reply lines end in a bare LF */
+	SMTP_F_BADMULTI	= 1 << 3,	/* a multi-line reply whose codes differ */
+	SMTP_F_EXTRA	= 1 << 4,	/* an unsolicited reply line follows */
+	SMTP_F_STALL	= 1 << 5,	/* no reply (DATA: after the 354), read nothing */
+	SMTP_F_CUT	= 1 << 6,	/* DATA/BDAT: close after cut bytes of data */
+	SMTP_F_WAIT	= 1 << 7,	/* the driver answers later: smtp_server_decide() */
+	/* for the driver only */
+	SMTP_F_DELAY	= 1 << 8,	/* hold the reply delay_ms */
+	SMTP_F_DRIP	= 1 << 9,	/* send the reply a byte per drip_ms */
+	SMTP_F_TLS_ABORT = 1 << 10,	/* abort the TLS handshake */
+	SMTP_F_CERT_EXPIRED = 1 << 11,	/* serve an expired certificate */
+	SMTP_F_CERT_NAME = 1 << 12,	/* serve a certificate for another name */
+};
+
+/*
+ * smtp_decision - one reply about to be given.  on_decide may change
+ * code, enh, text and flags.  A reply turned into an error never commits
+ * the command (a MAIL answered 451 starts no transaction); an error turned
+ * into a success is sent but commits nothing either.
+ */
+struct smtp_decision {
+	enum smtp_stage	 stage;
+	const char	*arg;		/* HELO name, MAIL/RCPT address, or NULL */
+	const char	*from;		/* the transaction's sender, or NULL */
+	int		 dflt;		/* the engine's own code */
+	int		 code;
+	char		 enh[16];	/* "" for none */
+	char		 text[1024];	/* '\n' separates the lines */
+	unsigned	 flags;		/* SMTP_F_* */
+	uint64_t	 cut;		/* SMTP_F_CUT: data bytes before the cut */
+	unsigned	 delay_ms, drip_ms;
+	int		 rule;		/* for the driver: which rule applied, 0 none */
+};
+
+/* Client behaviour worth a remark (RFC 5321/2920/3207/6152/6531). */
+struct smtp_lint {
+	unsigned	 bare_lf, bare_cr;	/* lines, commands and data */
+	unsigned	 long_lines;		/* data lines over 998 octets */
+	unsigned	 eightbit_undeclared;	/* messages with 8-bit data, no BODY=8BITMIME */
+	unsigned	 utf8_undeclared;	/* UTF-8 addresses without SMTPUTF8 */
+	unsigned	 pipelined_unoffered;	/* commands sent ahead without PIPELINING */
+	unsigned	 pipelined_after_last;	/* commands sent after DATA/EHLO/STARTTLS/QUIT... */
+	unsigned	 before_greeting;	/* bytes before the greeting */
+	unsigned	 auth_plain_text;	/* AUTH without TLS */
+	unsigned	 no_quit;		/* closed without QUIT */
+	unsigned	 space_after_colon;	/* "MAIL FROM: <a>" */
 };
 
 struct smtp_server_cfg {
@@ -64,6 +126,7 @@ struct smtp_server_cfg {
 	int		 starttls;	/* offer STARTTLS */
 	int		 require_tls;	/* 530 to MAIL before STARTTLS */
 	int		 tls_active;	/* implicit TLS: the session starts encrypted */
+	int		 lmtp;		/* RFC 2033: LHLO, one reply per recipient */
 };
 
 struct smtp_message {
@@ -106,6 +169,8 @@ struct smtp_server_events {
 	void	(*on_starttls)(void *arg);
 	/* 354 sent: message data follows for this envelope (size 0 yet) */
 	void	(*on_data_start)(void *arg, const struct smtp_message *);
+	/* a reply is about to be given: change it, or set SMTP_F_WAIT */
+	void	(*on_decide)(void *arg, struct smtp_decision *);
 };
 
 struct smtp_server;
@@ -127,6 +192,17 @@ void	 smtp_server_message_done(struct smtp_server *, int code, const char *enh,
 void	 smtp_server_timeout(struct smtp_server *);
 /* smtp_server_shutdown - the server stops: 421 4.3.2 and close */
 void	 smtp_server_shutdown(struct smtp_server *);
+/* smtp_server_decide - the driver's answer after SMTP_F_WAIT (never from
+ * inside on_decide); arg and from in d are not read */
+void	 smtp_server_decide(struct smtp_server *, const struct smtp_decision *);
+/* smtp_server_waiting - a decision is pending */
+int	 smtp_server_waiting(const struct smtp_server *);
+/* smtp_server_lint - what the client did worth a remark so far */
+const struct smtp_lint *smtp_server_lint(const struct smtp_server *);
+/* smtp_lint_text - the findings in words ("" for none); returns the count */
+unsigned smtp_lint_text(const struct smtp_lint *, char *, size_t);
+const char *smtp_stage_name(enum smtp_stage);
+int	 smtp_stage_parse(const char *, size_t, enum smtp_stage *);
 /* smtp_server_process - continue after output was drained */
 void	 smtp_server_process(struct smtp_server *);
 /* smtp_server_tls_up - the handshake succeeded: forget EHLO (RFC 3207) */

@@ -59,8 +59,36 @@ on_close(void *arg)
 	r->closed = 1;
 }
 
+/* One rule per case: at stage rule_stage - 1, give code/text/flags. */
+static struct {
+	int		 stage;		/* 0: none; else stage + 1 */
+	int		 code;
+	const char	*text;
+	unsigned	 flags;
+	uint64_t	 cut;
+	int		 wait;		/* set SMTP_F_WAIT; the test decides later */
+	int		 asked;
+} rule;
+
+static void
+on_decide(void *arg, struct smtp_decision *d)
+{
+	(void)arg;
+	if (rule.stage == 0 || (int)d->stage != rule.stage - 1)
+		return;
+	rule.asked++;
+	if (rule.code) {
+		d->code = rule.code;
+		d->enh[0] = '\0';
+		snprintf(d->text, sizeof(d->text), "%s", rule.text ? rule.text : "");
+	}
+	d->flags = rule.flags | (rule.wait ? SMTP_F_WAIT : 0);
+	d->cut = rule.cut;
+	d->rule = 1;
+}
+
 static const struct smtp_server_events ev = {
-	NULL, NULL, NULL, on_data, on_message, on_abort, on_close,
+	NULL, NULL, NULL, on_data, on_message, on_abort, on_close, NULL, NULL, on_decide,
 };
 
 static void
@@ -135,6 +163,13 @@ static const struct {
 	size_t		 max_size, max_rcpt;
 	unsigned	 max_errors;
 	enum smtp_bare_lf bare;
+	unsigned	 ext;		/* added to the default extensions */
+	int		 lmtp;
+	int		 rstage;	/* rule: stage + 1, or 0 */
+	int		 rcode;
+	const char	*rtext;
+	unsigned	 rflags;
+	uint64_t	 rcut;
 } cases[] = {
 	{ "a whole transaction",
 	  "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: s\r\n\r\n..hi\r\n.\r\nQUIT\r\n",
@@ -211,6 +246,70 @@ static const struct {
 	  "250 2.0.0 Ok: queued\r\n",
 	  "a@b>c@d|subj=one two|Subject: one\r\n two\r\nX: y\r\n\r\nSubject: no\r\n|" },
 	{ "command after QUIT is ignored", "QUIT\r\nNOOP\r\n", "221 2.0.0 Bye\r\n<closed>", "" },
+#define TXN "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"
+#define TXN_OK HELO_OK "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+#define CH SMTP_BARE_REJECT, SMTP_EXT_CHUNKING
+	{ "BDAT: two chunks make one message", TXN "BDAT 5\r\nhelloBDAT 8 LAST\r\n world\r\n",
+	  TXN_OK "250 2.0.0 Ok: 5 octets received\r\n250 2.0.0 Ok: queued\r\n",
+	  "a@b>c@d|subj=|hello world\r\n|", 0, 0, 0, CH },
+	{ "BDAT: no dot processing, bare LF kept", TXN "BDAT 10 LAST\r\n.\r\n..x\ny\r\n",
+	  TXN_OK "250 2.0.0 Ok: queued\r\n", "a@b>c@d|subj=|.\r\n..x\ny\r\n|", 0, 0, 0, CH },
+	{ "BDAT: a chunk without RCPT is read and discarded, never executed",
+	  "HELO c\r\nMAIL FROM:<a@b>\r\nBDAT 6\r\nQUIT\r\nNOOP\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n503 5.5.1 Error: need RCPT command (chunk discarded)\r\n" OK250,
+	  "", 0, 0, 0, CH },
+	{ "BDAT 0 LAST ends the message", TXN "BDAT 3\r\nab\nBDAT 0 LAST\r\n",
+	  TXN_OK "250 2.0.0 Ok: 3 octets received\r\n250 2.0.0 Ok: queued\r\n",
+	  "a@b>c@d|subj=|ab\n|", 0, 0, 0, CH },
+	{ "DATA inside a BDAT transaction", TXN "BDAT 2\r\nabDATA\r\n",
+	  TXN_OK "250 2.0.0 Ok: 2 octets received\r\n"
+	  "503 5.5.1 Error: DATA inside a BDAT transaction\r\n", "", 0, 0, 0, CH },
+	{ "BDAT without a size ends the session", "HELO c\r\nBDAT x\r\nQUIT\r\n",
+	  HELO_OK "501 5.5.4 Syntax: BDAT size [LAST]\r\n<closed>", "", 0, 0, 0, CH },
+	{ "BDAT over the size limit: read to the end, then 552", TXN "BDAT 12 LAST\r\n0123456789\r\nNOOP\r\n",
+	  TXN_OK "552 5.3.4 Error: message too big\r\n" OK250, "", 10, 0, 0, CH },
+	{ "LMTP: one reply per recipient", "LHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@f>\r\n"
+	  "DATA\r\nhi\r\n.\r\n", "250-localhost\r\n250-SIZE 36700160\r\n250-8BITMIME\r\n"
+	  "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"
+	  "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued\r\n250 2.0.0 Ok: queued\r\n",
+	  "a@b>c@d,e@f|subj=|hi\r\n|", 0, 0, 0, SMTP_BARE_REJECT, 0, 1 },
+	{ "LMTP: EHLO is refused", "EHLO c\r\n", "500 5.5.1 Error: this is LMTP; say LHLO\r\n", "",
+	  0, 0, 0, SMTP_BARE_REJECT, 0, 1 },
+#define R(st) SMTP_BARE_REJECT, 0, 0, SMTP_ST_##st + 1
+	{ "rule: RCPT refused, so DATA has no recipient", TXN "DATA\r\n",
+	  HELO_OK "250 2.1.0 Ok\r\n550 5.1.1 no such user\r\n503 5.5.1 Error: need RCPT command\r\n"
+	  "", "", 0, 0, 0, R(RCPT), 550, "5.1.1 no such user" },
+	{ "rule: MAIL tempfailed starts no transaction", "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n",
+	  HELO_OK "451 4.3.0 try later\r\n503 5.5.1 Error: need MAIL command\r\n", "",
+	  0, 0, 0, R(MAIL), 451, "4.3.0 try later" },
+	{ "rule: 421 at MAIL closes", "HELO c\r\nMAIL FROM:<a@b>\r\nNOOP\r\n",
+	  HELO_OK "421 4.3.0 bye\r\n<closed>", "", 0, 0, 0, R(MAIL), 421, "4.3.0 bye" },
+	{ "rule: DOT refused, nothing handed over", TXN "DATA\r\nhi\r\n.\r\nNOOP\r\n",
+	  TXN_OK "354 End data with <CR><LF>.<CR><LF>\r\n554 5.7.1 rejected\r\n" OK250, "",
+	  0, 0, 0, R(DOT), 554, "5.7.1 rejected" },
+	{ "rule: DOT success text wins", TXN "DATA\r\nhi\r\n.\r\n",
+	  TXN_OK "354 End data with <CR><LF>.<CR><LF>\r\n250 custom\r\n", "a@b>c@d|subj=|hi\r\n|",
+	  0, 0, 0, R(DOT), 250, "custom" },
+	{ "rule: DATA stall after 354", TXN "DATA\r\nhi\r\n.\r\nNOOP\r\n",
+	  TXN_OK "354 End data with <CR><LF>.<CR><LF>\r\n", "", 0, 0, 0, R(DATA), 0, NULL, SMTP_F_STALL },
+	{ "rule: DATA cut after 3 bytes", TXN "DATA\r\nhello\r\n.\r\n",
+	  TXN_OK "354 End data with <CR><LF>.<CR><LF>\r\n<closed>", "", 0, 0, 0, R(DATA), 0, NULL,
+	  SMTP_F_CUT, 3 },
+	{ "rule: QUIT dropped without a reply", "QUIT\r\n", "<closed>", "", 0, 0, 0, R(QUIT), 0, NULL,
+	  SMTP_F_DROP },
+	{ "rule: inconsistent multi-line codes", "NOOP\r\n",
+	  "250-2.0.0 Ok\r\n251 inconsistent code on purpose (smtpdbg fault)\r\n", "", 0, 0, 0, R(NOOP),
+	  0, NULL, SMTP_F_BADMULTI },
+	{ "rule: bare LF reply and an unsolicited line", "NOOP\r\n",
+	  "250 2.0.0 Ok\n250 unsolicited reply on purpose (smtpdbg fault)\n", "", 0, 0, 0, R(NOOP),
+	  0, NULL, SMTP_F_BARELF | SMTP_F_EXTRA },
+	{ "rule: a greeting of 554 leaves only QUIT", "HELO c\r\nQUIT\r\n",
+	  "503 5.5.1 Error: no service here; only QUIT\r\n221 2.0.0 Bye\r\n<closed>", "",
+	  0, 0, 0, R(CONNECT), 554, "no thanks" },
+	{ "rule: an error made a success is not counted and commits nothing", "FOO\r\nBAR\r\nNOOP\r\n",
+	  "250 fine\r\n250 fine\r\n" OK250, "", 0, 0, 2, R(OTHER), 250, "fine" },
+	{ "rule: close after the reply", "NOOP\r\nNOOP\r\n", OK250 "<closed>", "", 0, 0, 0, R(NOOP),
+	  0, NULL, SMTP_F_CLOSE },
 };
 
 int
@@ -227,6 +326,14 @@ main(void)
 		cfg.max_rcpt = cases[i].max_rcpt;
 		cfg.max_errors = cases[i].max_errors;
 		cfg.bare_lf = cases[i].bare;
+		cfg.ext |= cases[i].ext;
+		cfg.lmtp = cases[i].lmtp;
+		memset(&rule, 0, sizeof(rule));
+		rule.stage = cases[i].rstage;
+		rule.code = cases[i].rcode;
+		rule.text = cases[i].rtext;
+		rule.flags = cases[i].rflags;
+		rule.cut = cases[i].rcut;
 		n = strlen(cases[i].in);
 		if (cases[i].out == NULL) {
 			/* NUL case: explicit length */
@@ -257,6 +364,7 @@ main(void)
 		free(bm);
 	}
 
+	memset(&rule, 0, sizeof(rule));
 	/* Over-long command line: dropped as it arrives, never executed. */
 	{
 		char	 big[5000];
@@ -356,6 +464,73 @@ main(void)
 		ok(strstr((const char *)buf_ptr(&r.out), "530 5.7.0 Must issue a STARTTLS command "
 		    "first\r\n501 5.5.4 Syntax: STARTTLS\r\n") != NULL,
 		    "require-tls: 530 before STARTTLS; STARTTLS with an argument: 501");
+		smtp_server_free(r.s);
+		buf_free(&r.out);
+		buf_free(&r.msgs);
+		buf_free(&r.content);
+	}
+	/* A decision the driver gives later; pipelined commands wait for it. */
+	{
+		struct res r;
+		struct smtp_decision d;
+		const char *in = TXN "DATA\r\n";
+		memset(&r, 0, sizeof(r));
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.ext = SMTP_EXT_ENHANCED | SMTP_EXT_PIPELINING;
+		buf_init(&r.out, 1 << 20);
+		buf_init(&r.msgs, 1 << 20);
+		buf_init(&r.content, 1 << 20);
+		memset(&rule, 0, sizeof(rule));
+		rule.stage = SMTP_ST_RCPT + 1;
+		rule.wait = 1;
+		r.s = smtp_server_new(&cfg, &ev, &r);
+		smtp_server_start(r.s);
+		buf_drain(smtp_server_output(r.s), smtp_server_output(r.s)->len);
+		feed(&r, in, strlen(in));
+		ok(smtp_server_waiting(r.s) && r.out.len == strlen(HELO_OK "250 2.1.0 Ok\r\n"),
+		    "RCPT waits for the driver; DATA is not run");
+		memset(&d, 0, sizeof(d));
+		d.code = 451;
+		snprintf(d.text, sizeof(d.text), "4.7.1 greylisted");
+		rule.stage = 0;
+		smtp_server_decide(r.s, &d);
+		feed(&r, "", 0);
+		buf_append(&r.out, "", 1);
+		is_str((const char *)buf_ptr(&r.out), HELO_OK "250 2.1.0 Ok\r\n451 4.7.1 greylisted\r\n"
+		    "503 5.5.1 Error: need RCPT command\r\n", "the late decision is sent, then DATA runs");
+		smtp_server_free(r.s);
+		buf_free(&r.out);
+		buf_free(&r.msgs);
+		buf_free(&r.content);
+	}
+	/* Lint: what a careless client does is counted. */
+	{
+		struct res r;
+		const struct smtp_lint *l;
+		char	 txt[1024];
+		const char *in = "HELO c\r\nMAIL FROM: <\xc3\xa4@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
+		    "x\xff\r\n.\r\n";
+		memset(&r, 0, sizeof(r));
+		memset(&cfg, 0, sizeof(cfg));
+		memset(&rule, 0, sizeof(rule));
+		cfg.ext = SMTP_EXT_ENHANCED;
+		buf_init(&r.out, 1 << 20);
+		buf_init(&r.msgs, 1 << 20);
+		buf_init(&r.content, 1 << 20);
+		r.s = smtp_server_new(&cfg, &ev, &r);
+		smtp_server_feed(r.s, "NOOP\r\n", 6);
+		smtp_server_start(r.s);
+		smtp_server_feed(r.s, in, strlen(in));
+		smtp_server_eof(r.s);
+		l = smtp_server_lint(r.s);
+		is_int(l->before_greeting, 1, "lint: a command before the greeting");
+		is_int(l->pipelined_unoffered, 4, "lint: commands sent ahead without PIPELINING");
+		is_int(l->utf8_undeclared, 1, "lint: a UTF-8 address without SMTPUTF8");
+		is_int(l->space_after_colon, 1, "lint: a space after FROM:");
+		is_int(l->eightbit_undeclared, 1, "lint: 8-bit data without BODY=8BITMIME");
+		is_int(l->no_quit, 1, "lint: no QUIT");
+		ok(smtp_lint_text(l, txt, sizeof(txt)) == 9 && strstr(txt, "closed without QUIT (1)"),
+		    "lint text: %s", txt);
 		smtp_server_free(r.s);
 		buf_free(&r.out);
 		buf_free(&r.msgs);

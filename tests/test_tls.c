@@ -92,7 +92,7 @@ main(void)
 	struct tls_report_opts ro;
 	size_t		 again, got;
 
-	sctx = tls_ctx_server_generate(names, 2, err, sizeof(err));
+	sctx = tls_ctx_server_generate(names, 2, -300, 30 * 86400, err, sizeof(err));
 	ok(sctx != NULL, "server certificate generated (%s)", sctx ? "ok" : err);
 	ok(sctx && strlen(tls_ctx_fingerprint(sctx)) == 95, "fingerprint is 32 hex pairs");
 	memset(&ccfg, 0, sizeof(ccfg));

@@ -200,7 +200,8 @@ server_finish(struct tls_ctx *c, gnutls_x509_crt_t crt, char *err, size_t errlen
 }
 
 struct tls_ctx *
-tls_ctx_server_generate(const char *const *names, size_t n, char *err, size_t errlen)
+tls_ctx_server_generate(const char *const *names, size_t n, long from_s, long until_s,
+    char *err, size_t errlen)
 {
 	struct tls_ctx		*c;
 	gnutls_x509_privkey_t	 key = NULL;
@@ -223,8 +224,8 @@ tls_ctx_server_generate(const char *const *names, size_t n, char *err, size_t er
 	gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial));
 	serial[0] &= 0x7f;
 	gnutls_x509_crt_set_serial(crt, serial, sizeof(serial));
-	gnutls_x509_crt_set_activation_time(crt, now - 300);
-	gnutls_x509_crt_set_expiration_time(crt, now + 30 * 86400);
+	gnutls_x509_crt_set_activation_time(crt, now + from_s);
+	gnutls_x509_crt_set_expiration_time(crt, now + until_s);
 	gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
 	    n ? names[0] : "localhost", (unsigned)strlen(n ? names[0] : "localhost"));
 	gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0,

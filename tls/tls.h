@@ -26,9 +26,10 @@ struct tls_client_cfg {
 
 struct tls_ctx *tls_ctx_client(const struct tls_client_cfg *, char *err, size_t);
 /* tls_ctx_server_generate - an ECDSA P-256 self-signed certificate made
- * now, in memory, for the given DNS names and IP literals */
+ * now, in memory, for the given DNS names and IP literals, valid from
+ * now + from_s until now + until_s (seconds, may be negative) */
 struct tls_ctx *tls_ctx_server_generate(const char *const *names, size_t n,
-	    char *err, size_t);
+	    long from_s, long until_s, char *err, size_t);
 /* tls_ctx_server_files - a PEM certificate chain and its key */
 struct tls_ctx *tls_ctx_server_files(const char *cert, const char *key, char *err, size_t);
 /* tls_ctx_staple - staple this DER OCSP response (served as is, even
