@@ -64,6 +64,7 @@ const struct opt_def opt_table[] = {
 	{ "greylist", 0, 1, "SECONDS", O_GREYLIST, OPT_SINK, "451 to each first try; accept after SECONDS" },
 	{ "rate-limit", 0, 1, "N/s", O_RATE_LIMIT, OPT_SINK, "421 to connections over N per second (or N/m)" },
 	{ "lmtp", 0, 0, NULL, O_LMTP, OPT_SINK, "speak LMTP (LHLO, one reply per recipient)" },
+	{ "manual", 0, 0, NULL, O_MANUAL, OPT_SINK, "you type each reply (the default is pre-filled)" },
 	{ "lint-strict", 0, 0, NULL, O_LINT_STRICT, OPT_SINK, "exit 1 when any client broke a rule" },
 };
 const unsigned opt_count = sizeof(opt_table) / sizeof(opt_table[0]);

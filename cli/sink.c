@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/loop.h"
+#include "cli/manual.h"
 #include "cli/net.h"
 #include "cli/sink.h"
 #include "cli/store.h"
@@ -113,6 +114,8 @@ conn_free(struct conn *c)
 	char	 m[96];
 
 	lint_report(c);
+	if (cfg->manual)
+		manual_forget(c);
 	snprintf(m, sizeof(m), ",\"peer\":\"%s\"", c->peer);
 	tx_event(&c->tx, loop_now(), "close", m);
 	if (cfg->text)
@@ -452,6 +455,23 @@ release(void *arg)
 	conn_update(c);
 }
 
+/* effects - what the driver does for a decision: drip, TLS faults, and a
+ * delay (1: the reply is held; release() gives it) */
+static int
+effects(struct conn *c, const struct smtp_decision *d)
+{
+	if (d->flags & SMTP_F_DRIP)
+		c->drip_ms = d->drip_ms ? d->drip_ms : 1;
+	c->tls_fault = d->flags & (SMTP_F_TLS_ABORT | SMTP_F_CERT_EXPIRED | SMTP_F_CERT_NAME);
+	if (!(d->flags & SMTP_F_DELAY) || d->delay_ms == 0)
+		return 0;
+	c->held = *d;
+	c->held.flags &= ~(unsigned)(SMTP_F_WAIT | SMTP_F_DELAY);
+	loop_del_timer(c->hold);
+	c->hold = loop_add_timer(d->delay_ms, release, c);
+	return 1;
+}
+
 /* ev_decide - rules (and the operator) choose the reply */
 static void
 ev_decide(void *arg, struct smtp_decision *d)
@@ -461,10 +481,9 @@ ev_decide(void *arg, struct smtp_decision *d)
 
 	if (cfg->rules)
 		why = rules_apply(cfg->rules, d, c->ip, loop_now() / 1000);
-	if (why == NULL)
-		return;
-	stats.faults++;
-	if (cfg->text || c->tx.json) {
+	if (why)
+		stats.faults++;
+	if (why && (cfg->text || c->tx.json)) {
 		char what[200];
 		size_t l = 0;
 		what[0] = '\0';
@@ -494,15 +513,25 @@ ev_decide(void *arg, struct smtp_decision *d)
 #undef W
 		tx_note(&c->tx, loop_now(), '!', "%s at %s%s", why, smtp_stage_name(d->stage), what);
 	}
-	if (d->flags & SMTP_F_DRIP)
-		c->drip_ms = d->drip_ms ? d->drip_ms : 1;
-	c->tls_fault = d->flags & (SMTP_F_TLS_ABORT | SMTP_F_CERT_EXPIRED | SMTP_F_CERT_NAME);
-	if ((d->flags & SMTP_F_DELAY) && d->delay_ms) {
+	if (cfg->manual) {
 		d->flags |= SMTP_F_WAIT;
-		c->held = *d;
-		c->held.flags &= ~(unsigned)(SMTP_F_WAIT | SMTP_F_DELAY);
-		c->hold = loop_add_timer(d->delay_ms, release, c);
+		manual_ask(c, c->tx.session, d, (cfg->scfg.ext & SMTP_EXT_ENHANCED) != 0);
+		return;
 	}
+	if (effects(c, d))
+		d->flags |= SMTP_F_WAIT;
+}
+
+/* manual_answer - the operator decided */
+static void
+manual_answer(void *owner, struct smtp_decision *d)
+{
+	struct conn *c = owner;
+
+	if (effects(c, d))
+		return;	/* release() gives it */
+	smtp_server_decide(c->srv, d);
+	conn_update(c);
 }
 
 static const struct smtp_server_events sevents = {
@@ -869,11 +898,11 @@ make_ctx(char *info, size_t ilen, char *err, size_t errlen)
 	}
 	if ((ctx = tls_ctx_server_generate(names, n, -300, 30 * 86400, err, errlen)) == NULL)
 		return -1;
-	if (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_EXPIRED) &&
+	if ((cfg->manual || (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_EXPIRED))) &&
 	    (ctx_expired = tls_ctx_server_generate(names, n, -60 * 86400, -86400, err,
 	    errlen)) == NULL)
 		return -1;
-	if (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_NAME)) {
+	if (cfg->manual || (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_NAME))) {
 		static const char *const wrong[] = { "wrong-name.smtpdbg.invalid" };
 		if ((ctx_wrongname = tls_ctx_server_generate(wrong, 1, -300, 30 * 86400, err,
 		    errlen)) == NULL)
@@ -911,6 +940,10 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 	tls_scfg.tls_active = 1;
 	if (listen_on(cfg->listen, &lfd, NULL, bound, blen, err, errlen) == -1)
 		return -1;
+	if (cfg->manual && manual_start(manual_answer) == -1) {
+		snprintf(err, errlen, "--manual: cannot read the terminal");
+		return -1;
+	}
 	if (cfg->tls_listen) {
 		if (listen_on(cfg->tls_listen, &tlfd, (void *)1, tb, sizeof(tb), err, errlen) == -1)
 			return -1;
@@ -987,6 +1020,8 @@ sink_stats(struct sink_stats *s)
 void
 sink_stop(void)
 {
+	if (cfg->manual)
+		manual_stop();
 	close_listeners();
 	while (conns)
 		conn_free(conns);

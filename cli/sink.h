@@ -32,6 +32,7 @@ struct sink_cfg {
 	const char	*expect_rcpt[32];	/* --expect-rcpt addresses */
 	size_t		 nexpect_rcpt;
 	struct rules	*rules;		/* --reply, --rules, --greylist, --rate-limit */
+	int		 manual;	/* the operator answers every command */
 };
 
 struct sink_stats {

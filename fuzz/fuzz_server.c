@@ -8,6 +8,9 @@
  *   - at most one message per end of data, each answered exactly once;
  *   - the input buffer never exceeds its bound;
  *   - STARTTLS (config bit 32) stops the session: see run();
+ *   - with config bit 128 every reply goes through a decision that may
+ *     change its code, close, drop, stall, cut the data or wait (answered
+ *     before the next read), chosen from the reply's order;
  *   - the same input fed whole gives the same replies and messages.
  */
 #include "config.h"
@@ -25,7 +28,37 @@ struct st {
 	struct smtp_server *s;
 	struct buf	 log;
 	unsigned	 messages;
+	unsigned	 decisions;
+	int		 waiting;
+	struct smtp_decision held;
 };
+
+/* on_decide - a fault picked by the decision's order: the same for every split */
+static void
+on_decide(void *arg, struct smtp_decision *d)
+{
+	struct st	*t = arg;
+	unsigned	 k = t->decisions++ * 7 + (unsigned)d->stage;
+
+	switch (k % 11) {
+	case 1: d->code = 451; break;
+	case 2: d->code = 550; break;
+	case 3: d->code = 250; break;
+	case 4: d->flags |= SMTP_F_CLOSE; break;
+	case 5: if (k % 3 == 0) d->flags |= SMTP_F_DROP; break;
+	case 6: if (k % 5 == 0) d->flags |= SMTP_F_STALL; break;
+	case 7: d->flags |= SMTP_F_CUT; d->cut = k % 50; break;
+	case 8:
+		d->flags |= SMTP_F_WAIT;
+		t->held = *d;
+		t->held.code = k % 2 ? 421 : d->code;
+		t->waiting = 1;
+		break;
+	case 9: d->code = 421; break;
+	default: break;
+	}
+	buf_printf(&t->log, "[d%u]", k % 11);
+}
 
 static void
 on_message(void *arg, const struct smtp_message *m)
@@ -70,6 +103,8 @@ run(const uint8_t *d, size_t n, uint8_t conf, size_t chunk, struct buf *out, uns
 {
 	static const struct smtp_server_events ev = { NULL, NULL, NULL, NULL, on_message,
 	    NULL, NULL };
+	static const struct smtp_server_events evd = { NULL, NULL, NULL, NULL, on_message,
+	    NULL, NULL, NULL, NULL, on_decide };
 	struct smtp_server_cfg cfg;
 	struct st	 t;
 	size_t		 i = 0, take;
@@ -87,9 +122,15 @@ run(const uint8_t *d, size_t n, uint8_t conf, size_t chunk, struct buf *out, uns
 	}
 	memset(&t, 0, sizeof(t));
 	buf_init(&t.log, 1 << 24);
-	t.s = smtp_server_new(&cfg, &ev, &t);
+	t.s = smtp_server_new(&cfg, conf & 128 ? &evd : &ev, &t);
 	smtp_server_start(t.s);
-	while (i < n && smtp_server_state(t.s) != SMTP_S_CLOSING) {
+	while (smtp_server_state(t.s) != SMTP_S_CLOSING) {
+		if (t.waiting) {
+			/* The driver's late answer, before anything more is read. */
+			t.waiting = 0;
+			smtp_server_decide(t.s, &t.held);
+			continue;
+		}
 		if (smtp_server_state(t.s) == SMTP_S_TLS) {
 			/*
 			 * What follows STARTTLS depends on how it arrived: bytes in
@@ -105,10 +146,16 @@ run(const uint8_t *d, size_t n, uint8_t conf, size_t chunk, struct buf *out, uns
 			buf_append(out, buf_ptr(smtp_server_output(t.s)), smtp_server_output(t.s)->len);
 			buf_drain(smtp_server_output(t.s), smtp_server_output(t.s)->len);
 			smtp_server_process(t.s);
-			if (smtp_server_input_space(t.s) == 0)
-				abort();	/* stuck: no progress possible */
+			if (t.waiting || smtp_server_state(t.s) == SMTP_S_TLS)
+				continue;
+			if (smtp_server_input_space(t.s) == 0) {
+				buf_printf(&t.log, "[stalled]");
+				break;	/* a stall: nothing more is read */
+			}
 			continue;
 		}
+		if (i >= n)
+			break;
 		if (take > chunk)
 			take = chunk;
 		if (take > n - i)

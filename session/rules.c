@@ -405,6 +405,37 @@ rate(struct rules *r, struct smtp_decision *d, uint64_t now)
 	return r->note;
 }
 
+/* put - a rule's action onto a decision */
+static void
+put(const struct rule *ru, struct smtp_decision *d)
+{
+	if (ru->code) {
+		d->code = ru->code;
+		memcpy(d->enh, ru->enh, sizeof(d->enh));
+		snprintf(d->text, sizeof(d->text), "%s", ru->text);
+	}
+	d->flags |= ru->flags;
+	d->delay_ms = ru->delay_ms;
+	d->drip_ms = ru->drip_ms;
+	d->cut = ru->cut;
+}
+
+int
+rules_action(const char *action, struct smtp_decision *d, char *err, size_t errlen)
+{
+	struct rule	 ru;
+	int		 r = -1;
+
+	memset(&ru, 0, sizeof(ru));
+	ru.stage = d->stage;
+	if (parse_action(&ru, action, err, errlen) == 0 && check_stage(&ru, err, errlen) == 0) {
+		put(&ru, d);
+		r = 0;
+	}
+	free(ru.text);
+	return r;
+}
+
 static int
 matches(const struct rule *ru, const struct smtp_decision *d)
 {
@@ -446,15 +477,7 @@ rules_apply(struct rules *r, struct smtp_decision *d, const char *client, uint64
 		}
 		if (!fire)
 			continue;
-		if (ru->code) {
-			d->code = ru->code;
-			memcpy(d->enh, ru->enh, sizeof(d->enh));
-			snprintf(d->text, sizeof(d->text), "%s", ru->text);
-		}
-		d->flags |= ru->flags;
-		d->delay_ms = ru->delay_ms;
-		d->drip_ms = ru->drip_ms;
-		d->cut = ru->cut;
+		put(ru, d);
 		d->rule = (int)i + 1;
 		return ru->desc;
 	}

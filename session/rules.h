@@ -39,7 +39,11 @@ void		 rules_describe(const struct rules *, size_t, char *, size_t);
  * description of it for the transcript, or NULL */
 const char	*rules_apply(struct rules *, struct smtp_decision *, const char *client,
 		    uint64_t now_ms);
-/* rules_need_cert - which extra certificates rules will serve */
+/* rules_action - an ACTION (as after "=" in a rule) applied to d at once;
+ * the operator's answer in sink --manual */
+int		 rules_action(const char *action, struct smtp_decision *, char *err, size_t);
+/* rules_flags - every flag some rule may set (extra certificates are made
+ * only when a rule needs them) */
 unsigned	 rules_flags(const struct rules *);
 
 #endif
