@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ struct conn {
 	struct loop_timer	*throttle;	/* re-check a storage backlog */
 	size_t			 data_shown, data_hidden;
 	char			 ip[64];	/* the client's address, for rules */
-	struct smtp_decision	 held;		/* a reply held back (delay) */
+	struct smtp_decision	*held;		/* a reply held back (delay) */
 	struct loop_timer	*hold;
 	unsigned		 drip_ms;	/* send output a byte at a time */
 	struct loop_timer	*drip;
@@ -128,6 +129,7 @@ conn_free(struct conn *c)
 	loop_del_timer(c->throttle);
 	loop_del_timer(c->hold);
 	loop_del_timer(c->drip);
+	free(c->held);
 	if (c->job) {
 		if (c->job_ended)
 			store_forget(c->job);	/* it still becomes durable */
@@ -451,7 +453,9 @@ release(void *arg)
 	struct conn *c = arg;
 
 	c->hold = NULL;
-	smtp_server_decide(c->srv, &c->held);
+	smtp_server_decide(c->srv, c->held);
+	free(c->held);
+	c->held = NULL;
 	conn_update(c);
 }
 
@@ -465,8 +469,10 @@ effects(struct conn *c, const struct smtp_decision *d)
 	c->tls_fault = d->flags & (SMTP_F_TLS_ABORT | SMTP_F_CERT_EXPIRED | SMTP_F_CERT_NAME);
 	if (!(d->flags & SMTP_F_DELAY) || d->delay_ms == 0)
 		return 0;
-	c->held = *d;
-	c->held.flags &= ~(unsigned)(SMTP_F_WAIT | SMTP_F_DELAY);
+	if (c->held == NULL)
+		c->held = xmalloc(sizeof(*c->held));
+	*c->held = *d;
+	c->held->flags &= ~(unsigned)(SMTP_F_WAIT | SMTP_F_DELAY);
 	loop_del_timer(c->hold);
 	c->hold = loop_add_timer(d->delay_ms, release, c);
 	return 1;
@@ -914,6 +920,27 @@ make_ctx(char *info, size_t ilen, char *err, size_t errlen)
 	return 0;
 }
 
+/* fd_limit - room for max_conn sessions: raise the soft RLIMIT_NOFILE up
+ * to the hard one, or lower max_conn to what fits and say so */
+static void
+fd_limit(char *info, size_t ilen)
+{
+	struct rlimit	 rl;
+	rlim_t		 need = (rlim_t)cfg->max_conn + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= need)
+		return;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	cfg->max_conn = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
+	if (info)
+		snprintf(info + strlen(info), ilen - strlen(info), "%sopen file limit %llu: "
+		    "at most %d connections", info[0] ? "; " : "",
+		    (unsigned long long)rl.rlim_cur, cfg->max_conn);
+}
+
 int
 sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ilen,
     char *err, size_t errlen)
@@ -924,7 +951,7 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 	if (cfg->idle_timeout <= 0)
 		cfg->idle_timeout = 300;
 	if (cfg->max_conn <= 0)
-		cfg->max_conn = 1000;
+		cfg->max_conn = 10000;
 	if (info)
 		info[0] = '\0';
 	if ((!cfg->no_starttls || cfg->tls_listen) && make_ctx(info, ilen, err, errlen) == -1)
@@ -938,6 +965,7 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 	tls_scfg = cfg->scfg;
 	tls_scfg.starttls = 0;
 	tls_scfg.tls_active = 1;
+	fd_limit(info, ilen);
 	if (listen_on(cfg->listen, &lfd, NULL, bound, blen, err, errlen) == -1)
 		return -1;
 	if (cfg->manual && manual_start(manual_answer) == -1) {

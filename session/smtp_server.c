@@ -56,8 +56,8 @@ struct smtp_server {
 	size_t			 skipping;	/* bytes of an over-long line dropped */
 	unsigned		 errors;
 	char			*helo;
-	struct pend		 pend;
-	struct smtp_decision	 dot;		/* the DOT decision, for message_done */
+	struct pend		*pend;		/* allocated while a reply is decided */
+	struct smtp_decision	*dot;		/* the DOT decision, for message_done */
 	int			 refused;	/* greeting was not 220: QUIT only */
 	int			 stalled;	/* SMTP_F_STALL: read nothing more */
 	int			 cutting;	/* SMTP_F_CUT: cut_left bytes to go */
@@ -226,9 +226,12 @@ smtp_server_new(const struct smtp_server_cfg *cfg, const struct smtp_server_even
 static void
 pend_free(struct smtp_server *s)
 {
-	free(s->pend.arg);
-	free(s->pend.params);
-	memset(&s->pend, 0, sizeof(s->pend));
+	if (s->pend == NULL)
+		return;
+	free(s->pend->arg);
+	free(s->pend->params);
+	free(s->pend);
+	s->pend = NULL;
 }
 
 static void
@@ -258,6 +261,7 @@ smtp_server_free(struct smtp_server *s)
 		return;
 	reset_transaction(s, 0);
 	pend_free(s);
+	free(s->dot);
 	free(s->helo);
 	buf_free(&s->in);
 	buf_free(&s->out);
@@ -285,7 +289,7 @@ smtp_server_tls(const struct smtp_server *s)
 int
 smtp_server_waiting(const struct smtp_server *s)
 {
-	return s->pend.waiting;
+	return s->pend && s->pend->waiting;
 }
 
 const struct smtp_lint *
@@ -436,22 +440,23 @@ pend_begin(struct smtp_server *s, enum smtp_stage st, enum commit c, int code,
 {
 	va_list	 ap;
 
-	if (s->pend.active)
+	if (s->pend)
 		fatalx("%s: a decision is pending", __func__);
-	s->pend.active = 1;
-	s->pend.commit = c;
-	s->pend.d.stage = st;
-	s->pend.d.code = code;
-	snprintf(s->pend.d.enh, sizeof(s->pend.d.enh), "%s", enh ? enh : "");
+	s->pend = xcalloc(1, sizeof(*s->pend));
+	s->pend->active = 1;
+	s->pend->commit = c;
+	s->pend->d.stage = st;
+	s->pend->d.code = code;
+	snprintf(s->pend->d.enh, sizeof(s->pend->d.enh), "%s", enh ? enh : "");
 	va_start(ap, fmt);
-	vsnprintf(s->pend.d.text, sizeof(s->pend.d.text), fmt, ap);
+	vsnprintf(s->pend->d.text, sizeof(s->pend->d.text), fmt, ap);
 	va_end(ap);
 }
 
 /* pend_error - a client error reply (counted unless a rule says otherwise) */
 #define pend_error(s, st, code, enh, ...) do {				\
 	pend_begin((s), (st), C_NONE, (code), (enh), __VA_ARGS__);	\
-	(s)->pend.count_error = 1;					\
+	(s)->pend->count_error = 1;					\
 } while (0)
 
 static void	 apply(struct smtp_server *);
@@ -460,9 +465,9 @@ static void	 apply(struct smtp_server *);
 static void
 decide(struct smtp_server *s)
 {
-	struct smtp_decision *d = &s->pend.d;
+	struct smtp_decision *d = &s->pend->d;
 
-	d->arg = s->pend.arg;
+	d->arg = s->pend->arg;
 	d->from = s->from;
 	d->dflt = d->code;
 	d->flags = 0;
@@ -475,7 +480,7 @@ decide(struct smtp_server *s)
 		d->code = d->dflt;
 	if (d->flags & SMTP_F_WAIT) {
 		d->flags &= ~(unsigned)SMTP_F_WAIT;
-		s->pend.waiting = 1;
+		s->pend->waiting = 1;
 		return;
 	}
 	apply(s);
@@ -484,16 +489,19 @@ decide(struct smtp_server *s)
 void
 smtp_server_decide(struct smtp_server *s, const struct smtp_decision *d)
 {
-	if (!s->pend.waiting)
+	struct smtp_decision *p;
+
+	if (s->pend == NULL || !s->pend->waiting)
 		return;	/* the session ended meanwhile */
-	s->pend.d.code = d->code >= 200 && d->code <= 599 ? d->code : s->pend.d.dflt;
-	memcpy(s->pend.d.enh, d->enh, sizeof(d->enh));
-	memcpy(s->pend.d.text, d->text, sizeof(d->text));
-	s->pend.d.enh[sizeof(d->enh) - 1] = s->pend.d.text[sizeof(d->text) - 1] = '\0';
-	s->pend.d.flags = d->flags & ~(unsigned)SMTP_F_WAIT;
-	s->pend.d.cut = d->cut;
-	s->pend.d.rule = d->rule;
-	s->pend.waiting = 0;
+	p = &s->pend->d;
+	p->code = d->code >= 200 && d->code <= 599 ? d->code : p->dflt;
+	memcpy(p->enh, d->enh, sizeof(d->enh));
+	memcpy(p->text, d->text, sizeof(d->text));
+	p->enh[sizeof(d->enh) - 1] = p->text[sizeof(d->text) - 1] = '\0';
+	p->flags = d->flags & ~(unsigned)SMTP_F_WAIT;
+	p->cut = d->cut;
+	p->rule = d->rule;
+	s->pend->waiting = 0;
 	apply(s);
 	smtp_server_process(s);
 }
@@ -558,7 +566,7 @@ commit(struct smtp_server *s, struct pend *p)
 static void
 apply(struct smtp_server *s)
 {
-	struct pend		*p = &s->pend;
+	struct pend		*p = s->pend;
 	struct smtp_decision	*d = &p->d;
 	int			 ok = d->dflt < 400 && d->code < 400;
 
@@ -576,17 +584,21 @@ apply(struct smtp_server *s)
 	}
 	if (p->commit == C_DOT) {
 		/* A success is given by smtp_server_message_done(). */
-		s->dot = *d;
-		pend_free(s);
 		if (ok) {
+			free(s->dot);
+			s->dot = xmalloc(sizeof(*s->dot));
+			*s->dot = *d;
+			pend_free(s);
 			handover(s);
 			return;
 		}
 		reset_transaction(s, 1);
 		server_state(s, SMTP_S_READY);
-		emit(s, s->dot.code, s->dot.enh, s->dot.text, s->dot.flags);
-		if (s->dot.code == 421 || (s->dot.flags & SMTP_F_CLOSE))
+		emit(s, d->code, d->enh, d->text, d->flags);
+		if (d->code == 421 || (d->flags & SMTP_F_CLOSE))
 			closing(s);
+		else
+			pend_free(s);
 		return;
 	}
 	emit(s, d->code, d->enh, d->text, d->flags);
@@ -744,7 +756,7 @@ smtp_server_process(struct smtp_server *s)
 
 	while (s->state != SMTP_S_WAIT && s->state != SMTP_S_CLOSING &&
 	    s->state != SMTP_S_INIT && s->state != SMTP_S_TLS && s->out.len <= 32768 &&
-	    !s->pend.waiting && !s->stalled) {
+	    !smtp_server_waiting(s) && !s->stalled) {
 		if (s->state == SMTP_S_BDAT) {
 			if (s->bdat_left == 0) {
 				bdat_end(s);
@@ -827,7 +839,7 @@ smtp_server_eof(struct smtp_server *s)
 		    line_classify(buf_ptr(&s->in), s->in.len, s->cfg.max_line),
 		    s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT);
 	if (s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT ||
-	    (s->state == SMTP_S_WAIT && s->pend.waiting))
+	    (s->state == SMTP_S_WAIT && smtp_server_waiting(s)))
 		note(s, "connection closed inside message data: message discarded");
 	if (s->state != SMTP_S_CLOSING && !s->quit_seen)
 		s->lint.no_quit++;
@@ -896,7 +908,8 @@ has_8bit(const char *p)
 
 /* parse_params - ESMTP parameters; on error a reply is pending, -1 */
 static int
-parse_params(struct smtp_server *s, const char *p, size_t n, int mail, enum smtp_stage st)
+parse_params(struct smtp_server *s, const char *p, size_t n, int mail, enum smtp_stage st,
+    int *body8, int *smtputf8)
 {
 	size_t	 i = 0, kl, vl, tok;
 	const char *eq, *k, *v;
@@ -931,7 +944,7 @@ parse_params(struct smtp_server *s, const char *p, size_t n, int mail, enum smtp
 			}
 		} else if (mail && KEY("BODY") && (s->cfg.ext & SMTP_EXT_8BITMIME)) {
 			if (v && vl == 8 && strncasecmp(v, "8BITMIME", 8) == 0)
-				s->pend.body8 = 1;
+				*body8 = 1;
 			else if (!v || vl != 4 || strncasecmp(v, "7BIT", 4) != 0) {
 				pend_error(s, st, 501, "5.5.4", "Bad BODY parameter");
 				return -1;
@@ -941,7 +954,7 @@ parse_params(struct smtp_server *s, const char *p, size_t n, int mail, enum smtp
 				pend_error(s, st, 501, "5.5.4", "SMTPUTF8 takes no value");
 				return -1;
 			}
-			s->pend.smtputf8 = 1;
+			*smtputf8 = 1;
 		} else if ((s->cfg.ext & SMTP_EXT_DSN) && v && vl > 0 &&
 		    ((mail && (KEY("RET") || KEY("ENVID"))) ||
 		    (!mail && (KEY("NOTIFY") || KEY("ORCPT"))))) {
@@ -981,7 +994,7 @@ cmd_ehlo(struct smtp_server *s, enum smtp_verb v, const char *a, size_t n)
 	}
 	if (v == SMTP_V_HELO) {
 		pend_begin(s, SMTP_ST_HELO, C_HELO, 250, NULL, "%s", s->cfg.hostname);
-		s->pend.arg = xstrndup(a, n);
+		s->pend->arg = xstrndup(a, n);
 		return;
 	}
 #define EXT(f, str) do { if (s->cfg.ext & (f)) \
@@ -1002,8 +1015,8 @@ cmd_ehlo(struct smtp_server *s, enum smtp_verb v, const char *a, size_t n)
 	ext[el] = '\0';
 	/* The EHLO reply carries no enhanced code (RFC 2034). */
 	pend_begin(s, SMTP_ST_HELO, C_HELO, 250, NULL, "%s%s", s->cfg.hostname, ext);
-	s->pend.arg = xstrndup(a, n);
-	s->pend.esmtp = 1;
+	s->pend->arg = xstrndup(a, n);
+	s->pend->esmtp = 1;
 }
 
 static void
@@ -1011,6 +1024,7 @@ cmd_mail(struct smtp_server *s, const char *a, size_t n)
 {
 	size_t	 off;
 	char	*path = NULL;
+	int	 b8 = 0, u8 = 0;
 
 	if (s->state == SMTP_S_GREETED) {
 		pend_error(s, SMTP_ST_MAIL, 503, "5.5.1", "Error: send %s first",
@@ -1040,18 +1054,19 @@ cmd_mail(struct smtp_server *s, const char *a, size_t n)
 		pend_error(s, SMTP_ST_MAIL, 501, "5.1.7", "Bad sender address syntax");
 		return;
 	}
-	if (parse_params(s, a + off, n - off, 1, SMTP_ST_MAIL) == -1) {
-		s->pend.body8 = s->pend.smtputf8 = 0;
+	if (parse_params(s, a + off, n - off, 1, SMTP_ST_MAIL, &b8, &u8) == -1) {
 		free(path);
 		return;
 	}
-	if (has_8bit(path) && !s->pend.smtputf8)
+	if (has_8bit(path) && !u8)
 		s->lint.utf8_undeclared++;
 	while (off < n && a[off] == ' ')
 		off++;
 	pend_begin(s, SMTP_ST_MAIL, C_MAIL, 250, "2.1.0", "Ok");
-	s->pend.arg = path;
-	s->pend.params = xstrndup(a + off, n - off);
+	s->pend->arg = path;
+	s->pend->params = xstrndup(a + off, n - off);
+	s->pend->body8 = b8;
+	s->pend->smtputf8 = u8;
 }
 
 static void
@@ -1059,6 +1074,7 @@ cmd_rcpt(struct smtp_server *s, const char *a, size_t n)
 {
 	size_t	 off;
 	char	*path = NULL;
+	int	 b8 = 0, u8 = 0;
 
 	if (s->state != SMTP_S_MAIL && s->state != SMTP_S_RCPT) {
 		pend_error(s, SMTP_ST_RCPT, 503, "5.5.1", "Error: need MAIL command");
@@ -1085,14 +1101,14 @@ cmd_rcpt(struct smtp_server *s, const char *a, size_t n)
 		pend_begin(s, SMTP_ST_RCPT, C_NONE, 452, "4.5.3", "Error: too many recipients");
 		return;
 	}
-	if (parse_params(s, a + off, n - off, 0, SMTP_ST_RCPT) == -1) {
+	if (parse_params(s, a + off, n - off, 0, SMTP_ST_RCPT, &b8, &u8) == -1) {
 		free(path);
 		return;
 	}
 	if (has_8bit(path) && !s->smtputf8)
 		s->lint.utf8_undeclared++;
 	pend_begin(s, SMTP_ST_RCPT, C_RCPT, 250, "2.1.5", "Ok");
-	s->pend.arg = path;
+	s->pend->arg = path;
 }
 
 /* data_begin - a message starts (DATA's 354, or the first BDAT) */
@@ -1443,22 +1459,24 @@ void
 smtp_server_message_done(struct smtp_server *s, int code, const char *enh, const char *text)
 {
 	size_t	 i, n;
-	unsigned flags = s->dot.flags;
+	unsigned flags;
 
-	if (s->state != SMTP_S_WAIT || s->pend.active)
+	if (s->state != SMTP_S_WAIT || s->pend || s->dot == NULL)
 		return;	/* the session ended meanwhile */
+	flags = s->dot->flags;
 	/* A rule's own success reply wins over the driver's; failures do not. */
-	if (code < 400 && s->dot.rule && s->dot.code < 400) {
-		code = s->dot.code;
-		enh = s->dot.enh;
-		text = s->dot.text;
+	if (code < 400 && s->dot->rule && s->dot->code < 400) {
+		code = s->dot->code;
+		enh = s->dot->enh;
+		text = s->dot->text;
 	}
 	n = s->cfg.lmtp ? s->nrcpt : 1;
 	for (i = 0; i < n; i++)
 		emit(s, code, enh, text, flags);
 	reset_transaction(s, 0);
 	server_state(s, SMTP_S_READY);
-	memset(&s->dot, 0, sizeof(s->dot));
+	free(s->dot);
+	s->dot = NULL;
 	if (code == 421 || (flags & SMTP_F_CLOSE))
 		closing(s);
 }

@@ -1,0 +1,36 @@
+#!/bin/sh
+# idle - resident memory per idle, greeted connection: smtpdbg's sink,
+# Postfix's smtp-sink and aiosmtpd, each holding N connections (default
+# 10000) opened by bench/idle.py.  Not a test.   bench/idle.sh [N]
+set -eu
+cd "$(dirname "$0")/.."
+n=${1:-10000}
+SMTPDBG=${SMTPDBG:-build/smtpdbg}
+T=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$T"' EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# measure NAME: the server is $pid on $p
+measure() {
+	sleep 1
+	set -- $(python3 bench/idle.py "$p" "$n" "$pid")
+	awk -v name="$name" -v g="$1" -v b="$2" -v a="$3" -v r="$4" -v n="$n" 'BEGIN {
+		printf "%-28s %6d of %d greeted (%d refused), RSS %7.1f MiB -> %7.1f MiB: %6.2f KiB per connection\n",
+		    name, g, n, r, b / 1024, a / 1024, (g ? (a - b) / g : 0) }'
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=
+}
+p=$(port); name="smtpdbg sink"
+"$SMTPDBG" sink -q "127.0.0.1:$p" >/dev/null 2>"$T/dbg.err" & pid=$!
+measure
+if [ -x /usr/sbin/smtp-sink ]; then
+	p=$(port); name="postfix smtp-sink"
+	sh -c "ulimit -n $((n + 100)); exec /usr/sbin/smtp-sink -u nobody 127.0.0.1:$p 4096" \
+	    >/dev/null 2>&1 & pid=$!
+	measure
+fi
+if /usr/bin/python3 -c "import aiosmtpd" 2>/dev/null; then
+	p=$(port); name="aiosmtpd (Sink handler)"
+	sh -c "ulimit -n $((n + 100)); exec /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$p -c aiosmtpd.handlers.Sink" \
+	    >/dev/null 2>&1 & pid=$!
+	measure
+fi
