@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""idle.py PORT N PIDFILE: open N connections, wait until each is greeted,
-print the server's resident memory before and after, then close them all.
-Used by bench/idle.sh; prints "greeted rss_before_kib rss_after_kib"."""
+"""idle.py PORT N PID [SECONDS]: open N connections at once, wait (at most
+SECONDS, default 60) until each is greeted, print the server's resident
+memory before and after, then close them all.  Used by bench/idle.sh and
+bench/burst.sh; prints "greeted rss_before_kib rss_after_kib refused
+seconds_until_the_last_greeting"."""
 import resource, selectors, socket, sys, time
 
 port, n, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -24,7 +26,9 @@ for i in range(n):
     socks.append(s)
 greeted = 0
 refused = 0
-deadline = time.time() + 60
+t0 = time.time()
+deadline = t0 + (float(sys.argv[4]) if len(sys.argv) > 4 else 60)
+last = t0
 while greeted + refused < n and time.time() < deadline:
     for key, _ in sel.select(timeout=1):
         try:
@@ -33,11 +37,12 @@ while greeted + refused < n and time.time() < deadline:
             data = b''
         if data.startswith(b'220'):
             greeted += 1
+            last = time.time()
         else:
             refused += 1
         sel.unregister(key.fileobj)
 time.sleep(1)
 after = rss(pid)
-print(greeted, before, after, refused)
+print(greeted, before, after, refused, "%.3f" % (last - t0))
 for s in socks:
     s.close()

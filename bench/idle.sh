@@ -13,7 +13,7 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 # measure NAME: the server is $pid on $p
 measure() {
 	sleep 1
-	set -- $(python3 bench/idle.py "$p" "$n" "$pid")
+	set -- $(python3 bench/idle.py "$p" "$n" "$pid" 60)
 	awk -v name="$name" -v g="$1" -v b="$2" -v a="$3" -v r="$4" -v n="$n" 'BEGIN {
 		printf "%-28s %6d of %d greeted (%d refused), RSS %7.1f MiB -> %7.1f MiB: %6.2f KiB per connection\n",
 		    name, g, n, r, b / 1024, a / 1024, (g ? (a - b) / g : 0) }'

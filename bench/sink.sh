@@ -51,3 +51,29 @@ done
 done
 done
 echo "smtpdbg transcript written meanwhile: $(wc -l < "$T/transcript") lines"
+kill $p1 $p2 2>/dev/null; wait $p1 $p2 2>/dev/null || true
+
+# Storage and aiosmtpd: 300-byte messages, 10 sessions, one per connection.
+echo
+printf '%-46s %10s %12s %14s\n' "server (300 B, 10 sessions, $total msgs)" "msg/s" "vs discard" "cpu/msg"
+base=
+server() {	# server NAME 'COMMAND with PORT': start it, measure, stop it
+	name=$1
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	cmd=$(printf '%s' "$2" | sed "s/PORT/$port/g")
+	sh -c "exec $cmd" > /dev/null 2>&1 &
+	p1=$!
+	sleep 0.8
+	set -- $(run $p1 $port 10 300 one)
+	kill $p1 2>/dev/null; wait $p1 2>/dev/null || true
+	awk -v n="$name" -v t="$total" -v u="$1" -v a="$2" -v b="$3" -v base="${base:-0}" 'BEGIN {
+		r = t / (u / 1e6); printf "%-46s %10.0f %11.2fx %12.1fus\n", n, r, base ? r / base : 1,
+		    (b - a) / t * 1e6 }'
+	[ -n "$base" ] || base=$(awk -v t="$total" -v u="$1" 'BEGIN { printf "%.3f", t / (u / 1e6) }')
+}
+server "smtpdbg sink, discard" "$SMTPDBG sink 127.0.0.1:PORT"
+server "smtpdbg sink --maildir (fsync before 250)" "$SMTPDBG sink --maildir $T/md 127.0.0.1:PORT"
+server "smtpdbg sink --maildir --no-fsync" "$SMTPDBG sink --maildir $T/md2 --no-fsync 127.0.0.1:PORT"
+if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+	server "aiosmtpd (Sink handler)" "/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c aiosmtpd.handlers.Sink"
+fi

@@ -121,6 +121,16 @@ loop_del_fd(int fd)
 	fds[fd].cb = NULL;
 }
 
+void
+loop_forget_fd(int fd)
+{
+	/* The caller closes fd now, which takes it out of epoll: no syscall. */
+	if ((size_t)fd < nfds && fds[fd].used) {
+		fds[fd].used = 0;
+		fds[fd].cb = NULL;
+	}
+}
+
 static void
 heap_swap(size_t a, size_t b)
 {

@@ -25,6 +25,9 @@ int	 loop_init(void);
 int	 loop_add_fd(int fd, unsigned events, loop_fd_cb, void *arg);
 int	 loop_mod_fd(int fd, unsigned events);
 void	 loop_del_fd(int fd);
+/* loop_forget_fd - stop watching fd, which the caller closes at once (and
+ * never dup'ed): the close takes it out of epoll */
+void	 loop_forget_fd(int fd);
 /* loop_add_timer - fires once after ms; returns a handle for loop_del_timer */
 struct loop_timer *loop_add_timer(uint64_t ms, loop_timer_cb, void *arg);
 /* loop_timer_at - fires once at the monotonic time at_us */

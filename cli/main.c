@@ -696,7 +696,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* A terminal sees each line at once; a file or pipe gets big writes,
 	 * flushed by the loop before it waits (flush_out), so nothing is late. */
-	setvbuf(stdout, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 1 << 16);
+	{
+		/* glibc ignores the size unless it is given the buffer too. */
+		static char obuf[1 << 16];
+		setvbuf(stdout, obuf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, sizeof(obuf));
+	}
 	defaults(&m);
 	if (loop_init() == -1) {
 		fprintf(stderr, "smtpdbg: epoll: %s\n", strerror(errno));

@@ -78,6 +78,20 @@ out_puts(const char *s)
 }
 
 void
+out_write(const char *s, size_t n)
+{
+	if (rl_active) {
+		rl_clear_visible_line();
+		fwrite(s, 1, n, stdout);
+		fflush(stdout);
+		rl_on_new_line();
+		rl_redisplay();
+		return;
+	}
+	fwrite(s, 1, n, stdout);
+}
+
+void
 out_printf(const char *fmt, ...)
 {
 	char	*s;

@@ -15,6 +15,8 @@ int	 out_color(void);
 void	 out_readline(int);
 /* out_puts - one or more complete lines (with '\n') to stdout */
 void	 out_puts(const char *);
+/* out_write - n bytes of complete lines */
+void	 out_write(const char *, size_t);
 void	 out_printf(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* out_err - "smtpdbg: message" on stderr, prompt-aware */
 void	 out_err(const char *, ...) __attribute__((format(printf, 1, 2)));

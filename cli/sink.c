@@ -71,6 +71,14 @@ static struct tls_ctx	*ctx_expired, *ctx_wrongname;	/* for rules */
 static int		 lfd = -1, tlfd = -1;
 static struct conn	*conns;
 static struct sink_stats stats;
+static uint64_t		 io_now;	/* the time of the read being processed */
+
+/* now - one clock reading per read: its lines all arrived then */
+static uint64_t
+now(void)
+{
+	return io_now ? io_now : loop_now();
+}
 
 #define STORE_BACKLOG_MAX	(4 * 1024 * 1024)
 
@@ -121,8 +129,8 @@ conn_free(struct conn *c)
 	tx_event(&c->tx, loop_now(), "close", m);
 	if (cfg->text)
 		tx_note(&c->tx, loop_now(), '*', "connection closed");
-	loop_del_fd(c->xp->fd);
-	xport_free(c->xp);
+	loop_forget_fd(c->xp->fd);
+	xport_free(c->xp);	/* closes the fd */
 	smtp_server_free(c->srv);
 	loop_del_timer(c->idle);
 	loop_del_timer(c->reread);
@@ -175,7 +183,7 @@ ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_dat
 	if (!show && !c->tx.json)
 		return;
 	c->tx.text = show;
-	tx_line(&c->tx, loop_now(), TX_C, p, n, flags & ~(unsigned)(in_data ? LINE_8BIT : 0),
+	tx_line(&c->tx, now(), TX_C, p, n, flags & ~(unsigned)(in_data ? LINE_8BIT : 0),
 	    -1, 0, NULL, smtp_server_state_name(smtp_server_state(c->srv)), 0);
 	c->tx.text = cfg->text;
 }
@@ -187,7 +195,7 @@ ev_output(void *arg, const unsigned char *p, size_t n)
 	int code = n >= 3 ? (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0') : 0;
 
 	if (cfg->text || c->tx.json)
-		tx_line(&c->tx, loop_now(), TX_S, p, n, 0, -1, code, NULL, NULL, 0);
+		tx_line(&c->tx, now(), TX_S, p, n, 0, -1, code, NULL, NULL, 0);
 }
 
 static void
@@ -719,7 +727,7 @@ static void
 conn_io(int fd, unsigned ev, void *arg)
 {
 	struct conn	*c = arg;
-	unsigned char	 b[16384];
+	unsigned char	 b[65536];
 	size_t		 space;
 	ssize_t		 r;
 
@@ -746,7 +754,9 @@ conn_io(int fd, unsigned ev, void *arg)
 			if (r > 0) {
 				loop_del_timer(c->idle);
 				c->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, c);
+				io_now = loop_now();
 				smtp_server_feed(c->srv, b, (size_t)r);
+				io_now = 0;
 			} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
 				if (xport_is_tls(c->xp) && *xport_error(c->xp) && (cfg->text || c->tx.json))
 					tx_note(&c->tx, loop_now(), '!', "%s", xport_error(c->xp));
@@ -795,8 +805,6 @@ on_accept(int fd, unsigned ev, void *arg)
 			close(cfd);
 			continue;
 		}
-		/* Replies go out at once, never held back by Nagle. */
-		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 		c = xcalloc(1, sizeof(*c));
 		c->xp = xport_plain(cfd);
 		if (c->xp == NULL)

@@ -23,22 +23,78 @@
 
 #define SHOW_MAX	4096	/* bytes of one line shown in text form */
 
-static void
+/* put_u - decimal digits of v, at least w of them */
+static size_t
+put_u(char *out, unsigned long v, int w)
+{
+	char	 d[24];
+	size_t	 n = 0, i;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || (int)n < w);
+	for (i = 0; i < n; i++)
+		out[i] = d[n - 1 - i];
+	return n;
+}
+
+/*
+ * stamp - "12:00:01.123 [3]" (sink) or "    12.345" (ms since connect);
+ * returns its length.  Wall time is the loop's monotonic clock plus an
+ * offset taken from the system clock once a second, so a busy sink
+ * formats the hours, minutes and seconds once a second, not per line.
+ */
+static size_t
 stamp(struct tx *t, uint64_t now, char *out, size_t len)
 {
-	if (t->wall) {
-		struct timeval tv;
-		struct tm tm;
+	static int64_t	 off;		/* wall minus monotonic, us */
+	static int64_t	 sec = -1;	/* the second hms[] shows */
+	static char	 hms[16];
+	int64_t		 w;
+	size_t		 n;
+
+	static uint64_t	 last_now;
+	static unsigned	 last_session;
+	static char	 last[48];
+	static size_t	 last_len;
+
+	if (!t->wall)
+		return (size_t)snprintf(out, len, "%10.3f",
+		    now >= t->t0 ? (double)(now - t->t0) / 1000.0 : 0.0);
+	if (now == last_now && t->session == last_session && len > last_len) {
+		memcpy(out, last, last_len + 1);	/* lines of one read */
+		return last_len;
+	}
+	w = (int64_t)now + off;
+	if (off == 0 || w / 1000000 != sec) {
+		struct timeval	 tv;
+		struct tm	 tm;
+		time_t		 ts;
 		gettimeofday(&tv, NULL);
-		localtime_r(&tv.tv_sec, &tm);
-		if (t->session)
-			snprintf(out, len, "%02d:%02d:%02d.%03ld [%u]", tm.tm_hour, tm.tm_min,
-			    tm.tm_sec, (long)tv.tv_usec / 1000, t->session);
-		else
-			snprintf(out, len, "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min,
-			    tm.tm_sec, (long)tv.tv_usec / 1000);
-	} else
-		snprintf(out, len, "%10.3f", now >= t->t0 ? (double)(now - t->t0) / 1000.0 : 0.0);
+		off = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec - (int64_t)now;
+		w = (int64_t)now + off;
+		sec = w / 1000000;
+		ts = (time_t)sec;
+		localtime_r(&ts, &tm);
+		snprintf(hms, sizeof(hms), "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	}
+	if (len < 40)
+		return 0;
+	memcpy(out, hms, 9);
+	n = 9 + put_u(out + 9, (unsigned long)(w / 1000 % 1000), 3);
+	if (t->session) {
+		out[n++] = ' ';
+		out[n++] = '[';
+		n += put_u(out + n, t->session, 1);
+		out[n++] = ']';
+	}
+	out[n] = '\0';
+	last_now = now;
+	last_session = t->session;
+	memcpy(last, out, n + 1);
+	last_len = n;
+	return n;
 }
 
 static double
@@ -81,76 +137,91 @@ emit(struct tx *t, struct buf *plain, struct buf *colored)
 		out_puts((const char *)buf_ptr(colored));
 }
 
+#define PUTS(b, s) buf_append((b), (s), strlen(s))
+
+/* put_line - one transcript line (and its '!' lines) into b */
+static void
+put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, const char *lat,
+    enum tx_dir dir, const unsigned char *raw, size_t n, unsigned flags, size_t dropped)
+{
+	size_t	 bl = line_body_len(raw, n), show = bl > SHOW_MAX ? SHOW_MAX : bl, i;
+	char	 mark[3] = { (char)dir, t->tls ? '~' : ':', ' ' }, tmp[160];
+
+	if (color)
+		PUTS(b, out_sgr(OC_DIM));
+	buf_append(b, ts, tl);
+	buf_append(b, " ", 1);
+	if (!t->wall) {
+		PUTS(b, lat);
+		buf_append(b, " ", 1);
+	}
+	if (color) {
+		PUTS(b, out_reset());
+		PUTS(b, out_sgr(dir == TX_C ? OC_CLIENT : OC_SERVER));
+		buf_append(b, mark, 2);
+		PUTS(b, out_reset());
+		buf_append(b, " ", 1);
+	} else
+		buf_append(b, mark, 3);
+	esc_text(b, raw, show, 1);
+	if (show < bl || dropped)
+		buf_printf(b, "... [%zu more bytes]", bl - show + dropped);
+	if (flags & LINE_BARE_LF) {
+		if (color)
+			PUTS(b, out_sgr(OC_BAD));
+		PUTS(b, "\\n");
+		if (color)
+			PUTS(b, out_reset());
+	}
+	buf_append(b, "\n", 1);
+	/* One '!' line per anomaly of this line. */
+	for (i = 0; i < 8; i++) {
+		unsigned bit = 1u << i;
+		if (!(flags & bit) || bit == LINE_8BIT || bit == LINE_TRUNC)
+			continue;
+		if (bit == LINE_LONG && dir == TX_S && bl < 512)
+			continue;
+		snprintf(tmp, sizeof(tmp), "%*s %s! %s (%zu octets)%s\n", t->wall ? 0 : 19, "",
+		    color ? out_sgr(OC_BAD) : "", line_flag_desc(bit), n + dropped,
+		    color ? out_reset() : "");
+		PUTS(b, tmp);
+	}
+}
+
 void
 tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, size_t n,
     unsigned flags, int64_t latency_us, int code, const char *enh, const char *state,
     size_t dropped)
 {
-	struct buf	 plain, col, body;
 	char		 ts[48], lat[24];
-	size_t		 bl, show, i;
-	const char	*term = "";
+	size_t		 tl, i;
 
 	if (t->text || t->save) {
 		/* Reused between lines: one transcript line, no allocation. */
-		static struct buf plain_s, col_s, body_s;
+		static struct buf plain_s, col_s;
+		int color = out_color();
 		if (plain_s.max == 0) {
 			buf_init(&plain_s, SIZE_MAX);
 			buf_init(&col_s, SIZE_MAX);
-			buf_init(&body_s, SIZE_MAX);
 		}
-		plain = plain_s;
-		col = col_s;
-		body = body_s;
-		stamp(t, now, ts, sizeof(ts));
-		if (latency_us >= 0)
+		tl = stamp(t, now, ts, sizeof(ts));
+		lat[0] = '\0';
+		if (!t->wall && latency_us >= 0)
 			snprintf(lat, sizeof(lat), "%8.3f", (double)latency_us / 1000.0);
-		else
+		else if (!t->wall)
 			snprintf(lat, sizeof(lat), "%8s", "");
-		bl = line_body_len(raw, n);
-		if (flags & LINE_BARE_LF)
-			term = "\\n";
-		show = bl > SHOW_MAX ? SHOW_MAX : bl;
-		esc_text(&body, raw, show, 1);
-		if (show < bl || dropped)
-			buf_printf(&body, "... [%zu more bytes]", bl - show + dropped);
-		if (t->wall)
-			buf_printf(&plain, "%s %c%c ", ts, dir, t->tls ? '~' : ':');
-		else
-			buf_printf(&plain, "%s %s %c%c ", ts, lat, dir, t->tls ? '~' : ':');
-		buf_append(&plain, buf_ptr(&body), body.len);
-		buf_printf(&plain, "%s\n", term);
-		buf_printf(&col, "%s%s ", out_sgr(OC_DIM), ts);
-		if (!t->wall)
-			buf_printf(&col, "%s ", lat);
-		buf_printf(&col, "%s%s%c%c%s ", out_reset(),
-		    out_sgr(dir == TX_C ? OC_CLIENT : OC_SERVER), dir, t->tls ? '~' : ':', out_reset());
-		buf_append(&col, buf_ptr(&body), body.len);
-		if (*term)
-			buf_printf(&col, "%s%s%s", out_sgr(OC_BAD), term, out_reset());
-		buf_append(&col, "\n", 1);
-		/* One '!' line per anomaly of this line. */
-		for (i = 0; i < 8; i++) {
-			unsigned bit = 1u << i;
-			if (!(flags & bit) || bit == LINE_8BIT || bit == LINE_TRUNC)
-				continue;
-			if (bit == LINE_LONG && dir == TX_S && bl < 512)
-				continue;
-			buf_printf(&plain, "%*s ! %s (%zu octets)\n", t->wall ? 0 : 19, "",
-			    line_flag_desc(bit), n + dropped);
-			buf_printf(&col, "%*s %s! %s (%zu octets)%s\n", t->wall ? 0 : 19, "",
-			    out_sgr(OC_BAD), line_flag_desc(bit), n + dropped, out_reset());
-		}
-		buf_append(&plain, "", 1);
-		buf_append(&col, "", 1);
-		plain.len--;
-		emit(t, &plain, &col);
-		buf_drain(&plain, plain.len);
-		buf_drain(&col, col.len);
-		buf_drain(&body, body.len);
-		plain_s = plain;
-		col_s = col;
-		body_s = body;
+		/* Without colour the coloured line is the plain one: build it once. */
+		if (t->text)
+			put_line(t, &col_s, color, ts, tl, lat, dir, raw, n, flags, dropped);
+		if (t->save && (color || !t->text))
+			put_line(t, &plain_s, 0, ts, tl, lat, dir, raw, n, flags, dropped);
+		if (t->save)
+			buf_append(t->save, buf_ptr(color || !t->text ? &plain_s : &col_s),
+			    color || !t->text ? plain_s.len : col_s.len);
+		if (t->text)
+			out_write((const char *)buf_ptr(&col_s), col_s.len);
+		buf_drain(&plain_s, plain_s.len);
+		buf_drain(&col_s, col_s.len);
 	}
 	if (t->json) {
 		struct buf j;

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,29 @@ esc_utf8_len(const unsigned char *p, size_t n)
 	return len;
 }
 
+/*
+ * plain_run - how many leading bytes need no escape (0x20..0x7e, not a
+ * backslash), eight at a time: a byte below 0x20, above 0x7e or equal to
+ * '\\' sets its high bit in one of the three words below.
+ */
+static size_t
+plain_run(const unsigned char *p, size_t n)
+{
+	const uint64_t	 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t	 x, b;
+	size_t		 i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		b = x ^ (ones * '\\');
+		if ((((x - ones * 0x20) & ~x) | ((x + ones) | x) | ((b - ones) & ~b)) & high)
+			break;
+	}
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+		i++;
+	return i;
+}
+
 int
 esc_text(struct buf *out, const void *vp, size_t n, int utf8)
 {
@@ -41,9 +65,7 @@ esc_text(struct buf *out, const void *vp, size_t n, int utf8)
 	char			 tmp[8];
 
 	for (i = 0; i < n;) {
-		for (run = 0; i + run < n && p[i + run] >= 0x20 &&
-		    p[i + run] < 0x7f && p[i + run] != '\\'; run++)
-			;
+		run = plain_run(p + i, n - i);
 		if (run) {
 			if (buf_append(out, p + i, run) == -1)
 				return -1;

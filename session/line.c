@@ -3,6 +3,9 @@
  */
 #include "config.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #include "session/line.h"
 
 static const char *const line_flag_names[LINE_FLAG_COUNT] = {
@@ -29,6 +32,29 @@ line_body_len(const unsigned char *p, size_t n)
 	return n;
 }
 
+/*
+ * printable - every byte is 0x20..0x7e.  Most lines are, so test eight
+ * bytes at a time: a byte below 0x20 or above 0x7e sets its high bit in
+ * one of the two words below (the classic "has less / has more" tricks).
+ */
+static int
+printable(const unsigned char *p, size_t n)
+{
+	const uint64_t	 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t	 x;
+	size_t		 i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		if ((((x - ones * 0x20) & ~x) | ((x + ones * (127 - 0x7e)) | x)) & high)
+			return 0;
+	}
+	for (; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 unsigned
 line_classify(const unsigned char *p, size_t n, size_t rfc_max)
 {
@@ -41,6 +67,8 @@ line_classify(const unsigned char *p, size_t n, size_t rfc_max)
 	} else
 		f |= LINE_NOEOL;
 	body = line_body_len(p, n);
+	if (printable(p, body))
+		body = 0;	/* nothing more to find */
 	for (i = 0; i < body; i++) {
 		unsigned char c = p[i];
 		if (c == '\r')
