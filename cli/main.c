@@ -325,6 +325,15 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_LMTP: m->sc.scfg.lmtp = 1; break;
 		case O_LINT_STRICT: m->lint_strict = 1; break;
 		case O_MANUAL: m->sc.manual = 1; break;
+		case O_COMMAND_TIMEOUT:
+		case O_DATA_TIMEOUT:
+			if (num(o->name, optarg, 1, 86400, &v) == -1)
+				goto bad;
+			if (o->id == O_COMMAND_TIMEOUT)
+				m->sc.command_timeout = (int)v;
+			else
+				m->sc.data_timeout = (int)v;
+			break;
 		default:
 			fatalx("%s: bad option %d", __func__, c);
 		}

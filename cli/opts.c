@@ -29,6 +29,8 @@ const struct opt_def opt_table[] = {
 	{ "max-errors", 0, 1, "N", O_MAX_ERRORS, OPT_SINK, "bad commands before 421 (20)" },
 	{ "max-connections", 0, 1, "N", O_MAX_CONNECTIONS, OPT_SINK, "concurrent sessions (1000)" },
 	{ "idle-timeout", 0, 1, "SECONDS", O_IDLE_TIMEOUT, OPT_SINK, "close idle sessions with 421 (300)" },
+	{ "command-timeout", 0, 1, "SECONDS", O_COMMAND_TIMEOUT, OPT_SINK, "time to finish a command line (300)" },
+	{ "data-timeout", 0, 1, "SECONDS", O_DATA_TIMEOUT, OPT_SINK, "time for a whole message (600)" },
 	{ "bare-lf", 0, 1, "MODE", O_BARE_LF, OPT_SINK, "reject, accept or normalize bare LF/CR" },
 	{ "no-ext", 0, 1, "KEYWORD", O_NO_EXT, OPT_SINK, "do not advertise an EHLO keyword" },
 	{ "starttls", 's', 0, NULL, O_STARTTLS, OPT_CLIENT, "EHLO, then STARTTLS when offered" },

@@ -39,6 +39,8 @@ struct conn {
 	struct smtp_server	*srv;
 	struct tx		 tx;
 	struct loop_timer	*idle;
+	struct loop_timer	*slow;		/* a command or message takes too long */
+	int			 slow_data;	/* slow is the data timer */
 	char			 peer[64];
 	int			 want_close;
 	int			 eof;
@@ -133,6 +135,7 @@ conn_free(struct conn *c)
 	xport_free(c->xp);	/* closes the fd */
 	smtp_server_free(c->srv);
 	loop_del_timer(c->idle);
+	loop_del_timer(c->slow);
 	loop_del_timer(c->reread);
 	loop_del_timer(c->throttle);
 	loop_del_timer(c->hold);
@@ -165,6 +168,42 @@ on_idle(void *arg)
 		tx_note(&c->tx, loop_now(), '!', "no command for %d s: closing", cfg->idle_timeout);
 	smtp_server_timeout(c->srv);
 	conn_update(c);
+}
+
+/* on_slow - RFC 5321 4.5.3.2: a command line, or the message data, did not
+ * arrive in time although bytes kept coming */
+static void
+on_slow(void *arg)
+{
+	struct conn *c = arg;
+
+	c->slow = NULL;
+	if (cfg->text || c->tx.json)
+		tx_note(&c->tx, loop_now(), '!', "the %s did not arrive within %d s: closing",
+		    c->slow_data ? "message data" : "command line",
+		    c->slow_data ? cfg->data_timeout : cfg->command_timeout);
+	smtp_server_timeout(c->srv);
+	conn_update(c);
+}
+
+/* slow_watch - after input: time the command line or the message being sent */
+static void
+slow_watch(struct conn *c)
+{
+	enum smtp_server_state st = smtp_server_state(c->srv);
+	int	 data = st == SMTP_S_DATA || st == SMTP_S_BDAT;
+
+	if (!data && smtp_server_partial(c->srv) == 0) {
+		loop_del_timer(c->slow);
+		c->slow = NULL;
+		return;
+	}
+	if (c->slow && c->slow_data == data)
+		return;	/* already timed */
+	loop_del_timer(c->slow);
+	c->slow_data = data;
+	c->slow = loop_add_timer((uint64_t)(data ? cfg->data_timeout : cfg->command_timeout) *
+	    1000, on_slow, c);
 }
 
 static void
@@ -757,6 +796,7 @@ conn_io(int fd, unsigned ev, void *arg)
 				io_now = loop_now();
 				smtp_server_feed(c->srv, b, (size_t)r);
 				io_now = 0;
+				slow_watch(c);
 			} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
 				if (xport_is_tls(c->xp) && *xport_error(c->xp) && (cfg->text || c->tx.json))
 					tx_note(&c->tx, loop_now(), '!', "%s", xport_error(c->xp));
@@ -958,6 +998,10 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 	cfg = sc;
 	if (cfg->idle_timeout <= 0)
 		cfg->idle_timeout = 300;
+	if (cfg->command_timeout <= 0)
+		cfg->command_timeout = 300;
+	if (cfg->data_timeout <= 0)
+		cfg->data_timeout = 600;
 	if (cfg->max_conn <= 0)
 		cfg->max_conn = 10000;
 	if (info)

@@ -17,6 +17,8 @@ struct sink_cfg {
 	struct smtp_server_cfg scfg;
 	char		 listen[300];	/* [ADDR:]PORT */
 	int		 idle_timeout;	/* seconds (300) */
+	int		 command_timeout; /* to finish a command line, seconds (300) */
+	int		 data_timeout;	/* from 354 or the first BDAT to the end (600) */
 	int		 max_conn;	/* concurrent sessions (1000) */
 	int		 data_lines;	/* data lines shown per message; -1 all */
 	int		 text;		/* print transcripts */

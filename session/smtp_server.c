@@ -286,6 +286,14 @@ smtp_server_tls(const struct smtp_server *s)
 	return s->tls;
 }
 
+size_t
+smtp_server_partial(const struct smtp_server *s)
+{
+	if (s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT || s->state == SMTP_S_CLOSING)
+		return 0;
+	return s->in.len + s->skipping;
+}
+
 int
 smtp_server_waiting(const struct smtp_server *s)
 {

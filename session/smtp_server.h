@@ -195,6 +195,9 @@ void	 smtp_server_shutdown(struct smtp_server *);
 /* smtp_server_decide - the driver's answer after SMTP_F_WAIT (never from
  * inside on_decide); arg and from in d are not read */
 void	 smtp_server_decide(struct smtp_server *, const struct smtp_decision *);
+/* smtp_server_partial - bytes of a command line received but not yet
+ * complete (a slow client, or one that never sends the LF) */
+size_t	 smtp_server_partial(const struct smtp_server *);
 /* smtp_server_waiting - a decision is pending */
 int	 smtp_server_waiting(const struct smtp_server *);
 /* smtp_server_lint - what the client did worth a remark so far */

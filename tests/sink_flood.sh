@@ -56,6 +56,33 @@ check "the sink's peak memory stays bounded under 192 MB of floods: ${hwm} KiB (
     [ "${hwm:-999999}" -lt "$limit" ]
 stop_sink
 
+# Slow clients: bytes keep coming, but a command or a message takes too long.
+start_sink "$T/t" --command-timeout 1 --data-timeout 2 --idle-timeout 60 || exit 1
+timeout 20 $PY - $SINK_PORT >"$T/slow.py" 2>&1 <<'PYEOF'
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.create_connection(('127.0.0.1', port)); s.recv(100); t = time.time()
+for c in b'NOOP':
+    s.sendall(bytes([c])); time.sleep(0.4)
+print("command", s.recv(200).decode().strip(), "%.1f" % (time.time() - t))
+s = socket.create_connection(('127.0.0.1', port)); f = s.makefile('rb'); f.readline()
+s.sendall(b'HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n')
+for i in range(4): f.readline()
+t = time.time(); s.settimeout(0.3)
+while True:
+    s.sendall(b'line\r\n')
+    try:
+        d = s.recv(200)
+        print("data", d.decode().strip(), "%.1f" % (time.time() - t)); break
+    except socket.timeout: pass
+PYEOF
+check "a command line dripped a byte at a time: 421 4.4.2 after --command-timeout" \
+    grep -Eq 'command 421 4.4.2 .* 1\.[0-9]' "$T/slow.py"
+check "a message trickling in: 421 4.4.2 after --data-timeout" \
+    grep -Eq 'data 421 4.4.2 .* (1\.[6-9]|2\.[0-4])' "$T/slow.py"
+check "the transcript says which" has "$T/t" 'the message data did not arrive within 2 s'
+stop_sink
+
 if [ -x /usr/sbin/smtp-source ]; then
 	start_sink "$T/s" -q --maildir "$T/md" || exit 1
 	timeout 60 /usr/sbin/smtp-source -s 5 -m 200 -l 2000 -f a@example.org -t b@example.org \
