@@ -558,11 +558,14 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	m->sc.on_enough = enough;
 	m->sc.cert = m->cert;
 	m->sc.key = m->key;
-	if (load_rules(m) == -1)
+	if (load_rules(m) == -1) {
+		rules_free(m->sc.rules);
 		return EXIT_USAGE;
+	}
 	if (sink_start(&m->sc, bound, sizeof(bound), info, sizeof(info), err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: sink: %s\n", err);
+		rules_free(m->sc.rules);
 		return EXIT_CONNECT;
 	}
 	if (info[0])
