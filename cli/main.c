@@ -23,6 +23,7 @@
 #include "cli/repl.h"
 #include "cli/run.h"
 #include "cli/sink.h"
+#include "tls/crypto.h"
 #include "tls/tls.h"
 #include "session/rules.h"
 #include "session/xalloc.h"
@@ -47,6 +48,7 @@ struct main_opts {
 	int		 greylist;		/* seconds; -1: off */
 	const char	*rate_limit;
 	int		 lint_strict;
+	const char	*auth_users;
 };
 
 /* flush_out - before the loop waits: everything printed so far goes out */
@@ -325,6 +327,11 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_LMTP: m->sc.scfg.lmtp = 1; break;
 		case O_LINT_STRICT: m->lint_strict = 1; break;
 		case O_MANUAL: m->sc.manual = 1; break;
+		case O_AUTH: m->sc.scfg.auth_mechs = 1; break;
+		case O_AUTH_USERS: m->auth_users = optarg; m->sc.scfg.auth_mechs = 1; break;
+		case O_AUTH_ANY_TIME: m->sc.scfg.auth_any_time = 1; m->sc.scfg.auth_mechs = 1; break;
+		case O_REQUIRE_AUTH: m->sc.scfg.require_auth = 1; m->sc.scfg.auth_mechs = 1; break;
+		case O_SHOW_SECRETS: m->sc.show_secrets = 1; break;
 		case O_COMMAND_TIMEOUT:
 		case O_DATA_TIMEOUT:
 			if (num(o->name, optarg, 1, 86400, &v) == -1)
@@ -409,6 +416,67 @@ defaults(struct main_opts *m)
 	m->expect_messages = -1;
 	m->greylist = -1;
 	m->seed = 1;
+}
+
+/* load_users - --auth-users: "user:secret" lines; # comments */
+static int
+load_users(struct main_opts *m)
+{
+	FILE	*f;
+	char	 line[1024], *c;
+	unsigned ln = 0;
+
+	if (m->sc.scfg.auth_mechs == 0)
+		return 0;
+	/* SCRAM needs the secret to answer: offered only with a users file */
+	m->sc.scfg.auth_mechs = (1u << SASL_MECH_COUNT) - 1;
+	m->sc.scfg.crypto = tls_sasl_crypto();
+	if (m->auth_users == NULL) {
+		m->sc.scfg.auth_mechs &= ~(1u << SASL_SCRAM_SHA256);
+		return 0;
+	}
+	if ((f = fopen(m->auth_users, "r")) == NULL) {
+		fprintf(stderr, "smtpdbg: --auth-users: %s: %s\n", m->auth_users, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if ((c = strchr(line, ':')) == NULL || c == line) {
+			fprintf(stderr, "smtpdbg: %s:%u: not user:secret\n", m->auth_users, ln);
+			fclose(f);
+			return -1;
+		}
+		*c = '\0';
+		m->sc.users = xrealloc(m->sc.users, (m->sc.nusers + 1) * sizeof(*m->sc.users));
+		m->sc.users[m->sc.nusers].user = xstrdup(line);
+		m->sc.users[m->sc.nusers].secret = xstrdup(c + 1);
+		m->sc.nusers++;
+		memset(line, 0, sizeof(line));
+	}
+	fclose(f);
+	if (m->sc.nusers == 0) {
+		fprintf(stderr, "smtpdbg: --auth-users: %s holds no user\n", m->auth_users);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+free_users(struct main_opts *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->sc.nusers; i++) {
+		free(m->sc.users[i].user);
+		memset(m->sc.users[i].secret, 0, strlen(m->sc.users[i].secret));
+		free(m->sc.users[i].secret);
+	}
+	free(m->sc.users);
+	m->sc.users = NULL;
+	m->sc.nusers = 0;
 }
 
 /* load_rules - --reply, --rules FILE, --greylist, --rate-limit; each shown */
@@ -558,14 +626,16 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	m->sc.on_enough = enough;
 	m->sc.cert = m->cert;
 	m->sc.key = m->key;
-	if (load_rules(m) == -1) {
+	if (load_rules(m) == -1 || load_users(m) == -1) {
 		rules_free(m->sc.rules);
+		free_users(m);
 		return EXIT_USAGE;
 	}
 	if (sink_start(&m->sc, bound, sizeof(bound), info, sizeof(info), err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: sink: %s\n", err);
 		rules_free(m->sc.rules);
+		free_users(m);
 		return EXIT_CONNECT;
 	}
 	if (info[0])
@@ -584,6 +654,7 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	    "findings\n", st.sessions, st.messages, st.bytes, st.errors, st.faults,
 	    st.lint_sessions);
 	rules_free(m->sc.rules);
+	free_users(m);
 	return sink_verdict(m, &st);
 }
 

@@ -221,6 +221,29 @@ ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_dat
 	}
 	if (!show && !c->tx.json)
 		return;
+	if ((flags & LINE_SECRET) && !cfg->show_secrets) {
+		/* "AUTH MECH ****" or "****": the credential never reaches a transcript */
+		unsigned char	 m[80];
+		size_t		 k = 0, sp = 0;
+		if (n > 5 && strncasecmp((const char *)p, "AUTH ", 5) == 0)
+			for (k = 5; k < n && k < 40 && p[k] != ' '; k++)
+				;
+		if (k) {
+			memcpy(m, p, k);
+			m[k++] = ' ';
+		}
+		memcpy(m + k, "****\r\n", 6);
+		sp = k + 6;
+		p = m;
+		n = sp;
+		flags &= ~(unsigned)(LINE_SECRET | LINE_BARE_LF | LINE_BARE_CR | LINE_LONG);
+		c->tx.text = show;
+		tx_line(&c->tx, now(), TX_C, p, n, flags, -1, 0, NULL,
+		    smtp_server_state_name(smtp_server_state(c->srv)), 0);
+		c->tx.text = cfg->text;
+		return;
+	}
+	flags &= ~(unsigned)LINE_SECRET;
 	c->tx.text = show;
 	tx_line(&c->tx, now(), TX_C, p, n, flags & ~(unsigned)(in_data ? LINE_8BIT : 0),
 	    -1, 0, NULL, smtp_server_state_name(smtp_server_state(c->srv)), 0);
@@ -272,6 +295,11 @@ json_envelope(struct buf *j, const struct smtp_message *m)
 		buf_printf(j, "\"");
 	}
 	buf_printf(j, "],\"size\":%llu", (unsigned long long)m->size);
+	if (m->auth_mech) {
+		buf_printf(j, ",\"auth\":{\"mech\":\"%s\",\"user\":\"", m->auth_mech);
+		esc_json(j, m->auth_user, strlen(m->auth_user));
+		buf_printf(j, "\"}");
+	}
 }
 
 /* accepted - a message got its 250: count it, tick off expected recipients */
@@ -424,6 +452,10 @@ ev_message(void *arg, const struct smtp_message *m)
 		buf_printf(&s, ", %zu lines over 1000 octets", m->long_lines);
 	if (m->eightbit && !m->body8)
 		buf_printf(&s, ", 8-bit data without BODY=8BITMIME");
+	if (m->auth_mech) {
+		buf_printf(&s, ", AUTH %s as ", m->auth_mech);
+		esc_text(&s, m->auth_user, strlen(m->auth_user), 1);
+	}
 	buf_append(&s, "", 1);
 	if (cfg->summaries) {
 		int t = c->tx.text;
@@ -491,6 +523,37 @@ ev_starttls(void *arg)
 	struct conn *c = arg;
 
 	c->tls_due = 1;
+}
+
+/* ev_auth_lookup - --auth-users, or any credentials */
+static int
+ev_auth_lookup(void *arg, const char *user, char *pw, size_t len)
+{
+	size_t	 i;
+
+	if (cfg->nusers == 0)
+		return 2;
+	for (i = 0; i < cfg->nusers; i++)
+		if (strcmp(cfg->users[i].user, user) == 0) {
+			snprintf(pw, len, "%s", cfg->users[i].secret);
+			return 1;
+		}
+	return 0;
+}
+
+/* ev_auth - who authenticated how: in the transcript, never the secret */
+static void
+ev_auth(void *arg, const char *mech, const char *user, int ok, const char *shown)
+{
+	struct conn *c = arg;
+
+	if (ok)
+		stats.auth_ok++;
+	else
+		stats.auth_failed++;
+	if (cfg->text || c->tx.json)
+		tx_note(&c->tx, loop_now(), ok ? '*' : '!', "AUTH %s as \"%s\": %s (the client "
+		    "sent: %s)", mech, user, ok ? "accepted" : "refused", shown);
 }
 
 /* release - a delayed reply is due */
@@ -589,7 +652,7 @@ manual_answer(void *owner, struct smtp_decision *d)
 
 static const struct smtp_server_events sevents = {
 	ev_input, ev_output, ev_note, ev_data, ev_message, ev_abort, ev_close, ev_starttls,
-	ev_data_start, ev_decide,
+	ev_data_start, ev_decide, ev_auth_lookup, ev_auth,
 };
 
 /* tls_begin - the 220 is out: the socket speaks TLS from now on */

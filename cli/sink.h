@@ -35,6 +35,11 @@ struct sink_cfg {
 	size_t		 nexpect_rcpt;
 	struct rules	*rules;		/* --reply, --rules, --greylist, --rate-limit */
 	int		 manual;	/* the operator answers every command */
+	int		 show_secrets;	/* AUTH lines as sent, not masked */
+	struct sink_user {
+		char	*user, *secret;
+	}		*users;		/* --auth-users; none: any credentials */
+	size_t		 nusers;
 };
 
 struct sink_stats {
@@ -43,6 +48,7 @@ struct sink_stats {
 	unsigned long long bytes;
 	int		 rcpt_seen[32];	/* per --expect-rcpt: accepted for it */
 	unsigned long	 faults;	/* replies changed by rules */
+	unsigned long	 auth_ok, auth_failed;
 	unsigned long	 lint_sessions, lint_findings;
 };
 

@@ -19,7 +19,9 @@ enum line_flag {
 	LINE_LONG	= 1 << 5,	/* longer than the RFC 5321 limit */
 	LINE_NOEOL	= 1 << 6,	/* connection ended without a terminator */
 	LINE_TRUNC	= 1 << 7,	/* longer than the buffer: bytes dropped */
-	LINE_FLAG_COUNT	= 8
+	LINE_FLAG_COUNT	= 8,
+	/* not an anomaly: the line carries a credential (AUTH), mask it */
+	LINE_SECRET	= 1 << 8
 };
 
 /* line_classify - flags for raw bytes p[0..n) (terminator included) */

@@ -232,7 +232,7 @@ sasl_client_initial(struct sasl_client *c, struct buf *out)
 		buf_printf(out, "%s", c->user);
 		buf_append(out, "", 1);
 		buf_printf(out, "%s", c->secret);
-		snprintf(c->shown, sizeof(c->shown), "%s\\0%s\\0****", c->authzid, c->user);
+		snprintf(c->shown, sizeof(c->shown), "%s<NUL>%s<NUL>****", c->authzid, c->user);
 		return 1;
 	case SASL_XOAUTH2:
 	case SASL_OAUTHBEARER:
@@ -510,7 +510,7 @@ srv_plain(struct sasl_server *s, const unsigned char *in, size_t n, int has, str
 		return SASL_BAD;
 	user = xstrndup((const char *)z1 + 1, (size_t)(z2 - z1 - 1));
 	set_user(s, user, strlen(user));
-	snprintf(s->shown, sizeof(s->shown), "%.*s\\0%s\\0****", (int)(z1 - in) > 100 ? 100 :
+	snprintf(s->shown, sizeof(s->shown), "%.*s<NUL>%s<NUL>****", (int)(z1 - in) > 100 ? 100 :
 	    (int)(z1 - in), (const char *)in, s->user);
 	r = check(s, user, (const char *)z2 + 1, n - (size_t)(z2 + 1 - in));
 	free(user);

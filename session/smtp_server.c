@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "session/b64.h"
 #include "session/dot.h"
 #include "session/line.h"
 #include "session/smtp_cmdtab.h"
@@ -28,10 +29,11 @@
 #define RFC_TEXT_LINE	1000
 #define PATH_MAX_LEN	1024	/* lenient, but bounded (RFC: 256) */
 #define HDR_KEEP	200
+#define AUTH_LINE_MAX	12288
 
 enum commit {
 	C_NONE, C_CONNECT, C_HELO, C_MAIL, C_RCPT, C_DATA, C_RSET, C_QUIT, C_STARTTLS,
-	C_BDAT, C_DOT
+	C_BDAT, C_DOT, C_AUTH
 };
 
 /* pend - a reply being decided, and what it commits when it is a success */
@@ -65,6 +67,13 @@ struct smtp_server {
 	int			 tls_signalled;	/* on_starttls called for this 220 */
 	int			 quit_seen;
 	struct smtp_lint	 lint;
+	/* AUTH */
+	struct sasl_server	*sasl;		/* an exchange in progress */
+	enum sasl_mech		 auth_mech;
+	enum smtp_server_state	 auth_back;	/* state after the exchange */
+	int			 authed;
+	char			*auth_user;
+	int			 skip_auth;	/* an over-long AUTH line is dropped */
 	/* transaction */
 	char			*from;
 	char			*mail_params;
@@ -93,7 +102,8 @@ struct smtp_server {
 };
 
 static const char *const state_names[SMTP_S_STATE_COUNT] = {
-	"init", "greeted", "ready", "mail", "rcpt", "data", "bdat", "wait", "tls", "closing",
+	"init", "greeted", "ready", "mail", "rcpt", "data", "bdat", "wait", "tls", "auth",
+	"closing",
 };
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SMTP_S_STATE_COUNT,
     "state_names");
@@ -112,6 +122,8 @@ static void	 server_data(struct smtp_server *, const unsigned char *, size_t, in
 static void	 bdat_piece(struct smtp_server *, const unsigned char *, size_t, int);
 static void	 bdat_end(struct smtp_server *);
 static void	 data_end(struct smtp_server *);
+static void	 cmd_auth(struct smtp_server *, const char *, size_t);
+static void	 auth_line(struct smtp_server *, const unsigned char *, size_t);
 static void	 handover(struct smtp_server *);
 static void	 reply(struct smtp_server *, int, const char *, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
@@ -262,6 +274,8 @@ smtp_server_free(struct smtp_server *s)
 	reset_transaction(s, 0);
 	pend_free(s);
 	free(s->dot);
+	sasl_server_free(s->sasl);
+	free(s->auth_user);
 	free(s->helo);
 	buf_free(&s->in);
 	buf_free(&s->out);
@@ -418,6 +432,8 @@ closing(struct smtp_server *s)
 {
 	reset_transaction(s, 1);
 	pend_free(s);
+	sasl_server_free(s->sasl);
+	s->sasl = NULL;
 	s->stalled = 0;
 	server_state(s, SMTP_S_CLOSING);
 	buf_drain(&s->in, s->in.len);
@@ -565,6 +581,12 @@ commit(struct smtp_server *s, struct pend *p)
 		s->tls_signalled = 0;
 		server_state(s, SMTP_S_TLS);
 		break;
+	case C_AUTH:
+		s->authed = 1;
+		free(s->auth_user);
+		s->auth_user = p->arg;
+		p->arg = NULL;
+		break;
 	case C_DOT:
 		fatalx("%s: DOT is committed by apply", __func__);
 	}
@@ -686,6 +708,10 @@ smtp_server_tls_up(struct smtp_server *s)
 	reset_transaction(s, 0);
 	free(s->helo);
 	s->helo = NULL;
+	/* RFC 3207 4.2: everything learnt before TLS is forgotten */
+	s->authed = 0;
+	free(s->auth_user);
+	s->auth_user = NULL;
 	server_state(s, SMTP_S_GREETED);
 }
 
@@ -780,6 +806,31 @@ smtp_server_process(struct smtp_server *s)
 			continue;
 		}
 		n = buf_findline(&s->in);
+		if (s->state == SMTP_S_AUTH && !s->skipping) {
+			/* RFC 4954 4: AUTH lines may be up to 12288 octets */
+			if (n == 0 && s->in.len <= AUTH_LINE_MAX)
+				break;
+			if (n == 0 || n > AUTH_LINE_MAX) {
+				note(s, "AUTH response over %d octets: the exchange is aborted",
+				    AUTH_LINE_MAX);
+				server_state(s, s->auth_back);
+				sasl_server_free(s->sasl);
+				s->sasl = NULL;
+				s->skip_auth = 1;
+				if (n == 0) {
+					s->skipping = s->in.len;
+					buf_drain(&s->in, s->in.len);
+					break;
+				}
+				buf_drain(&s->in, n);
+				s->skip_auth = 0;
+				reply(s, 500, "5.5.6", "Authentication Exchange line is too long");
+				continue;
+			}
+			auth_line(s, buf_ptr(&s->in), n);
+			buf_drain(&s->in, n);
+			continue;
+		}
 		if (s->state == SMTP_S_DATA) {
 			if (n == 0 && s->in.len >= DATA_CHUNK)
 				n = DATA_CHUNK;	/* a piece of a long line */
@@ -805,6 +856,11 @@ smtp_server_process(struct smtp_server *s)
 			note(s, "command line of %zu bytes is over the %zu-byte limit; "
 			    "dropped, not executed", s->skipping, lim);
 			s->skipping = 0;
+			if (s->skip_auth) {
+				s->skip_auth = 0;
+				reply(s, 500, "5.5.6", "Authentication Exchange line is too long");
+				continue;
+			}
 			reply(s, 500, "5.5.2", "Error: line too long");
 			if (error(s) == -1)
 				return;
@@ -1017,6 +1073,14 @@ cmd_ehlo(struct smtp_server *s, enum smtp_verb v, const char *a, size_t n)
 	EXT(SMTP_EXT_DSN, "DSN");
 	EXT(SMTP_EXT_CHUNKING, "CHUNKING");
 	EXT(SMTP_EXT_HELP, "HELP");
+	if (s->cfg.auth_mechs && (s->tls || s->cfg.auth_any_time)) {
+		int m;
+		el += (size_t)snprintf(ext + el, sizeof(ext) - el, "\nAUTH");
+		for (m = 0; m < SASL_MECH_COUNT; m++)
+			if (s->cfg.auth_mechs & (1u << m))
+				el += (size_t)snprintf(ext + el, sizeof(ext) - el, " %s",
+				    sasl_mech_name((enum sasl_mech)m));
+	}
 	if (s->cfg.starttls && !s->tls)
 		el += (size_t)snprintf(ext + el, sizeof(ext) - el, "\nSTARTTLS");
 #undef EXT
@@ -1045,6 +1109,10 @@ cmd_mail(struct smtp_server *s, const char *a, size_t n)
 	}
 	if (s->cfg.require_tls && !s->tls) {
 		pend_error(s, SMTP_ST_MAIL, 530, "5.7.0", "Must issue a STARTTLS command first");
+		return;
+	}
+	if (s->cfg.require_auth && !s->authed) {
+		pend_error(s, SMTP_ST_MAIL, 530, "5.7.0", "Authentication required");
 		return;
 	}
 	if (n < 5 || strncasecmp(a, "FROM:", 5) != 0) {
@@ -1230,6 +1298,148 @@ bdat_end(struct smtp_server *s)
 	decide(s);
 }
 
+/* auth_lookup - sasl's lookup through the driver (no driver: any) */
+static int
+auth_lookup(void *arg, const char *user, char *pw, size_t len)
+{
+	struct smtp_server *s = arg;
+
+	return s->ev.on_auth_lookup ? s->ev.on_auth_lookup(s->arg, user, pw, len) : 2;
+}
+
+/* auth_end - the exchange is over: the verdict goes through the decision */
+static void
+auth_end(struct smtp_server *s, enum sasl_result r)
+{
+	char	*user = xstrdup(sasl_server_user(s->sasl));
+
+	server_state(s, s->auth_back);
+	if (s->ev.on_auth)
+		s->ev.on_auth(s->arg, sasl_mech_name(s->auth_mech), user, r == SASL_OK,
+		    sasl_server_shown(s->sasl));
+	sasl_server_free(s->sasl);
+	s->sasl = NULL;
+	if (r == SASL_OK) {
+		pend_begin(s, SMTP_ST_AUTH, C_AUTH, 235, "2.7.0", "Authentication successful");
+		s->pend->arg = user;
+		user = NULL;
+	} else if (r == SASL_BAD)
+		pend_error(s, SMTP_ST_AUTH, 501, "5.5.2", "Error: malformed authentication message");
+	else
+		pend_begin(s, SMTP_ST_AUTH, C_NONE, 535, "5.7.8",
+		    "Error: authentication credentials invalid");
+	free(user);
+	decide(s);
+}
+
+/* auth_step - one decoded SASL message: a 334 challenge, or the end */
+static void
+auth_step(struct smtp_server *s, const unsigned char *msg, size_t n, int has)
+{
+	struct buf	 ch;
+	enum sasl_result r;
+	char		*b;
+
+	buf_init(&ch, 8192);
+	r = sasl_server_step(s->sasl, msg, n, has, &ch);
+	if (r != SASL_CONTINUE) {
+		buf_free(&ch);
+		auth_end(s, r);
+		return;
+	}
+	b = xmalloc(4 * ((ch.len + 2) / 3) + 1);
+	b64_encode(buf_ptr(&ch), ch.len, b);
+	reply(s, 334, NULL, "%s", b);
+	free(b);
+	buf_free(&ch);
+	server_state(s, SMTP_S_AUTH);
+}
+
+/* auth_decode - base64 ("=" alone: empty); -1 when invalid */
+static long
+auth_decode(const char *a, size_t n, unsigned char **out)
+{
+	*out = xmalloc(n / 4 * 3 + 3);
+	if (n == 1 && a[0] == '=')
+		return 0;
+	return b64_decode(a, n, *out, n / 4 * 3 + 3);
+}
+
+/* auth_line - a line in the AUTH exchange (never a command) */
+static void
+auth_line(struct smtp_server *s, const unsigned char *raw, size_t n)
+{
+	size_t		 len = line_body_len(raw, n);
+	unsigned char	*d;
+	long		 dl;
+
+	if (s->ev.on_input)
+		s->ev.on_input(s->arg, raw, n, line_classify(raw, n, 0) | LINE_SECRET, 0);
+	if (len == 1 && raw[0] == '*') {
+		server_state(s, s->auth_back);
+		if (s->ev.on_auth)
+			s->ev.on_auth(s->arg, sasl_mech_name(s->auth_mech),
+			    sasl_server_user(s->sasl), 0, "cancelled by the client");
+		sasl_server_free(s->sasl);
+		s->sasl = NULL;
+		pend_error(s, SMTP_ST_AUTH, 501, "5.7.0", "Authentication cancelled");
+		decide(s);
+		return;
+	}
+	if ((dl = auth_decode((const char *)raw, len, &d)) < 0) {
+		free(d);
+		server_state(s, s->auth_back);
+		sasl_server_free(s->sasl);
+		s->sasl = NULL;
+		pend_error(s, SMTP_ST_AUTH, 501, "5.5.2", "Error: cannot decode the response");
+		decide(s);
+		return;
+	}
+	auth_step(s, d, (size_t)dl, 1);
+	free(d);
+}
+
+/* cmd_auth - RFC 4954 */
+static void
+cmd_auth(struct smtp_server *s, const char *a, size_t n)
+{
+	size_t		 ml;
+	enum sasl_mech	 m;
+	unsigned char	*d = NULL;
+	long		 dl = 0;
+	int		 has = 0;
+
+	for (ml = 0; ml < n && a[ml] != ' '; ml++)
+		;
+	if (!s->cfg.auth_mechs)
+		pend_error(s, SMTP_ST_AUTH, 502, "5.5.1", "Error: authentication not enabled");
+	else if (!s->tls && !s->cfg.auth_any_time)
+		pend_error(s, SMTP_ST_AUTH, 538, "5.7.11",
+		    "Encryption required for requested authentication mechanism");
+	else if (s->state == SMTP_S_GREETED)
+		pend_error(s, SMTP_ST_AUTH, 503, "5.5.1", "Error: send EHLO first");
+	else if (s->authed)
+		pend_error(s, SMTP_ST_AUTH, 503, "5.5.1", "Error: already authenticated");
+	else if (s->state != SMTP_S_READY)
+		pend_error(s, SMTP_ST_AUTH, 503, "5.5.1", "Error: MAIL transaction in progress");
+	else if (ml == 0 || sasl_mech_parse(a, ml, &m) == -1 || !(s->cfg.auth_mechs & (1u << m)) ||
+	    (sasl_mech_crypto(m) && s->cfg.crypto == NULL))
+		pend_error(s, SMTP_ST_AUTH, 504, "5.5.4", "Unrecognized authentication type");
+	else if (ml < n && (dl = auth_decode(a + ml + 1, n - ml - 1, &d)) < 0)
+		pend_error(s, SMTP_ST_AUTH, 501, "5.5.2", "Error: cannot decode the response");
+	else {
+		has = ml < n;
+		s->auth_mech = m;
+		s->auth_back = s->state;
+		s->sasl = sasl_server_new(m, s->cfg.crypto, auth_lookup, s, s->cfg.hostname);
+		auth_step(s, d, (size_t)dl, has);
+		free(d);
+		return;
+	}
+	free(d);
+	decide(s);
+}
+
 static void
 cmd_help(struct smtp_server *s)
 {
@@ -1260,7 +1470,8 @@ server_line(struct smtp_server *s, const unsigned char *raw, size_t n, int ahead
 	enum smtp_verb	 v;
 
 	if (s->ev.on_input)
-		s->ev.on_input(s->arg, raw, n, f, 0);
+		s->ev.on_input(s->arg, raw, n, f | (len > 5 && strncasecmp(line, "AUTH ", 5) == 0 &&
+		    memchr(line + 5, ' ', len - 5) ? LINE_SECRET : 0), 0);
 	if (f & LINE_BARE_LF)
 		s->lint.bare_lf++;
 	if (f & LINE_BARE_CR)
@@ -1344,8 +1555,8 @@ server_line(struct smtp_server *s, const unsigned char *raw, size_t n, int ahead
 			    "Ready to start TLS");
 		break;
 	case SMTP_V_AUTH:
-		pend_error(s, SMTP_ST_AUTH, 502, "5.5.1", "Error: AUTH not offered");
-		break;
+		cmd_auth(s, a, an);
+		return;	/* a 334, or decided there */
 	case SMTP_V_EXPN:
 	case SMTP_V_ETRN:
 		pend_error(s, SMTP_ST_OTHER, 502, "5.5.1", "Error: %s not offered",
@@ -1427,6 +1638,8 @@ handover(struct smtp_server *s)
 	m.body8 = s->body8;
 	m.smtputf8 = s->smtputf8;
 	m.esmtp = s->esmtp;
+	m.auth_mech = s->authed ? sasl_mech_name(s->auth_mech) : NULL;
+	m.auth_user = s->authed ? s->auth_user : NULL;
 	m.seq = ++s->seq;
 	server_state(s, SMTP_S_WAIT);
 	if (s->ev.on_message)

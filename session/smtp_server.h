@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "session/buf.h"
+#include "session/sasl.h"
 
 enum smtp_server_state {
 	SMTP_S_INIT,		/* greeting not sent yet */
@@ -30,6 +31,7 @@ enum smtp_server_state {
 	SMTP_S_BDAT,		/* reading a BDAT chunk */
 	SMTP_S_WAIT,		/* message handed over; reply pending */
 	SMTP_S_TLS,		/* 220 to STARTTLS sent; handshake due */
+	SMTP_S_AUTH,		/* 334 sent: the next line is a SASL response */
 	SMTP_S_CLOSING,		/* QUIT or 421 sent; input ignored */
 	SMTP_S_STATE_COUNT
 };
@@ -127,6 +129,10 @@ struct smtp_server_cfg {
 	int		 require_tls;	/* 530 to MAIL before STARTTLS */
 	int		 tls_active;	/* implicit TLS: the session starts encrypted */
 	int		 lmtp;		/* RFC 2033: LHLO, one reply per recipient */
+	unsigned	 auth_mechs;	/* AUTH offered: 1 << enum sasl_mech; 0 none */
+	int		 auth_any_time;	/* offer AUTH before TLS too */
+	int		 require_auth;	/* 530 to MAIL before AUTH */
+	const struct sasl_crypto *crypto; /* for CRAM-MD5 and SCRAM */
 };
 
 struct smtp_message {
@@ -147,6 +153,8 @@ struct smtp_message {
 	int		 smtputf8;	/* SMTPUTF8 declared */
 	int		 esmtp;		/* the client said EHLO, not HELO */
 	unsigned	 seq;		/* messages in this session, from 1 */
+	const char	*auth_mech;	/* AUTH used, or NULL */
+	const char	*auth_user;
 };
 
 struct smtp_server_events {
@@ -171,6 +179,12 @@ struct smtp_server_events {
 	void	(*on_data_start)(void *arg, const struct smtp_message *);
 	/* a reply is about to be given: change it, or set SMTP_F_WAIT */
 	void	(*on_decide)(void *arg, struct smtp_decision *);
+	/* AUTH: the user's secret (see sasl_lookup) */
+	int	(*on_auth_lookup)(void *arg, const char *user, char *pw, size_t);
+	/* AUTH ended: mechanism, user (printable), accepted or not, and what
+	 * the client said with the secret masked */
+	void	(*on_auth)(void *arg, const char *mech, const char *user, int ok,
+		    const char *shown);
 };
 
 struct smtp_server;

@@ -5,6 +5,10 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "session/buf.h"
 #include "session/smtp_server.h"
 #include "tests/tap.h"
@@ -468,6 +472,57 @@ main(void)
 		buf_free(&r.out);
 		buf_free(&r.msgs);
 		buf_free(&r.content);
+	}
+	/* AUTH (RFC 4954), any credentials accepted (no lookup). */
+	{
+		static const struct { const char *name, *in, *out; int anytime, require; } ac[] = {
+			{ "AUTH PLAIN with an initial response", "EHLO c\r\nAUTH PLAIN AGFsaWNlAHB3\r\n",
+			  "235 2.7.0 Authentication successful\r\n", 1, 0 },
+			{ "AUTH PLAIN, response after an empty 334", "EHLO c\r\nAUTH PLAIN\r\nAGFsaWNlAHB3\r\n",
+			  "334 \r\n235 2.7.0 Authentication successful\r\n", 1, 0 },
+			{ "AUTH LOGIN", "EHLO c\r\nAUTH LOGIN\r\nYWxpY2U=\r\ncHc=\r\n",
+			  "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 Authentication successful\r\n", 1, 0 },
+			{ "cancelled with *", "EHLO c\r\nAUTH LOGIN\r\n*\r\nNOOP\r\n",
+			  "334 VXNlcm5hbWU6\r\n501 5.7.0 Authentication cancelled\r\n" OK250, 1, 0 },
+			{ "bad base64", "EHLO c\r\nAUTH PLAIN !!!!\r\n",
+			  "501 5.5.2 Error: cannot decode the response\r\n", 1, 0 },
+			{ "malformed PLAIN message", "EHLO c\r\nAUTH PLAIN YWxpY2U=\r\n",
+			  "501 5.5.2 Error: malformed authentication message\r\n", 1, 0 },
+			{ "twice", "EHLO c\r\nAUTH PLAIN AGFsaWNlAHB3\r\nAUTH PLAIN AGFsaWNlAHB3\r\n",
+			  "235 2.7.0 Authentication successful\r\n503 5.5.1 Error: already authenticated\r\n", 1, 0 },
+			{ "inside a transaction", "EHLO c\r\nMAIL FROM:<a@b>\r\nAUTH PLAIN AGFsaWNlAHB3\r\n",
+			  "250 2.1.0 Ok\r\n503 5.5.1 Error: MAIL transaction in progress\r\n", 1, 0 },
+			{ "unknown mechanism", "EHLO c\r\nAUTH GSSAPI\r\n",
+			  "504 5.5.4 Unrecognized authentication type\r\n", 1, 0 },
+			{ "before TLS unless allowed", "EHLO c\r\nAUTH PLAIN AGFsaWNlAHB3\r\n",
+			  "538 5.7.11 Encryption required for requested authentication mechanism\r\n", 0, 0 },
+			{ "required before MAIL", "EHLO c\r\nMAIL FROM:<a@b>\r\nAUTH PLAIN AGFsaWNlAHB3\r\nMAIL FROM:<a@b>\r\n",
+			  "530 5.7.0 Authentication required\r\n235 2.7.0 Authentication successful\r\n"
+			  "250 2.1.0 Ok\r\n", 1, 1 },
+		};
+		size_t k;
+		memset(&rule, 0, sizeof(rule));
+		for (k = 0; k < sizeof(ac) / sizeof(ac[0]); k++) {
+			char *want;
+			const char *ehlo = "250-localhost\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN\r\n";
+			memset(&cfg, 0, sizeof(cfg));
+			cfg.ext = SMTP_EXT_ENHANCED;
+			cfg.auth_mechs = 1u << SASL_PLAIN | 1u << SASL_LOGIN;
+			cfg.auth_any_time = ac[k].anytime;
+			cfg.require_auth = ac[k].require;
+			want = malloc(strlen(ehlo) + strlen(ac[k].out) + 1);
+			sprintf(want, "%s%s", ac[k].anytime ? ehlo :
+			    "250-localhost\r\n250 ENHANCEDSTATUSCODES\r\n", ac[k].out);
+			got = run(&cfg, ac[k].in, strlen(ac[k].in), 0, &gm);
+			is_str(got, want, "AUTH: %s", ac[k].name);
+			free(got);
+			free(gm);
+			got = run(&cfg, ac[k].in, strlen(ac[k].in), 1, &gm);
+			is_str(got, want, "AUTH: %s (a byte at a time)", ac[k].name);
+			free(got);
+			free(gm);
+			free(want);
+		}
 	}
 	/* A decision the driver gives later; pipelined commands wait for it. */
 	{
