@@ -58,6 +58,8 @@ struct client {
 	int			 have_report;
 	struct caps		 caps_before;	/* capabilities before STARTTLS */
 	char			 ehlo[300];	/* the last EHLO/HELO sent, redone after TLS */
+	struct buf		 last_text;	/* the last reply's text */
+	char			*mask;		/* shown instead of the next line sent */
 };
 
 static void	 tls_start(struct client *, int implicit);
@@ -145,6 +147,8 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 			hook(c, CLIENT_VIOLATION, 0);
 		c->last.raw = NULL;
 	}
+	buf_drain(&c->last_text, c->last_text.len);
+	buf_append(&c->last_text, buf_ptr(&r->text), r->text.len);
 	snprintf(members, sizeof(members), ",\"code\":%d,\"lines\":%zu,\"answers\":\"%s\"%s",
 	    r->code, r->nlines, cmd ? smtp_cmd_name(cmd->verb) : "", "");
 	if (lat >= 0) {
@@ -181,8 +185,16 @@ ev_sent(void *arg, enum smtp_client_sent kind, const unsigned char *p, size_t n)
 	c->tx.text = show ? c->cfg->text : 0;
 	if (!show)
 		c->tx.save = NULL;
-	tx_line(&c->tx, loop_now(), TX_C, p, n, line_classify(p, n, 0) & ~(unsigned)LINE_NOEOL &
-	    ~(unsigned)LINE_8BIT, -1, 0, NULL, NULL, 0);
+	if (c->mask) {
+		/* A credential: the mask is shown, never the bytes. */
+		char *m = c->mask;
+		c->mask = NULL;
+		tx_line(&c->tx, loop_now(), TX_C, (const unsigned char *)m, strlen(m), 0, -1, 0,
+		    NULL, NULL, 0);
+		free(m);
+	} else
+		tx_line(&c->tx, loop_now(), TX_C, p, n, line_classify(p, n, 0) &
+		    ~(unsigned)LINE_NOEOL & ~(unsigned)LINE_8BIT, -1, 0, NULL, NULL, 0);
 	c->tx.text = c->cfg->text;
 	c->tx.save = &c->saved;
 	if (kind == SMTP_SENT_COMMAND && n > 6 && n - 2 < sizeof(c->ehlo) &&
@@ -277,6 +289,7 @@ client_new(struct client_cfg *cfg, const struct client_hooks *hooks)
 	c->eng = smtp_client_new(&ecfg, &ev, c);
 	c->datafd = -1;
 	buf_init(&c->saved, 64 * 1024 * 1024);
+	buf_init(&c->last_text, 1 << 20);
 	c->tx.text = cfg->text;
 	c->tx.json = cfg->json;
 	c->tx.save = &c->saved;
@@ -302,6 +315,8 @@ client_free(struct client *c)
 	tls_ctx_free(c->ctx);
 	smtp_client_free(c->eng);
 	buf_free(&c->saved);
+	buf_free(&c->last_text);
+	free(c->mask);
 	free(c);
 }
 
@@ -750,6 +765,22 @@ client_print_report(struct client *c)
 	out_puts((const char *)buf_ptr(&b));
 	buf_append(&c->saved, buf_ptr(&b), b.len - 1);
 	buf_free(&b);
+}
+
+void
+client_mask_next(struct client *c, const char *shown)
+{
+	free(c->mask);
+	c->mask = xstrdup(shown);
+}
+
+const char *
+client_last_text(struct client *c, size_t *len)
+{
+	buf_append(&c->last_text, "", 1);
+	c->last_text.len--;
+	*len = c->last_text.len;
+	return (const char *)buf_ptr(&c->last_text);
 }
 
 int

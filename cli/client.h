@@ -64,6 +64,10 @@ void	 client_close(struct client *, const char *why);
 int	 client_is_connected(const struct client *);
 int	 client_is_connecting(const struct client *);
 int	 client_command(struct client *, const char *, char *err, size_t);
+/* client_mask_next - show this instead of the next line sent (a credential) */
+void	 client_mask_next(struct client *, const char *);
+/* client_last_text - the last reply's text, lines joined with '\n' */
+const char *client_last_text(struct client *, size_t *);
 int	 client_data_line(struct client *, const char *, size_t, char *err, size_t);
 int	 client_raw(struct client *, const void *, size_t, char *err, size_t);
 /* client_data_file - stream a file as message data, then "." */

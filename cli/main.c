@@ -124,6 +124,24 @@ no_ext(struct main_opts *m, const char *kw)
 	return -1;
 }
 
+/* read_first_line - a secret file: its first line, kept for the run */
+static char *
+read_first_line(const char *path)
+{
+	static char	 line[1024];
+	FILE		*f = fopen(path, "r");
+
+	if (f == NULL) {
+		fprintf(stderr, "smtpdbg: --auth-password-file: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
 /* parse - options for mode ("client" or "sink"); returns optind or -1 */
 static int
 parse(struct main_opts *m, int argc, char **argv, const char *mode)
@@ -331,7 +349,21 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_AUTH_USERS: m->auth_users = optarg; m->sc.scfg.auth_mechs = 1; break;
 		case O_AUTH_ANY_TIME: m->sc.scfg.auth_any_time = 1; m->sc.scfg.auth_mechs = 1; break;
 		case O_REQUIRE_AUTH: m->sc.scfg.require_auth = 1; m->sc.scfg.auth_mechs = 1; break;
-		case O_SHOW_SECRETS: m->sc.show_secrets = 1; break;
+		case O_SHOW_SECRETS: m->sc.show_secrets = m->ro.auth.show_secrets = 1; break;
+		case O_AUTH_USER: m->ro.auth.user = optarg; break;
+		case O_AUTH_MECH: m->ro.auth.mech = optarg; break;
+		case O_AUTH_AUTHZID: m->ro.auth.authzid = optarg; break;
+		case O_AUTH_PASSWORD_ENV:
+			if ((m->ro.auth.secret = getenv(optarg)) == NULL) {
+				fprintf(stderr, "smtpdbg: --auth-password-env: %s is not set\n", optarg);
+				goto bad;
+			}
+			break;
+		case O_AUTH_PASSWORD_FILE:
+			if ((m->ro.auth.secret = read_first_line(optarg)) == NULL)
+				goto bad;
+			break;
+		case O_AUTH_PLAINTEXT_OK: m->ro.auth_plaintext_ok = 1; break;
 		case O_COMMAND_TIMEOUT:
 		case O_DATA_TIMEOUT:
 			if (num(o->name, optarg, 1, 86400, &v) == -1)

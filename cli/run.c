@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ enum wait {
 	W_CONNECT,	/* connection and greeting */
 	W_SLEEP,	/* /sleep */
 	W_CLOSE,	/* /quit: the server closes */
+	W_AUTH,		/* the AUTH exchange */
 };
 
 struct run {
@@ -61,6 +63,10 @@ struct run {
 	size_t			 violations;
 	int			 ehlo_sent;
 	int			 tls_tried;	/* --starttls already sent STARTTLS */
+	int			 tls_gave_up;	/* --starttls: no TLS this session */
+	struct auth		*auth;		/* an AUTH exchange in progress */
+	int			 auth_tried;	/* --auth-user: AUTH was started */
+	char			*secret;	/* typed at the /auth prompt */
 	int			 in_pump;
 	struct loop_timer	*tick;		/* deferred work, see schedule() */
 	int			 close_due;	/* close the connection at the tick */
@@ -77,6 +83,8 @@ struct run_cmd {
 };
 
 static void	 pump(struct run *);
+static int	 auth_start(struct run *, const char *, const char *, int);
+static void	 auth_step(struct run *, int);
 static void	 schedule(struct run *);
 static void	 probe_summary(struct run *);
 static void	 finish(struct run *);
@@ -95,6 +103,7 @@ static int	 cmd_sleep(struct run *, char *);
 static int	 cmd_echo(struct run *, char *);
 static int	 cmd_cert(struct run *, char *);
 static int	 cmd_starttls(struct run *, char *);
+static int	 cmd_auth(struct run *, char *);
 
 static const struct run_cmd cmdtab[] = {
 	{ "connect", "HOST[:PORT]", cmd_connect, "open a session" },
@@ -112,6 +121,7 @@ static const struct run_cmd cmdtab[] = {
 	{ "echo", "TEXT", cmd_echo, "print a note in the transcript" },
 	{ "cert", "[pem [FILE]]", cmd_cert, "the TLS report again, or the chain as PEM" },
 	{ "starttls", "", cmd_starttls, "send STARTTLS and upgrade (same as typing it)" },
+	{ "auth", "[MECH [USER]]", cmd_auth, "authenticate; the secret is asked without echo" },
 };
 #define NCMDS (sizeof(cmdtab) / sizeof(cmdtab[0]))
 
@@ -301,6 +311,8 @@ wait_done(struct run *r)
 		return r->sleep == NULL;
 	case W_CLOSE:
 		return !client_is_connected(r->cl);
+	case W_AUTH:
+		return r->auth == NULL;
 	default:
 		fatalx("%s: bad wait %d", __func__, (int)r->wait);
 	}
@@ -336,6 +348,10 @@ on_client(void *arg, enum client_ev ev, int code)
 		fail(r, EXIT_CONNECT, "cannot connect");
 		break;
 	case CLIENT_REPLY:
+		if (r->auth) {
+			auth_step(r, code);
+			break;
+		}
 		if ((r->o->auto_ehlo || r->o->starttls) && !r->ehlo_sent &&
 		    client_state(r->cl) == SMTP_C_READY) {
 			r->ehlo_sent = 1;
@@ -364,18 +380,30 @@ on_client(void *arg, enum client_ev ev, int code)
 			} else if (r->o->tls_required)
 				fail(r, EXIT_TLS, "the server does not offer STARTTLS "
 				    "(--tls-required: nothing more is sent)");
-			else
+			else {
+				r->tls_gave_up = 1;
 				client_note(r->cl, '!', "the server does not offer STARTTLS: "
 				    "this session stays in PLAINTEXT");
+			}
 		} else if (r->o->starttls && r->tls_tried == 1 && !client_tls(r->cl) &&
 		    client_state(r->cl) != SMTP_C_TLS && code != 250 && client_waiting(r->cl) == 0) {
 			r->tls_tried = 2;
 			if (r->o->tls_required)
 				fail(r, EXIT_TLS, "STARTTLS refused with %d (--tls-required: nothing "
 				    "more is sent)", code);
-			else
+			else {
+				r->tls_gave_up = 1;
 				client_note(r->cl, '!', "STARTTLS refused: this session stays in "
 				    "PLAINTEXT");
+			}
+		}
+		/* --auth-user: AUTH once EHLO is answered (after TLS with --starttls) */
+		if (r->o->auth.user && !r->auth_tried && !r->failed && code == 250 &&
+		    client_caps(r->cl)->valid && client_waiting(r->cl) == 0 &&
+		    client_state(r->cl) == SMTP_C_READY &&
+		    (client_tls(r->cl) || !r->o->starttls || r->tls_gave_up)) {
+			r->auth_tried = 1;
+			auth_start(r, NULL, NULL, 1);
 		}
 		if (r->quitting && client_is_connected(r->cl) && client_waiting(r->cl) == 0)
 			r->close_due = 1;
@@ -393,6 +421,12 @@ on_client(void *arg, enum client_ev ev, int code)
 		break;
 	case CLIENT_CLOSED:
 		update_prompt(r);
+		if (r->auth) {
+			auth_free(r->auth);
+			r->auth = NULL;
+			if (!r->interactive)
+				fail(r, EXIT_CONNECT, "connection closed during AUTH");
+		}
 		if (!r->interactive && r->wait == W_REPLIES && !r->quitting &&
 		    client_waiting(r->cl) == 0 && client_last_code(r->cl) != 221 &&
 		    client_last_code(r->cl) != 421)
@@ -420,6 +454,61 @@ on_client(void *arg, enum client_ev ev, int code)
 	}
 	/* Never act inside the engine's callback: do the rest at the tick. */
 	schedule(r);
+}
+
+/* auth_start - begin AUTH (mech, user: NULL for the configured ones) */
+static int
+auth_start(struct run *r, const char *mech, const char *user, int automatic)
+{
+	struct auth_cfg	 a = r->o->auth;
+	char		 err[512];
+
+	if (mech)
+		a.mech = mech;
+	if (user)
+		a.user = user;
+	if (r->secret)
+		a.secret = r->secret;
+	if (!client_tls(r->cl) && !r->o->auth_plaintext_ok) {
+		fail(r, EXIT_TLS, "refusing to send credentials over a plaintext connection "
+		    "(--starttls or --tls; --auth-plaintext-ok to allow it)");
+		return -1;
+	}
+	if ((r->auth = auth_begin(r->cl, &a, err, sizeof(err))) == NULL) {
+		fail(r, EXIT_AUTH, "AUTH: %s", err);
+		return -1;
+	}
+	if (automatic && r->wait == W_NONE)
+		r->wait = W_AUTH;
+	return 0;
+}
+
+/* auth_step - a reply during AUTH */
+static void
+auth_step(struct run *r, int code)
+{
+	char	 err[512];
+
+	switch (auth_reply(r->auth, code, err, sizeof(err))) {
+	case AUTH_MORE:
+		return;
+	case AUTH_DONE:
+		client_note(r->cl, '*', "authenticated with %s", auth_mech(r->auth));
+		break;
+	case AUTH_FAILED:
+		if (r->interactive)
+			client_note(r->cl, '!', "AUTH failed: %s", err);
+		else
+			fail(r, EXIT_AUTH, "AUTH failed: %s", err);
+		break;
+	}
+	auth_free(r->auth);
+	r->auth = NULL;
+	if (r->secret) {
+		memset(r->secret, 0, strlen(r->secret));
+		free(r->secret);
+		r->secret = NULL;
+	}
 }
 
 static void
@@ -469,6 +558,11 @@ run_new(struct run_opts *o, int interactive)
 void
 run_free(struct run *r)
 {
+	auth_free(r->auth);
+	if (r->secret) {
+		memset(r->secret, 0, strlen(r->secret));
+		free(r->secret);
+	}
 	size_t	 i;
 
 	if (r == NULL)
@@ -1151,5 +1245,77 @@ cmd_cert(struct run *r, char *a)
 	} else if (r->interactive)
 		out_printf("wrote the chain (%zu bytes of PEM) to %s\n", b.len, file);
 	buf_free(&b);
+	return 0;
+}
+
+/* read_secret - a line from the terminal without echo */
+static char *
+read_secret(const char *prompt)
+{
+	struct termios	 t, quiet;
+	char		 line[1024];
+	FILE		*tty = fopen("/dev/tty", "r+");
+	char		*s = NULL;
+
+	if (tty == NULL)
+		return NULL;
+	fprintf(tty, "%s", prompt);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &t) == 0) {
+		quiet = t;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ICANON;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	}
+	if (fgets(line, sizeof(line), tty)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		s = xstrdup(line);
+		memset(line, 0, sizeof(line));
+	}
+	tcsetattr(fileno(tty), TCSAFLUSH, &t);
+	fprintf(tty, "\n");
+	fclose(tty);
+	return s;
+}
+
+static int
+cmd_auth(struct run *r, char *a)
+{
+	char	*mech = NULL, *user = NULL, prompt[300];
+
+	if (!client_is_connected(r->cl) || client_state(r->cl) != SMTP_C_READY) {
+		fail(r, EXIT_USAGE, "/auth: connect and say EHLO first (no transaction open)");
+		return -1;
+	}
+	if (*a) {
+		mech = a;
+		a += strcspn(a, " \t");
+		if (*a) {
+			*a++ = '\0';
+			while (*a == ' ' || *a == '\t')
+				a++;
+			user = *a ? a : NULL;
+		}
+	}
+	if (user == NULL && r->o->auth.user == NULL) {
+		fail(r, EXIT_USAGE, "/auth: whose? /auth MECH USER, or --auth-user");
+		return -1;
+	}
+	if (r->o->auth.secret == NULL) {
+		if (!r->interactive) {
+			fail(r, EXIT_USAGE, "/auth: no secret (--auth-password-env VAR or "
+			    "--auth-password-file FILE)");
+			return -1;
+		}
+		snprintf(prompt, sizeof(prompt), "secret for %s (not shown): ",
+		    user ? user : r->o->auth.user);
+		if ((r->secret = read_secret(prompt)) == NULL) {
+			fail(r, EXIT_LOCAL, "/auth: cannot read the secret from the terminal");
+			return -1;
+		}
+	}
+	if (auth_start(r, mech, user, 0) == -1)
+		return -1;
+	r->wait = W_AUTH;
 	return 0;
 }

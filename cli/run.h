@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "cli/auth.h"
 #include "cli/client.h"
 
 /* Exit codes (documented in the manual, EXIT STATUS). */
@@ -22,6 +23,7 @@ enum exit_code {
 	EXIT_PROTOCOL	= 5,	/* the server broke the protocol */
 	EXIT_TLS	= 6,	/* TLS failure (reserved) */
 	EXIT_LOCAL	= 7,	/* local file or system error */
+	EXIT_AUTH	= 8,	/* authentication failed or was refused */
 	EXIT_INTERNAL	= 70,	/* bug */
 };
 
@@ -34,6 +36,8 @@ struct run_opts {
 	int		 tls_required;	/* never send MAIL/RCPT/DATA/AUTH in plaintext */
 	int		 no_verify;	/* failed verdicts do not end a script */
 	int		 probe;		/* smtpdbg probe: a summary line at the end */
+	struct auth_cfg	 auth;		/* --auth-user (and the secret): AUTH after EHLO */
+	int		 auth_plaintext_ok; /* credentials may go without TLS */
 };
 
 struct run;
