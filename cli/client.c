@@ -829,6 +829,44 @@ client_raw(struct client *c, const void *p, size_t n, char *err, size_t errlen)
 }
 
 int
+client_data_fd(struct client *c, int fd, char *err, size_t errlen)
+{
+	if (!c->connected || smtp_client_state(c->eng) != SMTP_C_DATA) {
+		snprintf(err, errlen, "not in message data");
+		close(fd);
+		return -1;
+	}
+	c->datafd = fd;
+	client_update(c);
+	return 0;
+}
+
+int
+client_bdat(struct client *c, const void *p, size_t n, int last, char *err, size_t errlen)
+{
+	if (!c->connected) {
+		snprintf(err, errlen, "not connected");
+		return -1;
+	}
+	if (smtp_client_bdat(c->eng, p, n, last, loop_now()) == -1) {
+		snprintf(err, errlen, "%s", smtp_client_error(c->eng));
+		return -1;
+	}
+	client_update(c);
+	return 0;
+}
+
+int
+client_data_sent(struct client *c, char *err, size_t errlen)
+{
+	if (smtp_client_data_sent(c->eng, loop_now()) == -1) {
+		snprintf(err, errlen, "%s", smtp_client_error(c->eng));
+		return -1;
+	}
+	return 0;
+}
+
+int
 client_data_file(struct client *c, const char *path, char *err, size_t errlen)
 {
 	int	 fd;

@@ -72,6 +72,12 @@ int	 client_data_line(struct client *, const char *, size_t, char *err, size_t);
 int	 client_raw(struct client *, const void *, size_t, char *err, size_t);
 /* client_data_file - stream a file as message data, then "." */
 int	 client_data_file(struct client *, const char *path, char *err, size_t);
+/* client_data_fd - the message from fd (taken over), normalized and stuffed */
+int	 client_data_fd(struct client *, int fd, char *err, size_t);
+/* client_bdat - one BDAT chunk (see smtp_client_bdat) */
+int	 client_bdat(struct client *, const void *, size_t, int last, char *err, size_t);
+/* client_data_sent - raw bytes sent after 354 ended the data themselves */
+int	 client_data_sent(struct client *, char *err, size_t);
 enum smtp_client_state client_state(const struct client *);
 size_t	 client_waiting(const struct client *);
 int	 client_last_code(const struct client *);

@@ -22,6 +22,7 @@
 #include "cli/out.h"
 #include "cli/repl.h"
 #include "cli/run.h"
+#include "cli/send.h"
 #include "cli/sink.h"
 #include "tls/crypto.h"
 #include "tls/tls.h"
@@ -49,6 +50,7 @@ struct main_opts {
 	const char	*rate_limit;
 	int		 lint_strict;
 	const char	*auth_users;
+	struct send_opts so;
 };
 
 /* flush_out - before the loop waits: everything printed so far goes out */
@@ -58,21 +60,33 @@ flush_out(void *arg)
 	fflush(NULL);
 }
 
+static unsigned
+mode_bit(const char *mode)
+{
+	if (mode && strcmp(mode, "sink") == 0)
+		return OPT_SINK;
+	if (mode && strcmp(mode, "send") == 0)
+		return OPT_SEND;
+	return OPT_CLIENT;
+}
+
 static void
 usage(FILE *f, const char *mode)
 {
 	unsigned i;
 	int	 sink = mode && strcmp(mode, "sink") == 0;
+	unsigned bit = mode_bit(mode);
 
 	fprintf(f, "usage: smtpdbg [options] [HOST[:PORT]]     interactive or scripted client\n"
 	    "       smtpdbg sink [options] [[ADDR:]PORT]  local sink (default 127.0.0.1:2525)\n"
 	    "       smtpdbg probe [options] HOST[:PORT]   one-shot TLS check (exit 6: TLS failed)\n"
+	    "       smtpdbg send [options] [HOST[:PORT]]  one-shot sender (exit status: the stage)\n"
 	    "       smtpdbg demo                          REPL against a built-in sink\n"
-	    "%s options:\n", sink ? "sink" : "client");
+	    "%s options:\n", sink ? "sink" : bit == OPT_SEND ? "send" : "client");
 	for (i = 0; i < opt_count; i++) {
 		const struct opt_def *o = &opt_table[i];
 		char name[64];
-		if (!(o->mode & (sink ? OPT_SINK : OPT_CLIENT)))
+		if (!(o->mode & bit))
 			continue;
 		snprintf(name, sizeof(name), "%c%c%s--%s%s%s%s", o->shortopt ? '-' : ' ',
 		    o->shortopt ? o->shortopt : ' ', o->shortopt ? ", " : "  ", o->name,
@@ -150,7 +164,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 	char		 so[64];
 	size_t		 sl = 0;
 	unsigned	 i;
-	int		 c, sink = strcmp(mode, "sink") == 0;
+	int		 c;
 	long long	 v;
 
 	for (i = 0; i < opt_count; i++) {
@@ -173,7 +187,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			usage(stderr, mode);
 			goto bad;
 		}
-		if (!(o->mode & (sink ? OPT_SINK : OPT_CLIENT))) {
+		if (!(o->mode & mode_bit(mode))) {
 			fprintf(stderr, "smtpdbg: --%s is not a %s option\n", o->name, mode);
 			goto bad;
 		}
@@ -364,6 +378,75 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 				goto bad;
 			break;
 		case O_AUTH_PLAINTEXT_OK: m->ro.auth_plaintext_ok = 1; break;
+		case O_FROM: m->so.from = optarg; break;
+		case O_TO:
+		case O_CC:
+		case O_BCC: {
+			const char **lst = o->id == O_TO ? m->so.to : o->id == O_CC ? m->so.cc :
+			    m->so.bcc;
+			size_t *n = o->id == O_TO ? &m->so.nto : o->id == O_CC ? &m->so.ncc : &m->so.nbcc;
+			if (*n == 256) {
+				fprintf(stderr, "smtpdbg: --%s: at most 256\n", o->name);
+				goto bad;
+			}
+			lst[(*n)++] = optarg;
+			break;
+		}
+		case O_HEADER:
+			if (m->so.nheaders == 64 || !strchr(optarg, ':') || optarg[0] == ':' ||
+			    strchr(optarg, ' ') < strchr(optarg, ':')) {
+				fprintf(stderr, "smtpdbg: --header \"%s\": NAME: VALUE (64 at most)\n",
+				    optarg);
+				goto bad;
+			}
+			m->so.headers[m->so.nheaders++] = optarg;
+			break;
+		case O_SUBJECT: m->so.subject = optarg; break;
+		case O_BODY: m->so.body = optarg; break;
+		case O_ATTACH:
+			if (m->so.nattach == 64) {
+				fprintf(stderr, "smtpdbg: --attach: at most 64\n");
+				goto bad;
+			}
+			m->so.attach[m->so.nattach++] = optarg;
+			break;
+		case O_DATA: m->so.data_file = optarg[0] == '@' ? optarg + 1 : optarg; break;
+		case O_RAW_DATA: m->so.raw_data_file = optarg[0] == '@' ? optarg + 1 : optarg; break;
+		case O_QUIT_AFTER:
+		case O_DROP_AFTER:
+			if (send_stage_parse(optarg, o->id == O_QUIT_AFTER ? &m->so.quit_after :
+			    &m->so.drop_after) == -1) {
+				fprintf(stderr, "smtpdbg: --%s: CONNECT, EHLO, TLS, AUTH, MAIL, RCPT, "
+				    "DATA or DOT\n", o->name);
+				goto bad;
+			}
+			break;
+		case O_COUNT:
+			if (num(o->name, optarg, 1, 1000000, &v) == -1)
+				goto bad;
+			m->so.count = (unsigned long)v;
+			break;
+		case O_PIPELINE: m->so.pipeline = 1; break;
+		case O_NO_PIPELINE: m->so.pipeline = 0; break;
+		case O_BDAT: m->so.bdat = 1; break;
+		case O_CHUNK_SIZE:
+			if (num(o->name, optarg, 1, 64 * 1024 * 1024, &v) == -1)
+				goto bad;
+			m->so.chunk = (size_t)v;
+			m->so.bdat = 1;
+			break;
+		case O_NOTIFY: m->so.notify = optarg; break;
+		case O_RET: m->so.ret = optarg; break;
+		case O_ENVID: m->so.envid = optarg; break;
+		case O_REQUIRETLS: m->so.requiretls = 1; break;
+		case O_FORCE_EXT:
+			if (send_force_parse(optarg, &m->so.force) == -1) {
+				fprintf(stderr, "smtpdbg: --force-ext: PIPELINING, CHUNKING, 8BITMIME, "
+				    "SMTPUTF8, SIZE, DSN, REQUIRETLS or STARTTLS\n");
+				goto bad;
+			}
+			break;
+		case O_RESOLVER: m->so.resolver = optarg; break;
 		case O_COMMAND_TIMEOUT:
 		case O_DATA_TIMEOUT:
 			if (num(o->name, optarg, 1, 86400, &v) == -1)
@@ -448,6 +531,9 @@ defaults(struct main_opts *m)
 	m->expect_messages = -1;
 	m->greylist = -1;
 	m->seed = 1;
+	m->so.quit_after = m->so.drop_after = -1;
+	m->so.pipeline = -1;
+	m->so.count = 1;
 }
 
 /* load_users - --auth-users: "user:secret" lines; # comments */
@@ -690,6 +776,69 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	return sink_verdict(m, &st);
 }
 
+/* guard - a value that would inject commands or headers */
+static int
+guard(const char *what, const char *v)
+{
+	if (v && strpbrk(v, "\r\n")) {
+		fprintf(stderr, "smtpdbg: send: %s holds CR or LF: it would inject another "
+		    "command or header; refused\n", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+main_send(struct main_opts *m, int argc, char **argv)
+{
+	struct send_opts *o = &m->so;
+	size_t		 i;
+	int		 code;
+
+	if (argc > 1) {
+		usage(stderr, "send");
+		return EXIT_USAGE;
+	}
+	if (o->nto + o->ncc + o->nbcc == 0) {
+		fprintf(stderr, "smtpdbg: send: no recipient (--to ADDR)\n");
+		return EXIT_USAGE;
+	}
+	if (o->from == NULL)
+		o->from = "";
+	if (guard("--from", o->from) || guard("--subject", o->subject) ||
+	    guard("--notify", o->notify) || guard("--ret", o->ret) || guard("--envid", o->envid))
+		return EXIT_USAGE;
+	for (i = 0; i < o->nto; i++)
+		if (guard("--to", o->to[i]))
+			return EXIT_USAGE;
+	for (i = 0; i < o->ncc; i++)
+		if (guard("--cc", o->cc[i]))
+			return EXIT_USAGE;
+	for (i = 0; i < o->nbcc; i++)
+		if (guard("--bcc", o->bcc[i]))
+			return EXIT_USAGE;
+	for (i = 0; i < o->nheaders; i++)
+		if (guard("--header", o->headers[i]))
+			return EXIT_USAGE;
+	if (argc == 0) {
+		fprintf(stderr, "smtpdbg: send: no server given (HOST[:PORT])\n");
+		return EXIT_USAGE;
+	}
+	out_init(m->color);
+	m->ro.ccfg.json = open_json(m);
+	m->ro.quiet = m->quiet;
+	m->ro.ccfg.text = !m->quiet;
+	m->ro.ccfg.report = !m->quiet;
+	if (m->ro.tls_required && m->ro.ccfg.tls_mode != CLIENT_TLS_IMPLICIT)
+		m->ro.starttls = 1;
+	o->ro = &m->ro;
+	code = send_run(o, argv[0]);
+	if (m->ro.ccfg.json && m->ro.ccfg.json != stdout)
+		fclose(m->ro.ccfg.json);
+	fflush(stdout);
+	return code;
+}
+
 static const char *const demo_script[] = {
 	"/expect 250 EHLO demo.smtpdbg.test",
 	"/caps",
@@ -823,15 +972,18 @@ main(int argc, char **argv)
 	}
 	loop_set_prepoll(flush_out, NULL);
 	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "demo") == 0 ||
-	    strcmp(argv[1], "probe") == 0)) {
+	    strcmp(argv[1], "probe") == 0 || strcmp(argv[1], "send") == 0)) {
 		mode = argv[1];
 		argv++;
 		argc--;
 	}
-	if ((ind = parse(&m, argc, argv, strcmp(mode, "sink") == 0 ? "sink" : "client")) == -1)
+	if ((ind = parse(&m, argc, argv, strcmp(mode, "sink") == 0 ? "sink" :
+	    strcmp(mode, "send") == 0 ? "send" : "client")) == -1)
 		return EXIT_USAGE;
 	if (strcmp(mode, "sink") == 0)
 		return main_sink(&m, argc - ind, argv + ind);
+	if (strcmp(mode, "send") == 0)
+		return main_send(&m, argc - ind, argv + ind);
 	m.ro.probe = strcmp(mode, "probe") == 0;
 	return main_client(&m, argc - ind, argv + ind, strcmp(mode, "demo") == 0);
 }

@@ -24,6 +24,13 @@ enum exit_code {
 	EXIT_TLS	= 6,	/* TLS failure (reserved) */
 	EXIT_LOCAL	= 7,	/* local file or system error */
 	EXIT_AUTH	= 8,	/* authentication failed or was refused */
+	/* smtpdbg send: the stage that failed */
+	EXIT_HELO	= 9,	/* EHLO and HELO refused */
+	EXIT_MAIL	= 10,	/* MAIL refused (or could not be sent) */
+	EXIT_RCPT	= 11,	/* a recipient refused */
+	EXIT_DATA	= 12,	/* DATA or BDAT refused */
+	EXIT_MESSAGE	= 13,	/* the message refused at its end */
+	EXIT_MX		= 14,	/* no mail server found for the domain */
 	EXIT_INTERNAL	= 70,	/* bug */
 };
 

@@ -349,6 +349,51 @@ smtp_client_data_end(struct smtp_client *c, uint64_t now)
 }
 
 int
+smtp_client_data_sent(struct smtp_client *c, uint64_t now)
+{
+	c->now = now;
+	if (c->state != SMTP_C_DATA) {
+		snprintf(c->err, sizeof(c->err), "not in message data");
+		return -1;
+	}
+	if (push_pending(c, SMTP_V_DOT, ".", 1) == -1)
+		return -1;
+	client_state(c, SMTP_C_READY);
+	return 0;
+}
+
+int
+smtp_client_bdat(struct smtp_client *c, const void *p, size_t n, int last, uint64_t now)
+{
+	char	 cmd[48];
+	size_t	 mark;
+	int	 cl;
+
+	c->now = now;
+	c->err[0] = '\0';
+	if (c->state != SMTP_C_MAIL && c->state != SMTP_C_RCPT && c->state != SMTP_C_READY) {
+		snprintf(c->err, sizeof(c->err), "BDAT needs a transaction (state %s)",
+		    state_names[c->state]);
+		return -1;
+	}
+	cl = snprintf(cmd, sizeof(cmd), "BDAT %zu%s\r\n", n, last ? " LAST" : "");
+	if ((size_t)cl + n > buf_space(&c->out)) {
+		snprintf(c->err, sizeof(c->err), "output buffer full");
+		return -1;
+	}
+	if (push_pending(c, last ? SMTP_V_DOT : SMTP_V_BDAT, cmd, (size_t)cl - 2) == -1)
+		return -1;
+	mark = c->out.len;
+	buf_append(&c->out, cmd, (size_t)cl);
+	sent(c, SMTP_SENT_COMMAND, mark);
+	/* The chunk goes as it is: no dot-stuffing, no line rules. */
+	mark = c->out.len;
+	buf_append(&c->out, p, n);
+	sent(c, SMTP_SENT_DATA, mark);
+	return 0;
+}
+
+int
 smtp_client_raw(struct smtp_client *c, const void *vp, size_t n, uint64_t now)
 {
 	const unsigned char	*p = vp, *lf, *s;

@@ -104,6 +104,12 @@ int	 smtp_client_data_line(struct smtp_client *, const char *, size_t, uint64_t 
 int	 smtp_client_data(struct smtp_client *, const void *, size_t, uint64_t now);
 /* smtp_client_data_end - close the last line, send "." and await the reply */
 int	 smtp_client_data_end(struct smtp_client *, uint64_t now);
+/* smtp_client_data_sent - raw bytes already ended the data (they held
+ * CRLF.CRLF themselves): await the reply to it */
+int	 smtp_client_data_sent(struct smtp_client *, uint64_t now);
+/* smtp_client_bdat - "BDAT n [LAST]" and the n bytes as they are (RFC 3030);
+ * one reply awaited; the LAST one answers for the message */
+int	 smtp_client_bdat(struct smtp_client *, const void *, size_t, int last, uint64_t now);
 /* smtp_client_raw - exact bytes; each LF in them counts as one command */
 int	 smtp_client_raw(struct smtp_client *, const void *, size_t, uint64_t now);
 

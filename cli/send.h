@@ -1,0 +1,58 @@
+/*
+ * send - "smtpdbg send": one or more messages in one connection, built
+ * from options (or a file), with the stages and extensions under control:
+ * STARTTLS, AUTH, PIPELINING, CHUNKING, 8BITMIME, SMTPUTF8, SIZE, DSN,
+ * REQUIRETLS, --quit-after and --drop-after.  Exit codes say which stage
+ * failed (run.h).
+ */
+#ifndef CLI_SEND_H
+#define CLI_SEND_H
+
+#include <stddef.h>
+
+#include "cli/run.h"
+
+enum send_stage {
+	SEND_CONNECT, SEND_EHLO, SEND_TLS, SEND_AUTH, SEND_MAIL, SEND_RCPT, SEND_DATA, SEND_DOT,
+	SEND_STAGE_COUNT
+};
+
+enum send_force {
+	FORCE_PIPELINING = 1 << 0, FORCE_CHUNKING = 1 << 1, FORCE_8BITMIME = 1 << 2,
+	FORCE_SMTPUTF8 = 1 << 3, FORCE_SIZE = 1 << 4, FORCE_DSN = 1 << 5,
+	FORCE_REQUIRETLS = 1 << 6, FORCE_STARTTLS = 1 << 7,
+};
+
+struct send_opts {
+	struct run_opts	*ro;		/* client, TLS and AUTH options */
+	const char	*from;
+	const char	*to[256], *cc[256], *bcc[256];
+	size_t		 nto, ncc, nbcc;
+	const char	*headers[64];
+	size_t		 nheaders;
+	const char	*subject;
+	const char	*body;		/* TEXT, @FILE or - */
+	const char	*attach[64];
+	size_t		 nattach;
+	const char	*data_file;	/* --data @FILE: a whole message */
+	const char	*raw_data_file;	/* --raw-data @FILE: bytes exactly */
+	int		 quit_after;	/* enum send_stage, or -1 */
+	int		 drop_after;
+	unsigned long	 count;
+	int		 pipeline;	/* -1 when offered, 0 never, 1 forced */
+	int		 bdat;		/* use CHUNKING when offered */
+	size_t		 chunk;		/* BDAT chunk size */
+	const char	*notify, *ret, *envid;
+	int		 requiretls;
+	unsigned	 force;		/* enum send_force */
+	const char	*resolver;	/* for the MX lookup: IP[:PORT] */
+};
+
+int	 send_stage_parse(const char *, int *);
+const char *send_stage_name(int);
+/* send_force_parse - a keyword for --force-ext */
+int	 send_force_parse(const char *, unsigned *);
+/* send_run - the whole job on the loop; returns the exit code */
+int	 send_run(struct send_opts *, const char *target);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * mime - see mime.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "session/b64.h"
+#include "session/mime.h"
+
+static const struct { const char *ext, *type; } types[] = {
+	{ "txt", "text/plain" }, { "text", "text/plain" }, { "log", "text/plain" },
+	{ "html", "text/html" }, { "htm", "text/html" }, { "csv", "text/csv" },
+	{ "ics", "text/calendar" }, { "xml", "application/xml" },
+	{ "json", "application/json" }, { "pdf", "application/pdf" },
+	{ "zip", "application/zip" }, { "gz", "application/gzip" },
+	{ "png", "image/png" }, { "jpg", "image/jpeg" }, { "jpeg", "image/jpeg" },
+	{ "gif", "image/gif" }, { "svg", "image/svg+xml" }, { "webp", "image/webp" },
+	{ "doc", "application/msword" },
+	{ "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+	{ "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+	{ "mp3", "audio/mpeg" }, { "mp4", "video/mp4" },
+};
+
+const char *
+mime_type(const char *name)
+{
+	const char	*dot = strrchr(name, '.');
+	size_t		 i;
+
+	if (dot && !strchr(dot, '/'))
+		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcasecmp(dot + 1, types[i].ext) == 0)
+				return types[i].type;
+	return "application/octet-stream";
+}
+
+int
+mime_has_header(const struct mime_msg *m, const char *name)
+{
+	size_t	 i, n = strlen(name);
+
+	for (i = 0; i < m->nheaders; i++)
+		if (strncasecmp(m->headers[i], name, n) == 0 && m->headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
+static int
+eightbit(const unsigned char *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* subject - RFC 2047 encoded words when it is not ASCII, split at
+ * character boundaries so no word exceeds 75 octets */
+static void
+subject(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t		 n = strlen(s), i, take;
+	char		 enc[80];
+
+	buf_printf(b, "Subject:");
+	if (!eightbit(p, n)) {
+		buf_printf(b, " %s\r\n", s);
+		return;
+	}
+	for (i = 0; i < n; i += take) {
+		take = n - i > 45 ? 45 : n - i;
+		while (take < n - i && take > 1 && (p[i + take] & 0xc0) == 0x80)
+			take--;
+		b64_encode(p + i, take, enc);
+		buf_printf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : " ", enc);
+	}
+	buf_printf(b, "\r\n");
+}
+
+/* addr_list - "To: a, b" folded one address per line */
+static void
+addr_list(struct buf *b, const char *name, const char *const *v, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return;
+	buf_printf(b, "%s: ", name);
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? ",\r\n " : "", v[i]);
+	buf_printf(b, "\r\n");
+}
+
+/* text - LF line ends become CRLF, CRLF stays */
+static void
+text(struct buf *b, const unsigned char *p, size_t n)
+{
+	size_t	 i, s = 0;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
+			buf_append(b, p + s, i - s);
+			buf_append(b, "\r\n", 2);
+			s = i + 1;
+		}
+	buf_append(b, p + s, n - s);
+	if (n && p[n - 1] != '\n')
+		buf_append(b, "\r\n", 2);
+}
+
+static void
+b64_lines(struct buf *b, const unsigned char *p, size_t n)
+{
+	char	 line[80];
+	size_t	 i, k;
+
+	for (i = 0; i < n; i += 57) {
+		k = n - i > 57 ? 57 : n - i;
+		b64_encode(p + i, k, line);
+		buf_printf(b, "%s\r\n", line);
+	}
+}
+
+/* quoted - a filename as a quoted-string, controls and quotes made safe */
+static void
+quoted(struct buf *b, const char *s)
+{
+	const char *base = strrchr(s, '/');
+
+	buf_append(b, "\"", 1);
+	for (s = base ? base + 1 : s; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_append(b, "\\", 1);
+		buf_append(b, (unsigned char)*s < 0x20 ? "_" : s, 1);
+	}
+	buf_append(b, "\"", 1);
+}
+
+void
+mime_build(const struct mime_msg *m, struct buf *b)
+{
+	size_t	 i;
+	int	 body8 = eightbit(m->body, m->bodylen);
+
+	if (!mime_has_header(m, "Date"))
+		buf_printf(b, "Date: %s\r\n", m->date);
+	if (!mime_has_header(m, "From"))
+		buf_printf(b, "From: %s\r\n", m->from[0] ? m->from : "<>");
+	if (!mime_has_header(m, "To"))
+		addr_list(b, "To", m->to, m->nto);
+	if (!mime_has_header(m, "Cc"))
+		addr_list(b, "Cc", m->cc, m->ncc);
+	if (m->subject && !mime_has_header(m, "Subject"))
+		subject(b, m->subject);
+	if (!mime_has_header(m, "Message-ID"))
+		buf_printf(b, "Message-ID: %s\r\n", m->msgid);
+	for (i = 0; i < m->nheaders; i++)
+		buf_printf(b, "%s\r\n", m->headers[i]);
+	if (m->nparts == 0 && !body8 && !mime_has_header(m, "MIME-Version")) {
+		buf_printf(b, "\r\n");
+		text(b, m->body, m->bodylen);
+		return;
+	}
+	if (!mime_has_header(m, "MIME-Version"))
+		buf_printf(b, "MIME-Version: 1.0\r\n");
+	if (m->nparts == 0) {
+		buf_printf(b, "Content-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: %s\r\n\r\n", body8 ? "8bit" : "7bit");
+		text(b, m->body, m->bodylen);
+		return;
+	}
+	buf_printf(b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+	    "This is a message in MIME format.\r\n\r\n--%s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: %s\r\n\r\n", m->boundary, m->boundary,
+	    body8 ? "8bit" : "7bit");
+	text(b, m->body, m->bodylen);
+	for (i = 0; i < m->nparts; i++) {
+		buf_printf(b, "\r\n--%s\r\nContent-Type: %s; name=", m->boundary,
+		    mime_type(m->parts[i].filename));
+		quoted(b, m->parts[i].filename);
+		buf_printf(b, "\r\nContent-Disposition: attachment; filename=");
+		quoted(b, m->parts[i].filename);
+		buf_printf(b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+		b64_lines(b, m->parts[i].data, m->parts[i].len);
+	}
+	buf_printf(b, "\r\n--%s--\r\n", m->boundary);
+}
