@@ -22,6 +22,7 @@
 #include "cli/out.h"
 #include "cli/repl.h"
 #include "cli/run.h"
+#include "cli/mx.h"
 #include "cli/send.h"
 #include "cli/sink.h"
 #include "tls/crypto.h"
@@ -447,6 +448,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			}
 			break;
 		case O_RESOLVER: m->so.resolver = optarg; break;
+		case O_MX_PORT: m->so.mx_port = optarg; break;
 		case O_COMMAND_TIMEOUT:
 		case O_DATA_TIMEOUT:
 			if (num(o->name, optarg, 1, 86400, &v) == -1)
@@ -820,10 +822,6 @@ main_send(struct main_opts *m, int argc, char **argv)
 	for (i = 0; i < o->nheaders; i++)
 		if (guard("--header", o->headers[i]))
 			return EXIT_USAGE;
-	if (argc == 0) {
-		fprintf(stderr, "smtpdbg: send: no server given (HOST[:PORT])\n");
-		return EXIT_USAGE;
-	}
 	out_init(m->color);
 	m->ro.ccfg.json = open_json(m);
 	m->ro.quiet = m->quiet;
@@ -832,7 +830,35 @@ main_send(struct main_opts *m, int argc, char **argv)
 	if (m->ro.tls_required && m->ro.ccfg.tls_mode != CLIENT_TLS_IMPLICIT)
 		m->ro.starttls = 1;
 	o->ro = &m->ro;
-	code = send_run(o, argv[0]);
+	if (argc == 1) {
+		const char *t[1] = { argv[0] };
+		code = send_run(o, t, 1);
+	} else {
+		/* No server: the MX of the first recipient's domain. */
+		static char targets[16][80];
+		const char *tp[16], *rcpt = o->nto ? o->to[0] : o->ncc ? o->cc[0] : o->bcc[0];
+		const char *at = strrchr(rcpt, '@');
+		char err[512];
+		int n, k;
+		if (at == NULL || at[1] == '\0') {
+			fprintf(stderr, "smtpdbg: send: no server given and %s has no domain\n", rcpt);
+			return EXIT_USAGE;
+		}
+		if ((n = mx_targets(at + 1, o->resolver, o->mx_port ? o->mx_port : "25", targets,
+		    16, err, sizeof(err))) == -1) {
+			fprintf(stderr, "smtpdbg: send: MX lookup: %s\n", err);
+			return EXIT_MX;
+		}
+		for (k = 0; k < n; k++)
+			tp[k] = targets[k];
+		if (!m->quiet) {
+			printf("smtpdbg: mail for %s goes to", at + 1);
+			for (k = 0; k < n; k++)
+				printf("%s %s", k ? "," : "", targets[k]);
+			printf(" (in this order)\n");
+		}
+		code = send_run(o, tp, (size_t)n);
+	}
 	if (m->ro.ccfg.json && m->ro.ccfg.json != stdout)
 		fclose(m->ro.ccfg.json);
 	fflush(stdout);

@@ -76,6 +76,7 @@ const struct opt_def opt_table[] = {
 	{ "requiretls", 0, 0, NULL, O_REQUIRETLS, OPT_SEND, "MAIL ... REQUIRETLS (RFC 8689)" },
 	{ "force-ext", 0, 1, "KEYWORD", O_FORCE_EXT, OPT_SEND, "use an extension the server did not offer" },
 	{ "resolver", 0, 1, "IP[:PORT]", O_RESOLVER, OPT_SEND, "DNS server for the MX lookup" },
+	{ "mx-port", 0, 1, "PORT", O_MX_PORT, OPT_SEND, "port on the MX hosts (25)" },
 	{ "tls-listen", 0, 1, "[ADDR:]PORT", O_TLS_LISTEN, OPT_SINK, "also listen for implicit TLS" },
 	{ "require-tls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, "530 to MAIL before STARTTLS" },
 	{ "ocsp-response", 0, 1, "FILE", O_OCSP_RESPONSE, OPT_SINK, "staple this DER OCSP response" },

@@ -45,6 +45,8 @@ struct plan {
 struct send {
 	struct send_opts *o;
 	struct client	*cl;
+	const char	*const *targets;	/* tried in order until one connects */
+	size_t		 ntargets, ti;
 	struct auth	*auth;
 	enum phase	 phase;
 	struct plan	*plan;
@@ -669,6 +671,12 @@ on_event(void *arg, enum client_ev ev, int code)
 		return;
 	switch (ev) {
 	case CLIENT_CONNECT_FAILED:
+		if (s->ti + 1 < s->ntargets) {
+			s->ti++;
+			client_note(s->cl, '!', "trying the next mail server: %s", s->targets[s->ti]);
+			if (client_connect(s->cl, s->targets[s->ti], err, sizeof(err)) == 0)
+				return;
+		}
 		failed(s, EXIT_CONNECT, "cannot connect");
 		finish(s);
 		return;
@@ -802,7 +810,7 @@ on_event(void *arg, enum client_ev ev, int code)
 }
 
 int
-send_run(struct send_opts *o, const char *target)
+send_run(struct send_opts *o, const char *const *targets, size_t ntargets)
 {
 	struct send	 s;
 	struct client_hooks h = { on_event, &s };
@@ -811,11 +819,15 @@ send_run(struct send_opts *o, const char *target)
 
 	memset(&s, 0, sizeof(s));
 	s.o = o;
+	s.targets = targets;
+	s.ntargets = ntargets;
 	buf_init(&s.msg, 512 * 1024 * 1024);
 	if (o->count == 0)
 		o->count = 1;
+	if (o->pipeline == 1)
+		o->force |= FORCE_PIPELINING;
 	s.cl = client_new(&o->ro->ccfg, &h);
-	if (client_connect(s.cl, target, err, sizeof(err)) == -1) {
+	if (client_connect(s.cl, targets[0], err, sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: send: %s\n", err);
 		client_free(s.cl);
 		buf_free(&s.msg);

@@ -46,13 +46,15 @@ struct send_opts {
 	int		 requiretls;
 	unsigned	 force;		/* enum send_force */
 	const char	*resolver;	/* for the MX lookup: IP[:PORT] */
+	const char	*mx_port;	/* port on the MX hosts (25) */
 };
 
 int	 send_stage_parse(const char *, int *);
 const char *send_stage_name(int);
 /* send_force_parse - a keyword for --force-ext */
 int	 send_force_parse(const char *, unsigned *);
-/* send_run - the whole job on the loop; returns the exit code */
-int	 send_run(struct send_opts *, const char *target);
+/* send_run - the whole job on the loop, trying the targets in order until
+ * one connects; returns the exit code */
+int	 send_run(struct send_opts *, const char *const *targets, size_t);
 
 #endif

@@ -1,0 +1,169 @@
+/*
+ * mx - see mx.h.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli/mx.h"
+#include "session/dns.h"
+#include "tls/crypto.h"
+
+#define TRIES		2
+#define WAIT_MS		2000
+
+/* server - the resolver's address: IP[:PORT], [IPv6]:PORT, or resolv.conf */
+static int
+server(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, char *err, size_t errlen)
+{
+	char		 host[128], line[256];
+	const char	*port = "53", *c;
+	FILE		*f;
+	struct sockaddr_in  *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	host[0] = '\0';
+	if (spec) {
+		if (spec[0] == '[' && (c = strchr(spec, ']')) != NULL) {
+			snprintf(host, sizeof(host), "%.*s", (int)(c - spec - 1), spec + 1);
+			if (c[1] == ':')
+				port = c + 2;
+		} else if ((c = strchr(spec, ':')) != NULL && strchr(c + 1, ':') == NULL) {
+			snprintf(host, sizeof(host), "%.*s", (int)(c - spec), spec);
+			port = c + 1;
+		} else
+			snprintf(host, sizeof(host), "%s", spec);
+	} else if ((f = fopen("/etc/resolv.conf", "r")) != NULL) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, " nameserver %127s", host) == 1)
+				break;
+		fclose(f);
+	}
+	if (host[0] == '\0')
+		snprintf(host, sizeof(host), "127.0.0.1");
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)atoi(port));
+		*sl = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)atoi(port));
+		*sl = sizeof(*s6);
+	} else {
+		snprintf(err, errlen, "resolver %s is not an IP address", host);
+		return -1;
+	}
+	return 0;
+}
+
+/* ask - one query, answers of type t; the count, or -1 (err), -2 NXDOMAIN */
+static int
+ask(const struct sockaddr_storage *ss, socklen_t sl, const char *name, enum dns_type t,
+    struct dns_rr *rr, size_t n, char *err, size_t errlen)
+{
+	unsigned char	 q[512], a[4096];
+	uint16_t	 id;
+	int		 fd, ql, tr, r;
+	ssize_t		 got;
+	struct pollfd	 pfd;
+
+	tls_sasl_crypto()->random(&id, sizeof(id));
+	if ((ql = dns_query(id, name, t, q, sizeof(q))) == -1) {
+		snprintf(err, errlen, "%s: not a valid domain name", name);
+		return -1;
+	}
+	if ((fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (const struct sockaddr *)ss, sl) == -1) {
+		snprintf(err, errlen, "resolver socket: %s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	for (tr = 0; tr < TRIES; tr++) {
+		if (send(fd, q, (size_t)ql, 0) != ql)
+			break;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		while (poll(&pfd, 1, WAIT_MS) == 1) {
+			if ((got = recv(fd, a, sizeof(a), 0)) <= 0)
+				break;
+			r = dns_parse(a, (size_t)got, id, t, rr, n);
+			if (r == -1)
+				continue;	/* not ours, or garbled: keep waiting */
+			close(fd);
+			if (r == -3)
+				snprintf(err, errlen, "%s: the resolver failed (SERVFAIL or worse)", name);
+			return r == -3 ? -1 : r;
+		}
+	}
+	close(fd);
+	snprintf(err, errlen, "%s: no answer from the resolver", name);
+	return -1;
+}
+
+static int
+by_pref(const void *a, const void *b)
+{
+	const struct dns_rr *x = a, *y = b;
+
+	return x->pref < y->pref ? -1 : x->pref > y->pref;
+}
+
+int
+mx_targets(const char *domain, const char *resolver, const char *port, char out[][80],
+    size_t n, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t	 sl;
+	struct dns_rr	 mx[16], ad[8];
+	int		 nmx, na, i, j, k = 0;
+	char		 ip[INET6_ADDRSTRLEN];
+
+	if (server(resolver, &ss, &sl, err, errlen) == -1)
+		return -1;
+	if ((nmx = ask(&ss, sl, domain, DNS_MX, mx, 16, err, errlen)) == -1)
+		return -1;
+	if (nmx == -2) {
+		snprintf(err, errlen, "%s does not exist (NXDOMAIN)", domain);
+		return -1;
+	}
+	if (nmx == 0) {
+		/* RFC 5321 5.1: no MX: the domain itself */
+		nmx = 1;
+		memset(&mx[0], 0, sizeof(mx[0]));
+		snprintf(mx[0].name, sizeof(mx[0].name), "%s", domain);
+	}
+	qsort(mx, (size_t)nmx, sizeof(mx[0]), by_pref);
+	if (nmx == 1 && mx[0].name[0] == '\0') {
+		snprintf(err, errlen, "%s publishes a null MX (RFC 7505): it takes no mail", domain);
+		return -1;
+	}
+	for (i = 0; i < nmx && (size_t)k < n; i++) {
+		int types[2] = { DNS_A, DNS_AAAA }, t;
+		for (t = 0; t < 2; t++) {
+			if ((na = ask(&ss, sl, mx[i].name, (enum dns_type)types[t], ad, 8, err,
+			    errlen)) <= 0)
+				continue;
+			for (j = 0; j < na && (size_t)k < n; j++) {
+				inet_ntop(types[t] == DNS_A ? AF_INET : AF_INET6, ad[j].addr, ip,
+				    sizeof(ip));
+				snprintf(out[k++], 80, types[t] == DNS_A ? "%s:%s" : "[%s]:%s", ip,
+				    port);
+			}
+		}
+	}
+	if (k == 0) {
+		snprintf(err, errlen, "no address for any mail server of %s", domain);
+		return -1;
+	}
+	return k;
+}

@@ -1,0 +1,157 @@
+#!/bin/sh
+# send - "smtpdbg send" against its own sink, aiosmtpd and Postfix's
+# smtp-sink: messages and attachments parsed back by Python's email
+# package byte for byte, UTF-8 addresses end to end, BDAT with chunk
+# boundaries everywhere, pipelining, --count, stages and their exit codes,
+# guards against injection, and MX lookup through a fake resolver.
+. "${top_srcdir:-.}/tests/lib.sh"
+need "$PY"
+S() { run_smtpdbg "$@"; }	# run_smtpdbg OUT send ...
+
+start_sink "$T/sink" --maildir "$T/md" --json-sidecar || exit 1
+P=$SINK_PORT
+head -c 5000 /dev/urandom >"$T/blob.bin"
+printf 'col1,col2\n1,2\n' >"$T/data.csv"
+run_smtpdbg "$T/o1" send --from 'a@example.org' --to 'b@example.org' --cc 'c@example.org' \
+    --bcc 'hidden@example.org' --subject 'Grüße, test' --header 'X-Test: yes' \
+    --body 'line one
+.leading dot
+ünïcode' --attach "$T/blob.bin" --attach "$T/data.csv" 127.0.0.1:$P
+check "send with two attachments: exit 0 (got $RC)" [ "$RC" = 0 ]
+check "PIPELINING was used: MAIL, RCPTs and DATA went before the replies" \
+    sh -c "grep -n 'C: DATA\$' '$T/o1' | cut -d: -f1 | { read d; grep -n 'S: 250 2.1.0' '$T/o1' | cut -d: -f1 | { read m; [ \"\$d\" -lt \"\$m\" ]; }; }"
+check "8-bit body declared with BODY=8BITMIME" has "$T/o1" 'C: MAIL FROM:<a@example.org> SIZE=[0-9]+ BODY=8BITMIME'
+$PY - "$T/md/new" "$T/blob.bin" >"$T/parse" 2>&1 <<'PYEOF'
+import email, email.policy, os, sys
+d = sys.argv[1]
+files = [f for f in os.listdir(d) if not f.endswith('.json')]
+m = email.message_from_bytes(open(os.path.join(d, files[0]), 'rb').read(), policy=email.policy.default)
+print("subject:", m['subject'])
+print("cc:", m['cc'], "bcc-header:", m['bcc'])
+print("x-test:", m['x-test'])
+parts = list(m.iter_attachments())
+body = m.get_body(('plain',)).get_content()
+print("body-ok:", body.replace('\r\n', '\n') == 'line one\n.leading dot\nünïcode\n', repr(body))
+print("blob-ok:", parts[0].get_content() == open(sys.argv[2], 'rb').read(), parts[0].get_content_type())
+print("csv:", parts[1].get_content_type(), repr(parts[1].get_content()))
+PYEOF
+check "the Subject decodes back (RFC 2047)" grep -q 'subject: Grüße, test' "$T/parse"
+check "Cc shown, Bcc not" grep -q 'cc: c@example.org bcc-header: None' "$T/parse"
+check "an added header" grep -q 'x-test: yes' "$T/parse"
+check "the body, dot line and UTF-8 intact" grep -q 'body-ok: True' "$T/parse"
+check "the binary attachment is byte for byte the file" grep -q 'blob-ok: True application/octet-stream' "$T/parse"
+check "the CSV attachment has its type" grep -q "csv: text/csv 'col1,col2\\\\n1,2\\\\n'" "$T/parse" || diag "$T/parse"
+
+# UTF-8 addresses: SMTPUTF8 used because offered; refused when hidden.
+run_smtpdbg "$T/o2" send --from 'jörg@exämple.org' --to 'zoë@exämple.org' --body hi 127.0.0.1:$P
+check "UTF-8 addresses go with SMTPUTF8: exit 0 (got $RC)" [ "$RC" = 0 ]
+check "MAIL carries SMTPUTF8" has "$T/o2" 'C: MAIL FROM:<jörg@exämple.org> SIZE=[0-9]+ .*SMTPUTF8'
+check "the sink stored the UTF-8 envelope" has "$T/sink" 'message 1 from <jörg@exämple.org> to <zoë@exämple.org>|from <jörg@exämple.org> to <zoë@exämple.org>'
+
+# BDAT with chunk boundaries in every place (chunk sizes 1..40).
+printf 'Subject: chunks\r\n\r\n.dot\r\nbare\nLF kept\r\n' >"$T/msg.eml"
+ok_all=1
+for c in 1 2 3 5 7 11 13 17 40; do
+	run_smtpdbg "$T/o3" send --from a@b.example --to c@d.example --bdat --chunk-size $c \
+	    --data @"$T/msg.eml" -q 127.0.0.1:$P
+	[ "$RC" = 0 ] || ok_all=0
+done
+check "BDAT with chunk sizes 1..40: every message accepted" [ "$ok_all" = 1 ]
+check "the BDAT data is stored exactly (no stuffing, bare LF kept)" \
+    sh -c "grep -l 'Subject: chunks' '$T'/md/new/* | grep -v json | head -1 | xargs tail -c 33 | od -c | grep -q 'b   a   r   e  \\\\n   L   F'"
+run_smtpdbg "$T/o4" send --from a@b.example --to c@d.example --bdat --chunk-size 10 --body x 127.0.0.1:$P
+check "BDAT chunks are shown with their sizes" has "$T/o4" 'C: BDAT 10$'
+check "and the last one says LAST" has "$T/o4" 'C: BDAT [0-9]+ LAST$'
+
+# --count: several messages on one connection.
+run_smtpdbg "$T/o5" send --from a@b.example --to c@d.example --count 20 -q 127.0.0.1:$P
+check "--count 20: exit 0 (got $RC)" [ "$RC" = 0 ]
+stop_sink
+check "one connection, twenty messages" sh -c "[ \$(grep -c 'message 20 from' '$T/sink') = 1 ]"
+
+# Stages and exit codes, against a sink misbehaving on purpose.
+start_sink "$T/r" --reply 'RCPT:bad@*=550 5.1.1 no' --reply 'MAIL:refuse@*=553 5.7.1 no' || exit 1
+P=$SINK_PORT
+for c in "10 --from refuse@x.example --to a@x.example" "11 --from a@x.example --to bad@x.example" \
+    "0 --from a@x.example --to a@x.example --quit-after RCPT" \
+    "0 --from a@x.example --to a@x.example --drop-after MAIL"; do
+	set -- $c; want=$1; shift
+	run_smtpdbg "$T/st" send "$@" 127.0.0.1:$P
+	check "send $* : exit $want (got $RC)" [ "$RC" = "$want" ]
+done
+start_sink "$T/r2" --reply 'DOT=554 5.6.0 not today' || exit 1
+run_smtpdbg "$T/st2" send --from a@x.example --to a@x.example 127.0.0.1:$SINK_PORT
+check "the message refused at its end: exit 13 (got $RC)" [ "$RC" = 13 ]
+check "the outcome names the reply" has "$T/st2.err" 'message refused: 554'
+start_sink "$T/r3" --reply 'DATA=451 4.3.0 later' --no-ext PIPELINING || exit 1
+run_smtpdbg "$T/st3" send --from a@x.example --to a@x.example 127.0.0.1:$SINK_PORT
+check "DATA refused: exit 12 (got $RC)" [ "$RC" = 12 ]
+check "without PIPELINING one command at a time" \
+    sh -c "grep -n 'C: RCPT' '$T/st3' | cut -d: -f1 | { read r; grep -n 'S: 250 2.1.0' '$T/st3' | cut -d: -f1 | { read m; [ \"\$m\" -lt \"\$r\" ]; }; }"
+run_smtpdbg "$T/st4" send --from a@x.example --to a@x.example --pipeline 127.0.0.1:$SINK_PORT
+check "--pipeline forces it, and says so" has "$T/st4" 'PIPELINING is forced: the server did not offer it'
+run_smtpdbg "$T/st5" send --from a@x.example --to a@x.example --quit-after CONNECT -q 127.0.0.1:$SINK_PORT
+check "--quit-after CONNECT: exit 0 and says so" sh -c "[ $RC = 0 ] && grep -q 'stopped after CONNECT' '$T/st5'"
+run_smtpdbg "$T/st6" send --from a@x.example --to a@x.example 127.0.0.1:1
+check "nothing listening: exit 3 (got $RC)" [ "$RC" = 3 ]
+
+# Guards: CR/LF in an address or header would inject a command.
+run_smtpdbg "$T/g1" send --from 'a@x.example' --to "$(printf 'b@x.example>\r\nRSET')" 127.0.0.1:$SINK_PORT
+check "a recipient holding CR LF is refused before connecting: exit 2 (got $RC)" [ "$RC" = 2 ]
+run_smtpdbg "$T/g2" send --from a@x.example --to b@x.example --header "$(printf 'X-A: 1\nBcc: x@evil')" 127.0.0.1:$SINK_PORT
+check "a header holding LF is refused: exit 2 (got $RC)" [ "$RC" = 2 ]
+
+# MX lookup through a resolver written here (UDP, loopback).
+dport=$(free_port)
+$PY - $dport >"$T/dns.log" 2>&1 <<'PYEOF' &
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', int(sys.argv[1])))
+def name(n): return b''.join(bytes([len(p)]) + p.encode() for p in n.split('.')) + b'\0'
+while True:
+    q, a = s.recvfrom(512)
+    qid = q[:2]; i = 12; labels = []
+    while q[i]:
+        labels.append(q[i+1:i+1+q[i]].decode()); i += 1 + q[i]
+    qname = '.'.join(labels); qtype = struct.unpack('>H', q[i+1:i+3])[0]; qend = i + 5
+    ans = []
+    if qtype == 15 and qname == 'mail.test':
+        ans = [(15, struct.pack('>H', 20) + name('mx2.mail.test')), (15, struct.pack('>H', 10) + name('mx1.mail.test'))]
+    elif qtype == 1 and qname == 'mx1.mail.test': ans = [(1, socket.inet_aton('127.0.0.2'))]
+    elif qtype == 1 and qname == 'mx2.mail.test': ans = [(1, socket.inet_aton('127.0.0.1'))]
+    rcode = 3 if qname == 'nx.test' else 0
+    h = qid + struct.pack('>HHHHH', 0x8180 | rcode, 1, len(ans), 0, 0)
+    body = q[12:qend]
+    for t, rd in ans:
+        body += b'\xc0\x0c' + struct.pack('>HHIH', t, 1, 60, len(rd)) + rd
+    s.sendto(h + body, a)
+PYEOF
+pids="$pids $!"
+sleep 0.3
+start_sink "$T/mxs" || exit 1
+run_smtpdbg "$T/mx" send --from a@x.example --to user@mail.test --resolver 127.0.0.1:$dport \
+    --mx-port $SINK_PORT --connect-timeout 3
+check "MX lookup: tried mx1 (10) first, then mx2 (20); delivered: exit 0 (got $RC)" [ "$RC" = 0 ]
+check "the order is shown" has "$T/mx" 'mail for mail.test goes to 127.0.0.2:[0-9]+, 127.0.0.1:[0-9]+'
+check "and the fallback" has "$T/mx" 'trying the next mail server: 127.0.0.1'
+run_smtpdbg "$T/nx" send --from a@x.example --to user@nx.test --resolver 127.0.0.1:$dport
+check "a domain that does not exist: exit 14 (got $RC)" sh -c "[ $RC = 14 ] && grep -q NXDOMAIN '$T/nx.err'"
+stop_sink
+
+# aiosmtpd and Postfix's smtp-sink as the server.
+if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+	ap=$(free_port)
+	/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$ap -c aiosmtpd.handlers.Sink >/dev/null 2>&1 &
+	pids="$pids $!"
+	wait_port $ap
+	run_smtpdbg "$T/aio" send --from a@x.example --to b@x.example --attach "$T/data.csv" 127.0.0.1:$ap
+	check "aiosmtpd: accepted (exit $RC)" [ "$RC" = 0 ]
+fi
+if [ -x /usr/sbin/smtp-sink ]; then
+	sp=$(free_port)
+	/usr/sbin/smtp-sink -u nobody 127.0.0.1:$sp 10 >/dev/null 2>&1 &
+	pids="$pids $!"
+	wait_port $sp
+	run_smtpdbg "$T/pf" send --from a@x.example --to b@x.example --count 5 127.0.0.1:$sp
+	check "Postfix smtp-sink: five messages, pipelined (exit $RC)" [ "$RC" = 0 ]
+fi
+done_testing
