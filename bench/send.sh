@@ -1,0 +1,60 @@
+#!/bin/sh
+# send - "smtpdbg send" against swaks and msmtp, the same local sink, the
+# tools interleaved in the same run.  Part 1: one message per process.
+# Part 2: 100 messages: smtpdbg send --count 100 on one connection, swaks
+# and msmtp one process each.  Prints time per message and ratios.
+# Not a test.   bench/send.sh [RUNS]   (default 30); SMTPDBG=path
+set -eu
+cd "$(dirname "$0")/.."
+runs=${1:-30}
+SMTPDBG=${SMTPDBG:-build/smtpdbg}
+T=$(mktemp -d)
+trap 'kill $sink 2>/dev/null; rm -rf "$T"' EXIT
+"$SMTPDBG" sink -q 127.0.0.1:0 > /dev/null 2> "$T/sink.err" &
+sink=$!
+sleep 0.3
+port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/sink.err")
+printf 'Subject: bench\r\n\r\nhello\r\n' > "$T/msg"
+now() { date +%s%N; }
+one_smtpdbg() { "$SMTPDBG" send -q --from a@example.org --to b@example.org --data @"$T/msg" "127.0.0.1:$port" > /dev/null; }
+one_swaks() { swaks -S --server "127.0.0.1:$port" --from a@example.org --to b@example.org --data @"$T/msg" --timeout 5 > /dev/null; }
+one_msmtp() { msmtp --host=127.0.0.1 --port="$port" --tls=off --auth=off -f a@example.org b@example.org < "$T/msg"; }
+hundred_smtpdbg() { "$SMTPDBG" send -q --count 100 --from a@example.org --to b@example.org --data @"$T/msg" "127.0.0.1:$port" > /dev/null; }
+hundred_swaks() { i=0; while [ $i -lt 100 ]; do one_swaks; i=$((i + 1)); done; }
+hundred_msmtp() { i=0; while [ $i -lt 100 ]; do one_msmtp; i=$((i + 1)); done; }
+
+tools=smtpdbg
+command -v swaks >/dev/null && tools="$tools swaks"
+command -v msmtp >/dev/null && tools="$tools msmtp"
+report() {	# report KIND RUNS MESSAGES-PER-RUN
+	base=0
+	for t in $tools; do
+		eval "tot=\$total_$t"
+		per=$((tot / $2 / $3))
+		[ "$base" = 0 ] && base=$per
+		awk -v l="$t" -v a="$per" -v b="$base" 'BEGIN { printf "  %-10s %10.3f ms/message %8.1fx\n", l, a / 1e6, a / b }'
+	done
+}
+for t in $tools; do eval "total_$t=0"; done
+i=0
+while [ $i -lt "$runs" ]; do
+	for t in $tools; do
+		s=$(now); "one_$t"; e=$(now)
+		eval "total_$t=\$((total_$t + e - s))"
+	done
+	i=$((i + 1))
+done
+echo "one message per process ($runs runs each, interleaved):"
+report one "$runs" 1
+for t in $tools; do eval "total_$t=0"; done
+r2=$(( runs / 10 )); [ "$r2" -ge 1 ] || r2=1
+i=0
+while [ $i -lt "$r2" ]; do
+	for t in $tools; do
+		s=$(now); "hundred_$t"; e=$(now)
+		eval "total_$t=\$((total_$t + e - s))"
+	done
+	i=$((i + 1))
+done
+echo "100 messages ($r2 rounds; smtpdbg: one connection with --count 100; the others: 100 processes):"
+report hundred "$r2" 100
