@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 
 #include "cli/auth.h"
 #include "session/b64.h"
@@ -194,6 +195,35 @@ auth_reply(struct auth *a, int code, char *err, size_t errlen)
 		    sasl_client_shown(a->sc));
 	buf_free(&resp);
 	return AUTH_MORE;
+}
+
+char *
+auth_read_secret(const char *prompt)
+{
+	struct termios	 t, quiet;
+	char		 line[1024];
+	FILE		*tty = fopen("/dev/tty", "r+");
+	char		*s = NULL;
+
+	if (tty == NULL)
+		return NULL;
+	fprintf(tty, "%s", prompt);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &t) == 0) {
+		quiet = t;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ICANON;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	}
+	if (fgets(line, sizeof(line), tty)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		s = xstrdup(line);
+		memset(line, 0, sizeof(line));
+	}
+	tcsetattr(fileno(tty), TCSAFLUSH, &t);
+	fprintf(tty, "\n");
+	fclose(tty);
+	return s;
 }
 
 const char *

@@ -28,6 +28,9 @@ struct auth	*auth_begin(struct client *, const struct auth_cfg *, char *err, siz
  * 235 (DONE), or not (FAILED, the reason in err) */
 enum auth_step	 auth_reply(struct auth *, int code, char *err, size_t);
 const char	*auth_mech(const struct auth *);
+/* auth_read_secret - a line typed at the terminal without echo (malloc'd),
+ * or NULL when there is no terminal */
+char		*auth_read_secret(const char *prompt);
 void		 auth_free(struct auth *);
 
 #endif

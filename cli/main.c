@@ -439,6 +439,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_NOTIFY: m->so.notify = optarg; break;
 		case O_RET: m->so.ret = optarg; break;
 		case O_ENVID: m->so.envid = optarg; break;
+		case O_ORCPT: m->so.orcpt = 1; break;
 		case O_REQUIRETLS: m->so.requiretls = 1; break;
 		case O_FORCE_EXT:
 			if (send_force_parse(optarg, &m->so.force) == -1) {

@@ -73,6 +73,7 @@ const struct opt_def opt_table[] = {
 	{ "notify", 0, 1, "LIST", O_NOTIFY, OPT_SEND, "DSN NOTIFY= for each recipient" },
 	{ "ret", 0, 1, "FULL|HDRS", O_RET, OPT_SEND, "DSN RET=" },
 	{ "envid", 0, 1, "ID", O_ENVID, OPT_SEND, "DSN ENVID=" },
+	{ "orcpt", 0, 0, NULL, O_ORCPT, OPT_SEND, "DSN ORCPT=rfc822;ADDR on each RCPT" },
 	{ "requiretls", 0, 0, NULL, O_REQUIRETLS, OPT_SEND, "MAIL ... REQUIRETLS (RFC 8689)" },
 	{ "force-ext", 0, 1, "KEYWORD", O_FORCE_EXT, OPT_SEND, "use an extension the server did not offer" },
 	{ "resolver", 0, 1, "IP[:PORT]", O_RESOLVER, OPT_SEND, "DNS server for the MX lookup" },

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1248,36 +1247,6 @@ cmd_cert(struct run *r, char *a)
 	return 0;
 }
 
-/* read_secret - a line from the terminal without echo */
-static char *
-read_secret(const char *prompt)
-{
-	struct termios	 t, quiet;
-	char		 line[1024];
-	FILE		*tty = fopen("/dev/tty", "r+");
-	char		*s = NULL;
-
-	if (tty == NULL)
-		return NULL;
-	fprintf(tty, "%s", prompt);
-	fflush(tty);
-	if (tcgetattr(fileno(tty), &t) == 0) {
-		quiet = t;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		quiet.c_lflag |= ICANON;
-		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-	}
-	if (fgets(line, sizeof(line), tty)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		s = xstrdup(line);
-		memset(line, 0, sizeof(line));
-	}
-	tcsetattr(fileno(tty), TCSAFLUSH, &t);
-	fprintf(tty, "\n");
-	fclose(tty);
-	return s;
-}
-
 static int
 cmd_auth(struct run *r, char *a)
 {
@@ -1309,7 +1278,7 @@ cmd_auth(struct run *r, char *a)
 		}
 		snprintf(prompt, sizeof(prompt), "secret for %s (not shown): ",
 		    user ? user : r->o->auth.user);
-		if ((r->secret = read_secret(prompt)) == NULL) {
+		if ((r->secret = auth_read_secret(prompt)) == NULL) {
 			fail(r, EXIT_LOCAL, "/auth: cannot read the secret from the terminal");
 			return -1;
 		}

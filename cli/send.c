@@ -59,6 +59,7 @@ struct send {
 	int		 code;		/* exit code; first failure wins */
 	char		 outcome[600];
 	int		 finished;
+	char		*secret;	/* typed at the prompt */
 };
 
 int
@@ -353,6 +354,20 @@ fail:
 	return -1;
 }
 
+/* orcpt - " ORCPT=rfc822;ADDR" with ADDR as xtext (RFC 3461 4.2) */
+static void
+orcpt(struct buf *l, const char *addr)
+{
+	const unsigned char *p = (const unsigned char *)addr;
+
+	buf_printf(l, " ORCPT=rfc822;");
+	for (; *p; p++)
+		if (*p < 0x21 || *p > 0x7e || *p == '+' || *p == '=')
+			buf_printf(l, "+%02X", *p);
+		else
+			buf_append(l, p, 1);
+}
+
 /* transaction - plan MAIL, RCPT..., DATA (or BDAT chunks) and start */
 static void
 transaction(struct send *s)
@@ -425,15 +440,17 @@ transaction(struct send *s)
 		for (i = 0; i < ns[k]; i++) {
 			buf_drain(&l, l.len);
 			buf_printf(&l, "RCPT TO:<%s>", lists[k][i]);
-			if (o->notify) {
-				if (offered(s, "DSN") || (o->force & FORCE_DSN))
+			if ((o->notify || o->orcpt) && (offered(s, "DSN") || (o->force & FORCE_DSN))) {
+				if (o->notify)
 					buf_printf(&l, " NOTIFY=%s", o->notify);
+				if (o->orcpt)
+					orcpt(&l, lists[k][i]);
 			}
 			buf_append(&l, "", 1);
 			plan_add(s, I_RCPT, buf_strdup(&l), 0, 0, 0);
 		}
-	if (o->notify && !offered(s, "DSN") && !(o->force & FORCE_DSN))
-		client_note(s->cl, '!', "DSN is not offered: NOTIFY not sent");
+	if ((o->notify || o->orcpt) && !offered(s, "DSN") && !(o->force & FORCE_DSN))
+		client_note(s->cl, '!', "DSN is not offered: NOTIFY/ORCPT not sent");
 	buf_free(&l);
 	if (!stop_early) {
 		if (s->chunking) {
@@ -615,9 +632,15 @@ ready(struct send *s)
 			quit(s);
 			return;
 		}
+		if (a.secret == NULL && isatty(STDIN_FILENO)) {
+			char prompt[300];
+			snprintf(prompt, sizeof(prompt), "secret for %s (not shown): ", a.user);
+			s->secret = auth_read_secret(prompt);
+			a.secret = s->secret;
+		}
 		if (a.secret == NULL) {
 			failed(s, EXIT_USAGE, "--auth-user needs --auth-password-env or "
-			    "--auth-password-file");
+			    "--auth-password-file (or a terminal to ask on)");
 			quit(s);
 			return;
 		}
@@ -855,6 +878,10 @@ send_run(struct send_opts *o, const char *const *targets, size_t ntargets)
 		fprintf(o->ro->ccfg.json, "\"}\n");
 	}
 	auth_free(s.auth);
+	if (s.secret) {
+		memset(s.secret, 0, strlen(s.secret));
+		free(s.secret);
+	}
 	plan_free(&s);
 	client_free(s.cl);
 	buf_free(&s.msg);

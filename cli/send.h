@@ -43,6 +43,7 @@ struct send_opts {
 	int		 bdat;		/* use CHUNKING when offered */
 	size_t		 chunk;		/* BDAT chunk size */
 	const char	*notify, *ret, *envid;
+	int		 orcpt;		/* ORCPT=rfc822;ADDR on each RCPT */
 	int		 requiretls;
 	unsigned	 force;		/* enum send_force */
 	const char	*resolver;	/* for the MX lookup: IP[:PORT] */

@@ -66,6 +66,38 @@ check "/auth in a script: exit 0 (got $RC)" [ "$RC" = 0 ]
 printf 'EHLO me\n/auth PLAIN alice\n' >"$T/s3"
 run_smtpdbg "$T/m.nosecret" -f "$T/s3" 127.0.0.1:$SINK_PORT
 check "/auth in a script without a secret source: exit 2 (got $RC)" [ "$RC" = 2 ]
+# At a terminal: /auth and send ask for the secret without echo; the
+# history never holds it.
+if command -v tmux >/dev/null 2>&1; then
+	export TERM=xterm-256color
+	TM() { tmux -L "smtpdbg-auth-$$" "$@"; }
+	screen() { TM capture-pane -p -t t; }
+	wait_screen() {
+		i=0
+		while [ $i -lt 50 ]; do
+			screen | grep -Eq -- "$1" && return 0
+			sleep 0.1; i=$((i + 1))
+		done
+		screen | sed 's/^/# | /'
+		return 1
+	}
+	TM new-session -d -s t -x 150 -y 40 "env -u PW XDG_STATE_HOME='$T/state' NO_COLOR= '$SMTPDBG' --starttls --no-verify 127.0.0.1:$SINK_PORT; echo EXIT=\$?; sleep 30"
+	check "REPL: connected over TLS" wait_screen 'capabilities after TLS'
+	TM send-keys -t t '/auth PLAIN alice' Enter
+	check "/auth asks for the secret" wait_screen 'secret for alice \(not shown\):'
+	TM send-keys -t t "$PW" Enter
+	check "the typed secret authenticates" wait_screen 'authenticated with PLAIN'
+	check "and was never echoed" sh -c "! tmux -L smtpdbg-auth-$$ capture-pane -p -t t | grep -q 'pa55-w0rd'"
+	TM send-keys -t t '/quit' Enter
+	wait_screen '^EXIT=' >/dev/null
+	check "the history has /auth but no secret" sh -c "grep -q '/auth PLAIN alice' '$T/state/smtpdbg/history' && ! grep -q 'pa55' '$T/state/smtpdbg/history'"
+	TM kill-server 2>/dev/null
+	TM new-session -d -s t -x 150 -y 40 "env -u PW NO_COLOR= '$SMTPDBG' send -q --starttls --no-verify --auth-user alice --from a@b.example --to c@d.example 127.0.0.1:$SINK_PORT; echo EXIT=\$?; sleep 30"
+	check "send at a terminal asks too" wait_screen 'secret for alice \(not shown\):'
+	TM send-keys -t t "$PW" Enter
+	check "and delivers: exit 0" wait_screen '^EXIT=0$'
+	TM kill-server 2>/dev/null
+fi
 stop_sink
 check "the sink saw each mechanism succeed" [ "$(grep -c 'accepted (the client sent' "$T/sink")" -ge 8 ]
 check "and no secret either" hasnt "$T/sink" 'pa55-w0rd|cGE1NS13MHJk'

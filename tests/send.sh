@@ -63,11 +63,22 @@ run_smtpdbg "$T/o4" send --from a@b.example --to c@d.example --bdat --chunk-size
 check "BDAT chunks are shown with their sizes" has "$T/o4" 'C: BDAT 10$'
 check "and the last one says LAST" has "$T/o4" 'C: BDAT [0-9]+ LAST$'
 
+# DSN parameters, and implicit TLS.
+run_smtpdbg "$T/dsn" send --from a@b.example --to 'c+x@d.example' --notify SUCCESS,FAILURE \
+    --ret HDRS --envid env42 --orcpt -q 127.0.0.1:$P
+check "DSN: RET/ENVID on MAIL, NOTIFY/ORCPT (xtext) on RCPT" sh -c "grep -q 'MAIL FROM:<a@b.example> SIZE=[0-9]* RET=HDRS ENVID=env42' '$T/sink' && grep -q 'RCPT TO:<c+x@d.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c+2Bx@d.example' '$T/sink'"
+
 # --count: several messages on one connection.
 run_smtpdbg "$T/o5" send --from a@b.example --to c@d.example --count 20 -q 127.0.0.1:$P
 check "--count 20: exit 0 (got $RC)" [ "$RC" = 0 ]
 stop_sink
 check "one connection, twenty messages" sh -c "[ \$(grep -c 'message 20 from' '$T/sink') = 1 ]"
+
+start_sink "$T/tl" --tls-listen 127.0.0.1:0 || exit 1
+tp=$(sed -n 's/.*implicit TLS on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/tl.err")
+run_smtpdbg "$T/tls" send --from a@b.example --to c@d.example --tls --no-verify -q 127.0.0.1:$tp
+check "implicit TLS (--tls): exit 0 (got $RC)" [ "$RC" = 0 ]
+stop_sink
 
 # Stages and exit codes, against a sink misbehaving on purpose.
 start_sink "$T/r" --reply 'RCPT:bad@*=550 5.1.1 no' --reply 'MAIL:refuse@*=553 5.7.1 no' || exit 1
