@@ -29,7 +29,7 @@ struct auth {
 
 /* Preference when the server offers several (strongest first). */
 static const enum sasl_mech prefer[] = {
-	SASL_SCRAM_SHA256, SASL_PLAIN, SASL_LOGIN, SASL_CRAM_MD5,
+	SASL_SCRAM_SHA256_PLUS, SASL_SCRAM_SHA256, SASL_PLAIN, SASL_LOGIN, SASL_CRAM_MD5,
 };
 
 static int
@@ -85,8 +85,9 @@ auth_begin(struct client *cl, const struct auth_cfg *cfg, char *err, size_t errl
 	struct buf	 ir;
 	enum sasl_mech	 m = SASL_PLAIN;
 	char		 prefix[64], shown[700];
+	unsigned char	 cb[64];
 	size_t		 i;
-	int		 has;
+	int		 has, cbl = client_channel_binding(cl, cb, sizeof(cb));
 
 	if (cfg->mech) {
 		if (sasl_mech_parse(cfg->mech, strlen(cfg->mech), &m) == -1) {
@@ -99,7 +100,7 @@ auth_begin(struct client *cl, const struct auth_cfg *cfg, char *err, size_t errl
 			    sasl_mech_name(m), e ? e->params : "no AUTH at all");
 	} else {
 		for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
-			if (offered(e, prefer[i]))
+			if (offered(e, prefer[i]) && (prefer[i] != SASL_SCRAM_SHA256_PLUS || cbl > 0))
 				break;
 		if (i == sizeof(prefer) / sizeof(prefer[0])) {
 			snprintf(err, errlen, "the server offers no mechanism we can use with a "
@@ -109,12 +110,20 @@ auth_begin(struct client *cl, const struct auth_cfg *cfg, char *err, size_t errl
 		}
 		m = prefer[i];
 	}
+	if (m == SASL_SCRAM_SHA256_PLUS && cbl <= 0) {
+		snprintf(err, errlen, "%s needs a TLS session with a tls-exporter channel binding",
+		    sasl_mech_name(m));
+		return NULL;
+	}
 	a = xcalloc(1, sizeof(*a));
 	a->cl = cl;
 	a->mech = m;
 	a->show = cfg->show_secrets;
+	/* SCRAM's "y" says "I could bind, you cannot": only true when the
+	 * server did not offer -PLUS (else "y" reads as a downgrade) */
 	a->sc = sasl_client_new(m, cfg->authzid, cfg->user, cfg->secret, tls_sasl_crypto(),
-	    client_tls(cl));
+	    client_tls(cl) && !offered(e, SASL_SCRAM_SHA256_PLUS), cbl > 0 ? cb : NULL,
+	    cbl > 0 ? (size_t)cbl : 0);
 	buf_init(&ir, 1 << 16);
 	has = sasl_client_initial(a->sc, &ir);
 	snprintf(prefix, sizeof(prefix), "AUTH %s%s", sasl_mech_name(m), has ? " " : "");
@@ -140,7 +149,8 @@ auth_reply(struct auth *a, int code, char *err, size_t errlen)
 	enum sasl_result r;
 
 	if (code == 235) {
-		if (!a->done && a->mech == SASL_SCRAM_SHA256) {
+		if (!a->done && (a->mech == SASL_SCRAM_SHA256 ||
+		    a->mech == SASL_SCRAM_SHA256_PLUS)) {
 			snprintf(err, errlen, "235 before the server proved it knows the password "
 			    "(SCRAM server signature missing)");
 			return AUTH_FAILED;

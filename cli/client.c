@@ -767,6 +767,14 @@ client_print_report(struct client *c)
 	buf_free(&b);
 }
 
+int
+client_channel_binding(struct client *c, unsigned char *out, size_t len)
+{
+	if (!c->connected || !xport_is_tls(c->xp) || c->handshaking)
+		return -1;
+	return tls_channel_binding(c->xp, out, len);
+}
+
 void
 client_mask_next(struct client *c, const char *shown)
 {

@@ -64,6 +64,8 @@ void	 client_close(struct client *, const char *why);
 int	 client_is_connected(const struct client *);
 int	 client_is_connecting(const struct client *);
 int	 client_command(struct client *, const char *, char *err, size_t);
+/* client_channel_binding - tls-exporter data of the TLS session, or -1 */
+int	 client_channel_binding(struct client *, unsigned char *, size_t);
 /* client_mask_next - show this instead of the next line sent (a credential) */
 void	 client_mask_next(struct client *, const char *);
 /* client_last_text - the last reply's text, lines joined with '\n' */

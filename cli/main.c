@@ -553,7 +553,7 @@ load_users(struct main_opts *m)
 	m->sc.scfg.auth_mechs = (1u << SASL_MECH_COUNT) - 1;
 	m->sc.scfg.crypto = tls_sasl_crypto();
 	if (m->auth_users == NULL) {
-		m->sc.scfg.auth_mechs &= ~(1u << SASL_SCRAM_SHA256);
+		m->sc.scfg.auth_mechs &= ~(1u << SASL_SCRAM_SHA256 | 1u << SASL_SCRAM_SHA256_PLUS);
 		return 0;
 	}
 	if ((f = fopen(m->auth_users, "r")) == NULL) {

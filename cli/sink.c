@@ -708,6 +708,12 @@ tls_step(struct conn *c)
 		snprintf(m, sizeof(m), ",\"desc\":\"%s\",\"sni\":\"%s\"", desc, sni);
 		tx_event(&c->tx, loop_now(), "tls", m);
 	}
+	{
+		unsigned char cb[64];
+		int n = tls_channel_binding(c->xp, cb, sizeof(cb));
+		if (n > 0)
+			smtp_server_channel_binding(c->srv, cb, (size_t)n);
+	}
 	if (c->implicit)
 		smtp_server_start(c->srv);
 	else

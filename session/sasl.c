@@ -18,6 +18,7 @@
 
 static const char *const mech_names[SASL_MECH_COUNT] = {
 	"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", "SCRAM-SHA-256",
+	"SCRAM-SHA-256-PLUS",
 };
 _Static_assert(sizeof(mech_names) / sizeof(mech_names[0]) == SASL_MECH_COUNT, "mechs");
 
@@ -45,7 +46,24 @@ sasl_mech_parse(const char *s, size_t n, enum sasl_mech *m)
 int
 sasl_mech_crypto(enum sasl_mech m)
 {
-	return m == SASL_CRAM_MD5 || m == SASL_SCRAM_SHA256;
+	return m == SASL_CRAM_MD5 || m == SASL_SCRAM_SHA256 || m == SASL_SCRAM_SHA256_PLUS;
+}
+
+/* cbind - the "c=" value: base64 of the gs2 header and, for -PLUS, the
+ * channel binding data */
+static char *
+cbind(const char *gs2, const unsigned char *cb, size_t cblen)
+{
+	size_t		 gl = strlen(gs2);
+	unsigned char	*in = xmalloc(gl + cblen + 1);
+	char		*out = xmalloc(4 * ((gl + cblen + 2) / 3) + 1);
+
+	memcpy(in, gs2, gl);
+	if (cblen)
+		memcpy(in + gl, cb, cblen);
+	b64_encode(in, gl + cblen, out);
+	free(in);
+	return out;
 }
 
 /* shown - printable copy of n bytes into out ("\x01" style escapes) */
@@ -162,12 +180,15 @@ struct sasl_client {
 	char			 err[300];
 	char			 cnonce[33];
 	char			*first_bare;	/* SCRAM client-first-message-bare */
+	char			 gs2[32];	/* SCRAM gs2 header sent */
+	unsigned char		 cb[64];	/* -PLUS: tls-exporter data */
+	size_t			 cblen;
 	unsigned char		 server_sig[32];
 };
 
 struct sasl_client *
 sasl_client_new(enum sasl_mech m, const char *authzid, const char *user, const char *secret,
-    const struct sasl_crypto *cr, int tls)
+    const struct sasl_crypto *cr, int tls, const unsigned char *cb, size_t cblen)
 {
 	struct sasl_client *c = xcalloc(1, sizeof(*c));
 
@@ -177,6 +198,10 @@ sasl_client_new(enum sasl_mech m, const char *authzid, const char *user, const c
 	c->secret = xstrdup(secret ? secret : "");
 	c->cr = cr;
 	c->tls = tls;
+	if (cb && cblen <= sizeof(c->cb)) {
+		memcpy(c->cb, cb, cblen);
+		c->cblen = cblen;
+	}
 	if (sasl_mech_crypto(m) && cr == NULL)
 		fatalx("%s: %s needs crypto", __func__, sasl_mech_name(m));
 	return c;
@@ -243,6 +268,7 @@ sasl_client_initial(struct sasl_client *c, struct buf *out)
 		buf_free(&m);
 		return 1;
 	case SASL_SCRAM_SHA256:
+	case SASL_SCRAM_SHA256_PLUS:
 		nonce(c->cr, c->cnonce);
 		buf_init(&m, 4096);
 		buf_printf(&m, "n=");
@@ -250,8 +276,11 @@ sasl_client_initial(struct sasl_client *c, struct buf *out)
 		buf_printf(&m, ",r=%s", c->cnonce);
 		c->first_bare = buf_strdup(&m);
 		buf_free(&m);
-		/* "y": we could bind to the channel, but no -PLUS is in use */
-		buf_printf(out, "%s,,%s", c->tls ? "y" : "n", c->first_bare);
+		/* "p=tls-exporter": bound to this TLS session (-PLUS); "y": we
+		 * could bind, but the server offers no -PLUS; "n": no TLS */
+		snprintf(c->gs2, sizeof(c->gs2), "%s", c->mech == SASL_SCRAM_SHA256_PLUS ?
+		    "p=tls-exporter,," : c->tls ? "y,," : "n,,");
+		buf_printf(out, "%s%s", c->gs2, c->first_bare);
 		shown(c->shown, sizeof(c->shown), buf_ptr(out), out->len);
 		return 1;
 	default:
@@ -266,7 +295,7 @@ scram_client_final(struct sasl_client *c, const char *sf, struct buf *out)
 {
 	char		*r = attr(sf, 'r'), *s = attr(sf, 's'), *i = attr(sf, 'i'), *e;
 	unsigned char	 salt[256], ck[32], sk[32], srvk[32], sig[32], proof[32];
-	char		 cb[16], p64[48];
+	char		*cb, p64[48];
 	long		 sl;
 	unsigned long	 iter;
 	struct buf	 am, wo;
@@ -299,8 +328,10 @@ scram_client_final(struct sasl_client *c, const char *sf, struct buf *out)
 		snprintf(c->err, sizeof(c->err), "PBKDF2 failed");
 		goto done;
 	}
-	b64_encode(c->tls ? "y,," : "n,,", 3, cb);
+	cb = cbind(c->gs2, c->cblen && c->mech == SASL_SCRAM_SHA256_PLUS ? c->cb : NULL,
+	    c->mech == SASL_SCRAM_SHA256_PLUS ? c->cblen : 0);
 	buf_printf(&wo, "c=%s,r=%s", cb, r);
+	free(cb);
 	buf_printf(&am, "%s,%s,", c->first_bare, sf);
 	buf_append(&am, buf_ptr(&wo), wo.len);
 	c->cr->hmac(1, sk, 32, buf_ptr(&am), am.len, sig);
@@ -381,6 +412,7 @@ sasl_client_step(struct sasl_client *c, const unsigned char *ch, size_t n, struc
 		    c->mech == SASL_OAUTHBEARER ? "\\x01" : "");
 		return SASL_FAIL;
 	case SASL_SCRAM_SHA256:
+	case SASL_SCRAM_SHA256_PLUS:
 		if (c->step == 0) {
 			sasl_client_initial(c, out);
 			return SASL_CONTINUE;
@@ -429,17 +461,23 @@ struct sasl_server {
 	char			 shown[600];
 	char			 challenge[160];
 	char			*first_bare, *server_first, *nonce;
-	char			 gs2[8];
+	char			 gs2[32];
+	unsigned char		 cb[64];	/* this session's tls-exporter data */
+	size_t			 cblen;
 	unsigned char		 stored[32], skey[32];
 	int			 known;		/* the SCRAM user exists */
 };
 
 struct sasl_server *
 sasl_server_new(enum sasl_mech m, const struct sasl_crypto *cr, sasl_lookup lookup, void *arg,
-    const char *hostname)
+    const char *hostname, const unsigned char *cb, size_t cblen)
 {
 	struct sasl_server *s = xcalloc(1, sizeof(*s));
 
+	if (cb && cblen <= sizeof(s->cb)) {
+		memcpy(s->cb, cb, cblen);
+		s->cblen = cblen;
+	}
 	s->mech = m;
 	s->cr = cr;
 	s->lookup = lookup;
@@ -641,7 +679,7 @@ srv_scram(struct sasl_server *s, const unsigned char *in, size_t n, int has, str
 {
 	char		*msg, *u, *r = NULL, *c = NULL, *p = NULL, *q;
 	unsigned char	 salt[16], ck[32], srvk[32], sig[32], proof[64], key[32], h[32];
-	char		 pw[512], salt64[32], cbw[16], sig64[48];
+	char		 pw[512], salt64[32], *cbw, sig64[48];
 	struct buf	 am;
 	size_t		 k, gl;
 	long		 pl;
@@ -659,9 +697,23 @@ srv_scram(struct sasl_server *s, const unsigned char *in, size_t n, int has, str
 	msg = xstrndup((const char *)in, n);
 	if (s->step <= 1) {
 		/* client-first: gs2-header, then n=USER,r=NONCE */
-		if ((msg[0] != 'n' && msg[0] != 'y') || msg[1] != ',' ||
-		    (q = strchr(msg + 2, ',')) == NULL)
+		if (s->mech == SASL_SCRAM_SHA256_PLUS) {
+			if (strncmp(msg, "p=tls-exporter,", 15) != 0 || s->cblen == 0)
+				goto out;	/* the only binding we offer */
+			q = strchr(msg + 15, ',');
+		} else if ((msg[0] == 'n' || msg[0] == 'y') && msg[1] == ',')
+			q = strchr(msg + 2, ',');
+		else
+			q = NULL;	/* "p=" without -PLUS */
+		if (q == NULL)
 			goto out;
+		if (s->mech == SASL_SCRAM_SHA256 && msg[0] == 'y' && s->cblen) {
+			/* RFC 5802 6: the client could bind and thinks we cannot,
+			 * but we offered -PLUS: someone removed it in between */
+			shown(s->shown, sizeof(s->shown), in, n);
+			res = SASL_FAIL;
+			goto out;
+		}
 		gl = (size_t)(q + 1 - msg);
 		if (gl >= sizeof(s->gs2))
 			goto out;
@@ -708,8 +760,15 @@ srv_scram(struct sasl_server *s, const unsigned char *in, size_t n, int has, str
 	shown(s->shown, sizeof(s->shown), (const unsigned char *)msg, strlen(msg));
 	k = strlen(s->shown);
 	snprintf(s->shown + k, sizeof(s->shown) - k, ",p=****");
-	b64_encode(s->gs2, strlen(s->gs2), cbw);
-	if (strcmp(c, cbw) != 0 || strcmp(r, s->nonce) != 0 ||
+	cbw = cbind(s->gs2, s->cb, s->mech == SASL_SCRAM_SHA256_PLUS ? s->cblen : 0);
+	if (strcmp(c, cbw) != 0) {
+		/* another gs2 header, or another TLS session: refused */
+		free(cbw);
+		res = SASL_FAIL;
+		goto out;
+	}
+	free(cbw);
+	if (strcmp(r, s->nonce) != 0 ||
 	    (pl = b64_decode(p, strlen(p), proof, sizeof(proof))) != 32)
 		goto out;
 	buf_init(&am, 1 << 16);
@@ -750,6 +809,7 @@ sasl_server_step(struct sasl_server *s, const unsigned char *in, size_t n, int h
 	case SASL_OAUTHBEARER:
 		return srv_bearer(s, in, n, has, out);
 	case SASL_SCRAM_SHA256:
+	case SASL_SCRAM_SHA256_PLUS:
 		return srv_scram(s, in, n, has, out);
 	default:
 		fatalx("%s: bad mechanism %d", __func__, (int)s->mech);

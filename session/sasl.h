@@ -16,7 +16,7 @@
 
 enum sasl_mech {
 	SASL_PLAIN, SASL_LOGIN, SASL_CRAM_MD5, SASL_XOAUTH2, SASL_OAUTHBEARER,
-	SASL_SCRAM_SHA256,
+	SASL_SCRAM_SHA256, SASL_SCRAM_SHA256_PLUS,
 	SASL_MECH_COUNT
 };
 
@@ -39,9 +39,11 @@ enum sasl_result { SASL_CONTINUE, SASL_OK, SASL_FAIL, SASL_BAD };
 
 /* Client side. */
 struct sasl_client;
-/* tls: the session is encrypted (SCRAM says "y": it could bind) */
+/* tls: the session is encrypted (SCRAM says "y": it could bind); cb: the
+ * tls-exporter channel binding for SCRAM-SHA-256-PLUS (else NULL) */
 struct sasl_client *sasl_client_new(enum sasl_mech, const char *authzid, const char *user,
-	    const char *secret, const struct sasl_crypto *, int tls);
+	    const char *secret, const struct sasl_crypto *, int tls, const unsigned char *cb,
+	    size_t cblen);
 void		 sasl_client_free(struct sasl_client *);
 /* sasl_client_initial - the initial response into out; 0 if the
  * mechanism has none (LOGIN, CRAM-MD5: the server speaks first) */
@@ -59,8 +61,10 @@ const char	*sasl_client_error(const struct sasl_client *);
  * any credentials are accepted. */
 typedef int	(*sasl_lookup)(void *arg, const char *user, char *pw, size_t pwlen);
 struct sasl_server;
+/* cb: the session's tls-exporter binding; with it, a SCRAM client saying
+ * "y" (it could bind but thinks we cannot) is a downgrade and fails */
 struct sasl_server *sasl_server_new(enum sasl_mech, const struct sasl_crypto *, sasl_lookup,
-	    void *arg, const char *hostname);
+	    void *arg, const char *hostname, const unsigned char *cb, size_t cblen);
 void		 sasl_server_free(struct sasl_server *);
 /* sasl_server_step - the client's message (has: 0 when AUTH came without
  * an initial response); a challenge into out when SASL_CONTINUE.

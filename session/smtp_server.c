@@ -74,6 +74,8 @@ struct smtp_server {
 	int			 authed;
 	char			*auth_user;
 	int			 skip_auth;	/* an over-long AUTH line is dropped */
+	unsigned char		 cb[64];	/* TLS channel binding (SCRAM -PLUS) */
+	size_t			 cblen;
 	/* transaction */
 	char			*from;
 	char			*mail_params;
@@ -298,6 +300,14 @@ int
 smtp_server_tls(const struct smtp_server *s)
 {
 	return s->tls;
+}
+
+void
+smtp_server_channel_binding(struct smtp_server *s, const unsigned char *cb, size_t n)
+{
+	s->cblen = n <= sizeof(s->cb) ? n : 0;
+	if (s->cblen)
+		memcpy(s->cb, cb, n);
 }
 
 size_t
@@ -1077,7 +1087,8 @@ cmd_ehlo(struct smtp_server *s, enum smtp_verb v, const char *a, size_t n)
 		int m;
 		el += (size_t)snprintf(ext + el, sizeof(ext) - el, "\nAUTH");
 		for (m = 0; m < SASL_MECH_COUNT; m++)
-			if (s->cfg.auth_mechs & (1u << m))
+			if ((s->cfg.auth_mechs & (1u << m)) &&
+			    (m != SASL_SCRAM_SHA256_PLUS || s->cblen))
 				el += (size_t)snprintf(ext + el, sizeof(ext) - el, " %s",
 				    sasl_mech_name((enum sasl_mech)m));
 	}
@@ -1423,7 +1434,8 @@ cmd_auth(struct smtp_server *s, const char *a, size_t n)
 	else if (s->state != SMTP_S_READY)
 		pend_error(s, SMTP_ST_AUTH, 503, "5.5.1", "Error: MAIL transaction in progress");
 	else if (ml == 0 || sasl_mech_parse(a, ml, &m) == -1 || !(s->cfg.auth_mechs & (1u << m)) ||
-	    (sasl_mech_crypto(m) && s->cfg.crypto == NULL))
+	    (sasl_mech_crypto(m) && s->cfg.crypto == NULL) ||
+	    (m == SASL_SCRAM_SHA256_PLUS && s->cblen == 0))
 		pend_error(s, SMTP_ST_AUTH, 504, "5.5.4", "Unrecognized authentication type");
 	else if (ml < n && (dl = auth_decode(a + ml + 1, n - ml - 1, &d)) < 0)
 		pend_error(s, SMTP_ST_AUTH, 501, "5.5.2", "Error: cannot decode the response");
@@ -1431,7 +1443,8 @@ cmd_auth(struct smtp_server *s, const char *a, size_t n)
 		has = ml < n;
 		s->auth_mech = m;
 		s->auth_back = s->state;
-		s->sasl = sasl_server_new(m, s->cfg.crypto, auth_lookup, s, s->cfg.hostname);
+		s->sasl = sasl_server_new(m, s->cfg.crypto, auth_lookup, s, s->cfg.hostname,
+		    s->cblen ? s->cb : NULL, s->cblen);
 		auth_step(s, d, (size_t)dl, has);
 		free(d);
 		return;

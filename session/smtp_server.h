@@ -209,6 +209,9 @@ void	 smtp_server_shutdown(struct smtp_server *);
 /* smtp_server_decide - the driver's answer after SMTP_F_WAIT (never from
  * inside on_decide); arg and from in d are not read */
 void	 smtp_server_decide(struct smtp_server *, const struct smtp_decision *);
+/* smtp_server_channel_binding - the TLS session's tls-exporter data:
+ * SCRAM-SHA-256-PLUS is offered with it */
+void	 smtp_server_channel_binding(struct smtp_server *, const unsigned char *, size_t);
 /* smtp_server_partial - bytes of a command line received but not yet
  * complete (a slow client, or one that never sends the LF) */
 size_t	 smtp_server_partial(const struct smtp_server *);

@@ -50,7 +50,7 @@ check "no secret in any aiosmtpd run's output" sh -c "! cat '$T'/a[1-4] '$T'/a[1
 # smtpdbg's own sink: every mechanism after STARTTLS, JSON masked.
 printf 'alice:%s\n' "$PW" >"$T/users"
 start_sink "$T/sink" --auth-users "$T/users" || exit 1
-for m in PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER SCRAM-SHA-256; do
+for m in PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER SCRAM-SHA-256 SCRAM-SHA-256-PLUS; do
 	run_smtpdbg "$T/m.$m" --starttls --no-verify --auth-user alice --auth-mech $m \
 	    --auth-password-env PW --json="$T/m.$m.jsonl" -f "$T/s1" 127.0.0.1:$SINK_PORT
 	check "sink: AUTH $m over STARTTLS, then mail: exit 0 (got $RC)" [ "$RC" = 0 ]
@@ -59,7 +59,8 @@ check "SCRAM: the server's signature was checked" has "$T/m.SCRAM-SHA-256" 'auth
 check "no secret in any transcript or JSON" sh -c "! cat '$T'/m.* | grep -Eq 'pa55-w0rd|cGE1NS13MHJk'"
 run_smtpdbg "$T/m.best" --starttls --no-verify --auth-user alice --auth-password-env PW \
     -f "$T/s1" 127.0.0.1:$SINK_PORT
-check "the best mechanism the sink offers is SCRAM-SHA-256" has "$T/m.best" 'AUTH SCRAM-SHA-256 as "alice"'
+check "the best mechanism the sink offers over TLS is SCRAM-SHA-256-PLUS (bound to the session)" \
+    has "$T/m.best" 'AUTH SCRAM-SHA-256-PLUS as "alice"; initial response p=tls-exporter,,n=alice'
 printf '/starttls\nEHLO me\n/auth CRAM-MD5 alice\n/expect 250 MAIL FROM:<a@b>\n/expect 221 QUIT\n' >"$T/s2"
 run_smtpdbg "$T/m.cmd" --no-verify --auth-password-env PW -e -f "$T/s2" 127.0.0.1:$SINK_PORT
 check "/auth in a script: exit 0 (got $RC)" [ "$RC" = 0 ]
@@ -99,6 +100,6 @@ if command -v tmux >/dev/null 2>&1; then
 	TM kill-server 2>/dev/null
 fi
 stop_sink
-check "the sink saw each mechanism succeed" [ "$(grep -c 'accepted (the client sent' "$T/sink")" -ge 8 ]
+check "the sink saw each mechanism succeed" [ "$(grep -c 'accepted (the client sent' "$T/sink")" -ge 9 ]
 check "and no secret either" hasnt "$T/sink" 'pa55-w0rd|cGE1NS13MHJk'
 done_testing

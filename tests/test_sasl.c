@@ -14,6 +14,7 @@
 #include "tls/crypto.h"
 
 static int any;
+static const unsigned char *srv_cb;	/* the server's binding, when it differs */
 
 static int
 lookup(void *arg, const char *user, char *pw, size_t len)
@@ -32,8 +33,10 @@ static enum sasl_result
 run(enum sasl_mech m, const char *user, const char *secret, int ir, char *shows, size_t sl)
 {
 	const struct sasl_crypto *cr = tls_sasl_crypto();
-	struct sasl_client *c = sasl_client_new(m, "", user, secret, cr, 0);
-	struct sasl_server *s = sasl_server_new(m, cr, lookup, NULL, "mx.test");
+	static const unsigned char cb[32] = "channel-binding-of-this-session";
+	struct sasl_client *c = sasl_client_new(m, "", user, secret, cr, 0, cb, sizeof(cb));
+	struct sasl_server *s = sasl_server_new(m, cr, lookup, NULL, "mx.test",
+	    srv_cb ? srv_cb : cb, sizeof(cb));
 	struct buf	 cmsg, smsg;
 	enum sasl_result sr = SASL_BAD, cr2;
 	int		 has, i;
@@ -82,7 +85,7 @@ main(void)
 			is_int(run((enum sasl_mech)m, "mallory", "s3cret,=pw", ir, shows, sizeof(shows)),
 			    SASL_FAIL, "%s%s: an unknown user fails", n, ir ? " (initial response)" : "");
 			any = 1;
-			if (m != SASL_SCRAM_SHA256)
+			if (m != SASL_SCRAM_SHA256 && m != SASL_SCRAM_SHA256_PLUS)
 				is_int(run((enum sasl_mech)m, "bob", "x", ir, shows, sizeof(shows)), SASL_OK,
 				    "%s%s: any credentials in 'any' mode", n, ir ? " (initial response)" : "");
 		}
@@ -93,19 +96,48 @@ main(void)
 		struct sasl_server *s;
 		buf_init(&b, 4096);
 		any = 0;
-		s = sasl_server_new(SASL_PLAIN, cr, lookup, NULL, "mx");
+		s = sasl_server_new(SASL_PLAIN, cr, lookup, NULL, "mx", NULL, 0);
 		is_int(sasl_server_step(s, (const unsigned char *)"alice", 5, 1, &b), SASL_BAD,
 		    "PLAIN without NULs is malformed");
 		sasl_server_free(s);
-		s = sasl_server_new(SASL_CRAM_MD5, cr, lookup, NULL, "mx");
+		s = sasl_server_new(SASL_CRAM_MD5, cr, lookup, NULL, "mx", NULL, 0);
 		is_int(sasl_server_step(s, (const unsigned char *)"x", 1, 1, &b), SASL_BAD,
 		    "CRAM-MD5 with an initial response is malformed");
 		sasl_server_free(s);
-		s = sasl_server_new(SASL_SCRAM_SHA256, cr, lookup, NULL, "mx");
+		s = sasl_server_new(SASL_SCRAM_SHA256, cr, lookup, NULL, "mx", NULL, 0);
 		is_int(sasl_server_step(s, (const unsigned char *)"p=tls-unique,,n=a,r=x", 21, 1, &b),
 		    SASL_BAD, "SCRAM asking for channel binding we do not offer is refused");
 		sasl_server_free(s);
 		buf_free(&b);
+	}
+	/* SCRAM-SHA-256-PLUS: another TLS session's binding fails. */
+	{
+		static const unsigned char other[32] = "a different session, in between";
+		any = 0;
+		srv_cb = other;
+		is_int(run(SASL_SCRAM_SHA256_PLUS, "alice", "s3cret,=pw", 1, shows, sizeof(shows)),
+		    SASL_FAIL, "SCRAM-SHA-256-PLUS: a channel binding that differs (a man in the "
+		    "middle) fails");
+		srv_cb = NULL;
+	}
+	/* A client saying "y" to a server that offers -PLUS: a downgrade. */
+	{
+		const struct sasl_crypto *cr = tls_sasl_crypto();
+		static const unsigned char cb[8] = "binding";
+		struct sasl_client *c = sasl_client_new(SASL_SCRAM_SHA256, "", "alice", "x", cr, 1,
+		    NULL, 0);
+		struct sasl_server *s = sasl_server_new(SASL_SCRAM_SHA256, cr, lookup, NULL, "mx", cb,
+		    sizeof(cb));
+		struct buf in, out;
+		buf_init(&in, 4096);
+		buf_init(&out, 4096);
+		sasl_client_initial(c, &in);
+		is_int(sasl_server_step(s, buf_ptr(&in), in.len, 1, &out), SASL_FAIL,
+		    "SCRAM \"y\" while the server could bind: refused as a downgrade");
+		sasl_client_free(c);
+		sasl_server_free(s);
+		buf_free(&in);
+		buf_free(&out);
 	}
 	return tap_done();
 }

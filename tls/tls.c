@@ -550,6 +550,23 @@ tls_session_desc(struct xport *x, char *out, size_t len)
 	    grp ? grp : gnutls_kx_get_name(gnutls_kx_get(t->s)), sig ? ", " : "", sig ? sig : "");
 }
 
+int
+tls_channel_binding(struct xport *x, unsigned char *out, size_t len)
+{
+	struct tls_xp	*t = txp(x);
+	gnutls_datum_t	 cb;
+	int		 n;
+
+	/* RFC 9266: defined for TLS 1.3 (and 1.2 with extended master secret) */
+	if (gnutls_session_channel_binding(t->s, GNUTLS_CB_TLS_EXPORTER, &cb) < 0)
+		return -1;
+	n = cb.size <= len ? (int)cb.size : -1;
+	if (n > 0)
+		memcpy(out, cb.data, cb.size);
+	gnutls_free(cb.data);
+	return n;
+}
+
 void
 tls_peer_sni(struct xport *x, char *out, size_t len)
 {

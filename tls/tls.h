@@ -48,6 +48,9 @@ struct xport	*xport_tls_server(int fd, struct tls_ctx *, char *err, size_t);
 
 /* tls_session_desc - "TLS1.3 AES-256-GCM (X25519, ECDSA-SECP256R1-SHA256)" */
 void		 tls_session_desc(struct xport *, char *, size_t);
+/* tls_channel_binding - the tls-exporter channel binding (RFC 9266) into
+ * out; its length, or -1 when the session has none */
+int		 tls_channel_binding(struct xport *, unsigned char *out, size_t);
 /* tls_peer_sni - the SNI the client sent (server side), escaped, or "" */
 void		 tls_peer_sni(struct xport *, char *, size_t);
 /* tls_peer_cert_subject - the client certificate's subject (server side) */
