@@ -140,9 +140,13 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 	char		 members[128];
 
 	if (c->last.raw) {
+		/* More replies awaited: pipelined, so say what this one answers. */
+		if (cmd && smtp_client_waiting(c->eng) > 0)
+			c->tx.answers = cmd->text;
 		tx_line(&c->tx, now, TX_S, c->last.raw, c->last.len, c->last.flags, lat,
 		    r->code > 0 ? r->code : 0, r->enh,
 		    smtp_client_state_name(smtp_client_state(c->eng)), c->last.dropped);
+		c->tx.answers = NULL;
 		if (c->last.flags & (LINE_BARE_LF | LINE_BARE_CR | LINE_NUL))
 			hook(c, CLIENT_VIOLATION, 0);
 		c->last.raw = NULL;

@@ -88,7 +88,8 @@ out_write(const char *s, size_t n)
 		rl_redisplay();
 		return;
 	}
-	fwrite(s, 1, n, stdout);
+	/* Only the loop thread writes stdout: no stdio lock per line. */
+	fwrite_unlocked(s, 1, n, stdout);
 }
 
 void

@@ -173,6 +173,15 @@ put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, cons
 		if (color)
 			PUTS(b, out_reset());
 	}
+	if (t->answers && dir == TX_S) {
+		/* pipelined: which command this reply answers */
+		if (color)
+			PUTS(b, out_sgr(OC_DIM));
+		PUTS(b, "   <- ");
+		PUTS(b, t->answers);
+		if (color)
+			PUTS(b, out_reset());
+	}
 	buf_append(b, "\n", 1);
 	/* One '!' line per anomaly of this line. */
 	for (i = 0; i < 8; i++) {

@@ -20,6 +20,7 @@ struct tx {
 	FILE		*json;		/* JSON Lines output, or NULL */
 	struct buf	*save;		/* plain text kept for /save, or NULL */
 	int		 tls;		/* lines are encrypted: marked "C~"/"S~" */
+	const char	*answers;	/* next S: line: the command it answers */
 };
 
 enum tx_dir { TX_C = 'C', TX_S = 'S' };

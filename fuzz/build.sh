@@ -9,7 +9,7 @@ out=fuzz/out
 mkdir -p "$out"
 printf '#define _GNU_SOURCE 1\n' > "$out/config.h"
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$out -I."
-for t in reply server; do
+for t in reply server sasl; do
 	$CC $flags -o "fuzz/${t}_fuzzer" "fuzz/fuzz_$t.c" session/*.c
 	mkdir -p "$out/corpus-$t"
 	"fuzz/${t}_fuzzer" -dict=fuzz/smtp.dict -max_len=65536 -timeout=5 \
