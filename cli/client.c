@@ -189,6 +189,21 @@ ev_sent(void *arg, enum smtp_client_sent kind, const unsigned char *p, size_t n)
 	c->tx.text = show ? c->cfg->text : 0;
 	if (!show)
 		c->tx.save = NULL;
+	if (c->mask == NULL && !c->cfg->show_secrets && kind != SMTP_SENT_DATA) {
+		/* A credential typed by hand: "AUTH MECH <response>", or any
+		 * line answering a 334 challenge. */
+		if (n > 5 && strncasecmp((const char *)p, "AUTH ", 5) == 0) {
+			const unsigned char *sp = memchr(p + 5, ' ', n - 5);
+			if (sp && line_body_len(p, n) > (size_t)(sp - p) + 1) {
+				char m[80];
+				snprintf(m, sizeof(m), "%.*s ****", (int)(sp - p) > 60 ? 60 :
+				    (int)(sp - p), (const char *)p);
+				c->mask = xstrdup(m);
+			}
+		} else if (smtp_client_last_code(c->eng) == 334 && line_body_len(p, n) > 0 &&
+		    !(line_body_len(p, n) == 1 && p[0] == '*'))
+			c->mask = xstrdup("****");
+	}
 	if (c->mask) {
 		/* A credential: the mask is shown, never the bytes. */
 		char *m = c->mask;

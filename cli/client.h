@@ -47,6 +47,7 @@ struct client_cfg {
 	const char	*tlsa[16];	/* --tlsa records */
 	size_t		 ntlsa;
 	int		 report;	/* print the TLS report after a handshake */
+	int		 show_secrets;	/* typed AUTH lines shown as sent */
 };
 
 struct client_hooks {

@@ -364,7 +364,9 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_AUTH_USERS: m->auth_users = optarg; m->sc.scfg.auth_mechs = 1; break;
 		case O_AUTH_ANY_TIME: m->sc.scfg.auth_any_time = 1; m->sc.scfg.auth_mechs = 1; break;
 		case O_REQUIRE_AUTH: m->sc.scfg.require_auth = 1; m->sc.scfg.auth_mechs = 1; break;
-		case O_SHOW_SECRETS: m->sc.show_secrets = m->ro.auth.show_secrets = 1; break;
+		case O_SHOW_SECRETS:
+			m->sc.show_secrets = m->ro.auth.show_secrets = m->ro.ccfg.show_secrets = 1;
+			break;
 		case O_AUTH_USER: m->ro.auth.user = optarg; break;
 		case O_AUTH_MECH: m->ro.auth.mech = optarg; break;
 		case O_AUTH_AUTHZID: m->ro.auth.authzid = optarg; break;

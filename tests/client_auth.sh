@@ -64,6 +64,11 @@ check "the best mechanism the sink offers over TLS is SCRAM-SHA-256-PLUS (bound 
 printf '/starttls\nEHLO me\n/auth CRAM-MD5 alice\n/expect 250 MAIL FROM:<a@b>\n/expect 221 QUIT\n' >"$T/s2"
 run_smtpdbg "$T/m.cmd" --no-verify --auth-password-env PW -e -f "$T/s2" 127.0.0.1:$SINK_PORT
 check "/auth in a script: exit 0 (got $RC)" [ "$RC" = 0 ]
+printf '/starttls\nEHLO me\nAUTH LOGIN\nYWxpY2U=\ncGE1NS13MHJkIQ==\n/expect 235\n/expect 221 QUIT\n' >"$T/s4"
+run_smtpdbg "$T/m.typed" --no-verify -e --json="$T/m.typed.jsonl" -f "$T/s4" 127.0.0.1:$SINK_PORT
+check "AUTH typed by hand (LOGIN): exit 0 (got $RC)" [ "$RC" = 0 ]
+check "the lines answering 334 are masked in the transcript and JSON" \
+    sh -c "[ \$(grep -c 'C~ \*\*\*\*\$' '$T/m.typed') = 2 ] && ! grep -q 'cGE1NS13MHJkIQ' '$T/m.typed' '$T/m.typed.jsonl'"
 printf 'EHLO me\n/auth PLAIN alice\n' >"$T/s3"
 run_smtpdbg "$T/m.nosecret" -f "$T/s3" 127.0.0.1:$SINK_PORT
 check "/auth in a script without a secret source: exit 2 (got $RC)" [ "$RC" = 2 ]
