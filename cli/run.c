@@ -23,6 +23,7 @@
 #include "cli/out.h"
 #include "cli/run.h"
 #include "man/render.h"
+#include "session/caps.h"
 #include "session/esc.h"
 #include "session/xalloc.h"
 
@@ -66,6 +67,9 @@ struct run {
 	struct auth		*auth;		/* an AUTH exchange in progress */
 	int			 auth_tried;	/* --auth-user: AUTH was started */
 	char			*secret;	/* typed at the /auth prompt */
+	struct buf		 bdat;		/* /bdat: the message */
+	size_t			 bdat_off, bdat_chunk;
+	int			 bdat_on;
 	int			 in_pump;
 	struct loop_timer	*tick;		/* deferred work, see schedule() */
 	int			 close_due;	/* close the connection at the tick */
@@ -84,6 +88,7 @@ struct run_cmd {
 static void	 pump(struct run *);
 static int	 auth_start(struct run *, const char *, const char *, int);
 static void	 auth_step(struct run *, int);
+static void	 bdat_next(struct run *);
 static void	 schedule(struct run *);
 static void	 probe_summary(struct run *);
 static void	 finish(struct run *);
@@ -103,6 +108,7 @@ static int	 cmd_echo(struct run *, char *);
 static int	 cmd_cert(struct run *, char *);
 static int	 cmd_starttls(struct run *, char *);
 static int	 cmd_auth(struct run *, char *);
+static int	 cmd_bdat(struct run *, char *);
 
 static const struct run_cmd cmdtab[] = {
 	{ "connect", "HOST[:PORT]", cmd_connect, "open a session" },
@@ -121,6 +127,7 @@ static const struct run_cmd cmdtab[] = {
 	{ "cert", "[pem [FILE]]", cmd_cert, "the TLS report again, or the chain as PEM" },
 	{ "starttls", "", cmd_starttls, "send STARTTLS and upgrade (same as typing it)" },
 	{ "auth", "[MECH [USER]]", cmd_auth, "authenticate; the secret is asked without echo" },
+	{ "bdat", "FILE [CHUNK]", cmd_bdat, "send a file as the message with BDAT chunks" },
 };
 #define NCMDS (sizeof(cmdtab) / sizeof(cmdtab[0]))
 
@@ -351,6 +358,17 @@ on_client(void *arg, enum client_ev ev, int code)
 			auth_step(r, code);
 			break;
 		}
+		if (r->bdat_on) {
+			if (code / 100 != 2 || r->bdat_off >= r->bdat.len) {
+				if (code / 100 != 2 && r->bdat_off < r->bdat.len)
+					client_note(r->cl, '!', "/bdat: chunk refused with %d: %zu bytes "
+					    "not sent", code, r->bdat.len - r->bdat_off);
+				r->bdat_on = 0;
+				buf_free(&r->bdat);
+			} else
+				bdat_next(r);
+			break;
+		}
 		if ((r->o->auto_ehlo || r->o->starttls) && !r->ehlo_sent &&
 		    client_state(r->cl) == SMTP_C_READY) {
 			r->ehlo_sent = 1;
@@ -453,6 +471,25 @@ on_client(void *arg, enum client_ev ev, int code)
 	}
 	/* Never act inside the engine's callback: do the rest at the tick. */
 	schedule(r);
+}
+
+/* bdat_next - /bdat: the next chunk (each waits for the previous reply) */
+static void
+bdat_next(struct run *r)
+{
+	size_t	 n = r->bdat.len - r->bdat_off;
+	char	 err[512];
+
+	if (n > r->bdat_chunk)
+		n = r->bdat_chunk;
+	if (client_bdat(r->cl, buf_ptr(&r->bdat) + r->bdat_off, n,
+	    r->bdat_off + n >= r->bdat.len, err, sizeof(err)) == -1) {
+		r->bdat_on = 0;
+		buf_free(&r->bdat);
+		fail(r, EXIT_USAGE, "/bdat: %s", err);
+		return;
+	}
+	r->bdat_off += n;
 }
 
 /* auth_start - begin AUTH (mech, user: NULL for the configured ones) */
@@ -558,6 +595,8 @@ void
 run_free(struct run *r)
 {
 	auth_free(r->auth);
+	if (r->bdat_on)
+		buf_free(&r->bdat);
 	if (r->secret) {
 		memset(r->secret, 0, strlen(r->secret));
 		free(r->secret);
@@ -994,6 +1033,53 @@ cmd_data(struct run *r, char *a)
 	}
 	free(r->data_file);
 	r->data_file = xstrdup(a);
+	r->wait = W_REPLIES;
+	return 0;
+}
+
+static int
+cmd_bdat(struct run *r, char *a)
+{
+	char	*sp = strchr(a, ' '), chunk[64];
+	long	 c = 65536;
+	int	 fd;
+	ssize_t	 got;
+
+	if (sp) {
+		*sp++ = '\0';
+		c = strtol(sp, NULL, 10);
+	}
+	if (*a == '\0' || c < 1 || c > 64 * 1024 * 1024) {
+		fail(r, EXIT_USAGE, "usage: /bdat FILE [CHUNK] (CHUNK 1 .. 64 MiB)");
+		return -1;
+	}
+	if (!client_is_connected(r->cl) || (client_state(r->cl) != SMTP_C_RCPT &&
+	    client_state(r->cl) != SMTP_C_MAIL)) {
+		fail(r, EXIT_USAGE, "/bdat: MAIL and RCPT first");
+		return -1;
+	}
+	if ((fd = open(a, O_RDONLY | O_CLOEXEC)) == -1) {
+		fail(r, EXIT_LOCAL, "/bdat: %s: %s", a, strerror(errno));
+		return -1;
+	}
+	buf_init(&r->bdat, 256 * 1024 * 1024);
+	while ((got = read(fd, chunk, sizeof(chunk))) > 0)
+		if (buf_append(&r->bdat, chunk, (size_t)got) == -1)
+			break;
+	close(fd);
+	if (got != 0) {
+		buf_free(&r->bdat);
+		fail(r, EXIT_LOCAL, "/bdat: %s: cannot read it whole", a);
+		return -1;
+	}
+	if (!caps_find(client_caps(r->cl), "CHUNKING"))
+		client_note(r->cl, '!', "/bdat: the server did not offer CHUNKING");
+	client_note(r->cl, '*', "/bdat: %zu bytes in chunks of %ld, sent as they are",
+	    r->bdat.len, c);
+	r->bdat_chunk = (size_t)c;
+	r->bdat_off = 0;
+	r->bdat_on = 1;
+	bdat_next(r);
 	r->wait = W_REPLIES;
 	return 0;
 }

@@ -68,6 +68,12 @@ run_smtpdbg "$T/dsn" send --from a@b.example --to 'c+x@d.example' --notify SUCCE
     --ret HDRS --envid env42 --orcpt -q 127.0.0.1:$P
 check "DSN: RET/ENVID on MAIL, NOTIFY/ORCPT (xtext) on RCPT" sh -c "grep -q 'MAIL FROM:<a@b.example> SIZE=[0-9]* RET=HDRS ENVID=env42' '$T/sink' && grep -q 'RCPT TO:<c+x@d.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c+2Bx@d.example' '$T/sink'"
 
+# /bdat in a script.
+printf '/expect 250 EHLO me\n/expect 250 MAIL FROM:<s@b.example>\n/expect 250 RCPT TO:<r@d.example>\n/bdat %s 7\n/expect 250\n/expect 221 QUIT\n' "$T/msg.eml" >"$T/bd.script"
+run_smtpdbg "$T/bd" -f "$T/bd.script" 127.0.0.1:$P
+check "/bdat FILE 7 in a script: exit 0 (got $RC)" [ "$RC" = 0 ]
+check "in chunks of 7, the last one LAST" sh -c "grep -q 'C: BDAT 7\$' '$T/bd' && grep -q 'C: BDAT [0-9] LAST\$' '$T/bd'"
+
 # --count: several messages on one connection.
 run_smtpdbg "$T/o5" send --from a@b.example --to c@d.example --count 20 -q 127.0.0.1:$P
 check "--count 20: exit 0 (got $RC)" [ "$RC" = 0 ]
