@@ -97,12 +97,12 @@ if command -v tmux >/dev/null 2>&1; then
 	TM send-keys -t t '/quit' Enter
 	wait_screen '^EXIT=' >/dev/null
 	check "the history has /auth but no secret" sh -c "grep -q '/auth PLAIN alice' '$T/state/smtpdbg/history' && ! grep -q 'pa55' '$T/state/smtpdbg/history'"
-	TM kill-server 2>/dev/null
+	tm_stop TM
 	TM new-session -d -s t -x 150 -y 40 "env -u PW NO_COLOR= '$SMTPDBG' send -q --starttls --no-verify --auth-user alice --from a@b.example --to c@d.example 127.0.0.1:$SINK_PORT; echo EXIT=\$?; sleep 30"
 	check "send at a terminal asks too" wait_screen 'secret for alice \(not shown\):'
 	TM send-keys -t t "$PW" Enter
 	check "and delivers: exit 0" wait_screen '^EXIT=0$'
-	TM kill-server 2>/dev/null
+	tm_stop TM
 fi
 stop_sink
 check "the sink saw each mechanism succeed" [ "$(grep -c 'accepted (the client sent' "$T/sink")" -ge 9 ]

@@ -78,6 +78,27 @@ wait_port() {	# wait_port PORT: until something listens (5 s at most), without c
 	return 1
 }
 
+# tm_stop TMUX-COMMAND...: end what runs in the panes (SIGTERM, then at
+# most 2 s), then the tmux server; a program whose terminal vanishes under
+# it (SIGHUP) is never the normal way out
+tm_stop() {
+	for p in $("$@" list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+		pkill -TERM -P "$p" 2>/dev/null
+	done
+	i=0
+	while [ $i -lt 20 ]; do
+		alive=
+		for p in $("$@" list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+			pgrep -P "$p" smtpdbg >/dev/null 2>&1 && alive=1
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$@" kill-server 2>/dev/null
+	return 0
+}
+
 # start_sink OUTFILE [OPTIONS...]: smtpdbg's sink on a free port; sets SINK_PORT
 start_sink() {
 	out=$1; shift

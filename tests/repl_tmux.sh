@@ -9,7 +9,7 @@ export TERM=xterm-256color
 # One tmux server per REPL start (restarting one on the same socket races).
 tm_n=0
 TM() { tmux -L "smtpdbg-test-$$-$tm_n" "$@"; }
-trap 'TM kill-server 2>/dev/null; cleanup' EXIT INT TERM
+trap 'tm_stop TM; cleanup' EXIT INT TERM
 
 screen() { TM capture-pane -p -t t; }
 wait_screen() {	# wait_screen REGEX: until the screen shows it (5 s)
@@ -23,7 +23,7 @@ wait_screen() {	# wait_screen REGEX: until the screen shows it (5 s)
 	return 1
 }
 repl() {	# repl ARGS: start smtpdbg in a fresh tmux session
-	TM kill-server 2>/dev/null
+	tm_stop TM
 	tm_n=$((tm_n + 1))
 	TM new-session -d -s t -x 100 -y 30 \
 	    "env XDG_STATE_HOME='$T/state' NO_COLOR= '$SMTPDBG' $*; echo EXIT=\$?; sleep 30"

@@ -6,7 +6,7 @@
 need tmux "$PY"
 export TERM=xterm-256color
 TM() { tmux -L "smtpdbg-manual-$$" "$@"; }
-trap 'TM kill-server 2>/dev/null; cleanup' EXIT INT TERM
+trap 'tm_stop TM; cleanup' EXIT INT TERM
 screen() { TM capture-pane -p -t t; }
 wait_screen() {	# wait_screen REGEX: until the screen shows it (5 s)
 	i=0
