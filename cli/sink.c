@@ -250,6 +250,25 @@ ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_dat
 	c->tx.text = cfg->text;
 }
 
+/* ev_data_lines - whole plain data lines at once: the fast transcript */
+static void
+ev_data_lines(void *arg, const unsigned char *p, size_t n, size_t nlines)
+{
+	struct conn		*c = arg;
+	const unsigned char	*lf;
+	size_t			 len;
+
+	if (cfg->data_lines >= 0 || c->tx.json || !cfg->text) {
+		/* --data-lines counts, JSON events: one line at a time */
+		for (; n && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len) {
+			len = (size_t)(lf - p) + 1;
+			ev_input(arg, p, len, 0, 1);
+		}
+		return;
+	}
+	tx_lines(&c->tx, now(), TX_C, p, n);
+}
+
 static void
 ev_output(void *arg, const unsigned char *p, size_t n)
 {
@@ -652,7 +671,7 @@ manual_answer(void *owner, struct smtp_decision *d)
 
 static const struct smtp_server_events sevents = {
 	ev_input, ev_output, ev_note, ev_data, ev_message, ev_abort, ev_close, ev_starttls,
-	ev_data_start, ev_decide, ev_auth_lookup, ev_auth,
+	ev_data_start, ev_decide, ev_auth_lookup, ev_auth, ev_data_lines,
 };
 
 /* tls_begin - the 220 is out: the socket speaks TLS from now on */

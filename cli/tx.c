@@ -264,6 +264,43 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 }
 
 void
+tx_lines(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *p, size_t n)
+{
+	static struct buf b;
+	char		 ts[48], pre[160];
+	size_t		 tl, pl, len;
+	int		 color = out_color();
+	const unsigned char *lf;
+
+	if (!t->text || t->json) {
+		/* JSON wants one event per line: the general path */
+		for (; n && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len) {
+			len = (size_t)(lf - p) + 1;
+			tx_line(t, now, dir, p, len, 0, -1, 0, NULL, NULL, 0);
+		}
+		return;
+	}
+	if (b.max == 0)
+		buf_init(&b, SIZE_MAX);
+	tl = stamp(t, now, ts, sizeof(ts));
+	pl = (size_t)snprintf(pre, sizeof(pre), "%s%s %s%s%s%c%c%s ", color ? out_sgr(OC_DIM) : "",
+	    ts, t->wall ? "" : "         ", color ? out_reset() : "",
+	    color ? out_sgr(dir == TX_C ? OC_CLIENT : OC_SERVER) : "", dir, t->tls ? '~' : ':',
+	    color ? out_reset() : "");
+	(void)tl;
+	for (; n && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len) {
+		len = (size_t)(lf - p) + 1;
+		buf_append(&b, pre, pl);
+		buf_append(&b, p, len - 2);	/* plain: no escapes, CRLF implied */
+		buf_append(&b, "\n", 1);
+	}
+	if (t->save)
+		buf_append(t->save, buf_ptr(&b), b.len);
+	out_write((const char *)buf_ptr(&b), b.len);
+	buf_drain(&b, b.len);
+}
+
+void
 tx_note(struct tx *t, uint64_t now, char kind, const char *fmt, ...)
 {
 	char		*msg, ts[48];

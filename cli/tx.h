@@ -29,6 +29,8 @@ enum tx_dir { TX_C = 'C', TX_S = 'S' };
 void	 tx_line(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, size_t,
 	    unsigned flags, int64_t latency_us, int code, const char *enh,
 	    const char *state, size_t dropped);
+/* tx_lines - whole plain lines (line_plain_run) with one prefix, fast */
+void	 tx_lines(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, size_t);
 /* tx_note - '*' information, '!' anomaly, '#' summary */
 void	 tx_note(struct tx *, uint64_t now, char kind, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));

@@ -29,6 +29,7 @@ struct st {
 	struct buf	 log;
 	unsigned	 messages;
 	unsigned	 decisions;
+	uint64_t	 sum;
 	int		 waiting;
 	struct smtp_decision held;
 };
@@ -60,13 +61,32 @@ on_decide(void *arg, struct smtp_decision *d)
 	buf_printf(&t->log, "[d%u]", k % 11);
 }
 
+/* on_data - the content, as a checksum logged with the message */
+static void
+on_data(void *arg, const unsigned char *p, size_t n)
+{
+	struct st	*t = arg;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		t->sum = (t->sum ^ p[i]) * 0x100000001b3ULL;
+}
+
+static void
+on_lines(void *arg, const unsigned char *p, size_t n, size_t nl)
+{
+	(void)arg; (void)p; (void)n; (void)nl;
+}
+
 static void
 on_message(void *arg, const struct smtp_message *m)
 {
 	struct st *t = arg;
 
 	t->messages++;
-	buf_printf(&t->log, "[msg %zu rcpt %llu bytes]", m->nrcpt, (unsigned long long)m->size);
+	buf_printf(&t->log, "[msg %zu rcpt %llu bytes sum %llx]", m->nrcpt,
+	    (unsigned long long)m->size, (unsigned long long)t->sum);
+	t->sum = 0;
 	smtp_server_message_done(t->s, 250, "2.0.0", "Ok");
 }
 
@@ -101,9 +121,10 @@ check_output(const unsigned char *p, size_t n)
 static void
 run(const uint8_t *d, size_t n, uint8_t conf, size_t chunk, struct buf *out, unsigned *msgs)
 {
-	static const struct smtp_server_events ev = { NULL, NULL, NULL, NULL, on_message,
-	    NULL, NULL };
-	static const struct smtp_server_events evd = { NULL, NULL, NULL, NULL, on_message,
+	/* plain data lines in runs (on_data_lines) for some configurations */
+	static const struct smtp_server_events ev = { NULL, NULL, NULL, on_data, on_message,
+	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, on_lines };
+	static const struct smtp_server_events evd = { NULL, NULL, NULL, on_data, on_message,
 	    NULL, NULL, NULL, NULL, on_decide };
 	struct smtp_server_cfg cfg;
 	struct st	 t;

@@ -55,6 +55,40 @@ printable(const unsigned char *p, size_t n)
 	return 1;
 }
 
+size_t
+line_plain_run(const unsigned char *p, size_t n, size_t max_line, size_t *nlines)
+{
+	const uint64_t	 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	const unsigned char *lf;
+	size_t		 off = 0, len, body, i;
+	uint64_t	 x, b;
+
+	*nlines = 0;
+	while (off < n && (lf = memchr(p + off, '\n', n - off)) != NULL) {
+		len = (size_t)(lf - (p + off)) + 1;
+		if (len < 2 || len > max_line || p[off] == '.' || lf[-1] != '\r')
+			break;
+		body = len - 2;
+		/* printable ASCII, no backslash: shown as it is */
+		for (i = 0; i + 8 <= body; i += 8) {
+			memcpy(&x, p + off + i, 8);
+			b = x ^ (ones * '\\');
+			if ((((x - ones * 0x20) & ~x) | ((x + ones) | x) | ((b - ones) & ~b)) & high)
+				break;
+		}
+		if (i + 8 <= body)
+			break;
+		for (; i < body; i++)
+			if (p[off + i] < 0x20 || p[off + i] > 0x7e || p[off + i] == '\\')
+				break;
+		if (i < body)
+			break;
+		off += len;
+		(*nlines)++;
+	}
+	return off;
+}
+
 unsigned
 line_classify(const unsigned char *p, size_t n, size_t rfc_max)
 {

@@ -26,6 +26,11 @@ enum line_flag {
 
 /* line_classify - flags for raw bytes p[0..n) (terminator included) */
 unsigned	 line_classify(const unsigned char *p, size_t n, size_t rfc_max);
+/* line_plain_run - the longest prefix of p made of whole "plain" lines:
+ * CRLF-terminated, at most max_line octets, printable ASCII without a
+ * backslash, not starting with '.'; their count in *nlines */
+size_t		 line_plain_run(const unsigned char *p, size_t n, size_t max_line,
+		    size_t *nlines);
 /* line_flag_desc - plain words for one flag bit */
 const char	*line_flag_desc(unsigned bit);
 /* line_body_len - n without the trailing CRLF or LF */

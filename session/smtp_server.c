@@ -815,6 +815,22 @@ smtp_server_process(struct smtp_server *s)
 			s->bdat_left -= n;
 			continue;
 		}
+		if (s->state == SMTP_S_DATA && s->ev.on_data_lines && s->data_bol &&
+		    !s->in_headers && !s->cutting && !s->too_big) {
+			/* A run of plain lines: the same result as one by one
+			 * (no dot to remove, nothing to flag), in one event. */
+			size_t nl, run = line_plain_run(buf_ptr(&s->in), s->in.len,
+			    RFC_TEXT_LINE, &nl);
+			if (nl > 1 && s->size + run <= s->cfg.max_size) {
+				s->ev.on_data_lines(s->arg, buf_ptr(&s->in), run, nl);
+				s->dec.bol = 1;
+				s->size += run;
+				if (s->ev.on_data)
+					s->ev.on_data(s->arg, buf_ptr(&s->in), run);
+				buf_drain(&s->in, run);
+				continue;
+			}
+		}
 		n = buf_findline(&s->in);
 		if (s->state == SMTP_S_AUTH && !s->skipping) {
 			/* RFC 4954 4: AUTH lines may be up to 12288 octets */

@@ -185,6 +185,9 @@ struct smtp_server_events {
 	 * the client said with the secret masked */
 	void	(*on_auth)(void *arg, const char *mech, const char *user, int ok,
 		    const char *shown);
+	/* message data: nlines whole plain lines at once (see line_plain_run)
+	 * instead of one on_input each; on_data still gets the content */
+	void	(*on_data_lines)(void *arg, const unsigned char *, size_t, size_t nlines);
 };
 
 struct smtp_server;

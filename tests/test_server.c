@@ -91,9 +91,23 @@ on_decide(void *arg, struct smtp_decision *d)
 	d->rule = 1;
 }
 
-static const struct smtp_server_events ev = {
+static void
+on_lines(void *arg, const unsigned char *p, size_t n, size_t nl)
+{
+	(void)arg; (void)p; (void)n; (void)nl;
+}
+
+static const struct smtp_server_events ev_per_line = {
 	NULL, NULL, NULL, on_data, on_message, on_abort, on_close, NULL, NULL, on_decide,
 };
+static const struct smtp_server_events ev_runs = {
+	NULL, NULL, NULL, on_data, on_message, on_abort, on_close, NULL, NULL, on_decide,
+	NULL, NULL, on_lines,
+};
+/* runs: plain data lines come in runs (on_data_lines); the results must
+ * not change */
+static int runs;
+#define ev (*(runs ? &ev_runs : &ev_per_line))
 
 static void
 feed(struct res *r, const char *in, size_t n)
@@ -368,6 +382,43 @@ main(void)
 		free(bm);
 	}
 
+	/* The same cases with plain data lines taken in runs: same replies,
+	 * same messages, for every split. */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r1, *m1, *r2, *m2;
+		if (cases[i].out == NULL)
+			continue;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.ext = SMTP_EXT_ENHANCED | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 |
+		    cases[i].ext;
+		cfg.max_size = cases[i].max_size;
+		cfg.max_rcpt = cases[i].max_rcpt;
+		cfg.max_errors = cases[i].max_errors;
+		cfg.bare_lf = cases[i].bare;
+		cfg.lmtp = cases[i].lmtp;
+		memset(&rule, 0, sizeof(rule));
+		rule.stage = cases[i].rstage;
+		rule.code = cases[i].rcode;
+		rule.text = cases[i].rtext;
+		rule.flags = cases[i].rflags;
+		rule.cut = cases[i].rcut;
+		n = strlen(cases[i].in);
+		for (s = 0; s <= 2; s++) {
+			runs = 0;
+			r1 = run(&cfg, cases[i].in, n, s == 2 ? n / 2 + 2 : s, &m1);
+			runs = 1;
+			r2 = run(&cfg, cases[i].in, n, s == 2 ? n / 2 + 2 : s, &m2);
+			runs = 0;
+			if (strcmp(r1, r2) != 0 || strcmp(m1, m2) != 0)
+				break;
+			free(r1); free(m1); free(r2); free(m2);
+		}
+		if (s <= 2) {
+			ok(0, "%s: plain lines in runs change the outcome", cases[i].name);
+			free(r1); free(m1); free(r2); free(m2);
+		} else
+			ok(1, "%s: the same with plain lines in runs", cases[i].name);
+	}
 	memset(&rule, 0, sizeof(rule));
 	/* Over-long command line: dropped as it arrives, never executed. */
 	{
