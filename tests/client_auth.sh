@@ -76,7 +76,9 @@ check "/auth in a script without a secret source: exit 2 (got $RC)" [ "$RC" = 2 
 # history never holds it.
 if command -v tmux >/dev/null 2>&1; then
 	export TERM=xterm-256color
-	TM() { tmux -L "smtpdbg-auth-$$" "$@"; }
+	# a new tmux server per session (restarting one on the same socket races)
+	tm_n=0
+	TM() { tmux -L "smtpdbg-auth-$$-$tm_n" "$@"; }
 	screen() { TM capture-pane -p -t t; }
 	wait_screen() {
 		i=0
@@ -93,11 +95,12 @@ if command -v tmux >/dev/null 2>&1; then
 	check "/auth asks for the secret" wait_screen 'secret for alice \(not shown\):'
 	TM send-keys -t t "$PW" Enter
 	check "the typed secret authenticates" wait_screen 'authenticated with PLAIN'
-	check "and was never echoed" sh -c "! tmux -L smtpdbg-auth-$$ capture-pane -p -t t | grep -q 'pa55-w0rd'"
+	check "and was never echoed" sh -c "! tmux -L smtpdbg-auth-$$-$tm_n capture-pane -p -t t | grep -q 'pa55-w0rd'"
 	TM send-keys -t t '/quit' Enter
 	wait_screen '^EXIT=' >/dev/null
 	check "the history has /auth but no secret" sh -c "grep -q '/auth PLAIN alice' '$T/state/smtpdbg/history' && ! grep -q 'pa55' '$T/state/smtpdbg/history'"
 	tm_stop TM
+	tm_n=1
 	TM new-session -d -s t -x 150 -y 40 "env -u PW NO_COLOR= '$SMTPDBG' send -q --starttls --no-verify --auth-user alice --from a@b.example --to c@d.example 127.0.0.1:$SINK_PORT; echo EXIT=\$?; sleep 30"
 	check "send at a terminal asks too" wait_screen 'secret for alice \(not shown\):'
 	TM send-keys -t t "$PW" Enter
