@@ -16,13 +16,22 @@ hz=$(getconf CLK_TCK)
 
 p1port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 p2port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$SMTPDBG" sink --max-connections 2000 127.0.0.1:$p1port > "$T/transcript" 2> "$T/sink.err" &
+# O_APPEND, so the file can be emptied between cases: each case pays for
+# writing its own transcript, not for the page cache of all before it
+: > "$T/transcript"
+"$SMTPDBG" sink --max-connections 2000 127.0.0.1:$p1port >> "$T/transcript" 2> "$T/sink.err" &
 p1=$!
 "$SNK" -u nobody -m 1000 127.0.0.1:$p2port 1024 > /dev/null 2>&1 &
 p2=$!
 sleep 0.5
 
 cpu() { awk -v hz="$hz" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+lines=0
+# rotate - count the transcript so far, then empty it (in this shell)
+rotate() {
+	lines=$((lines + $(wc -l < "$T/transcript")))
+	: > "$T/transcript"
+}
 # run PID PORT SESSIONS SIZE PERCONN: prints "seconds cpu-seconds"
 run() {
 	c0=$(cpu "$1")
@@ -39,6 +48,7 @@ printf '%-34s %12s %12s %10s %12s %12s %10s\n' "case ($total messages)" "smtpdbg
 for per in one many; do
 for size in 300 102400; do
 for sess in 1 10 100; do
+	rotate
 	set -- $(run $p1 $p1port $sess $size $per); us1=$1; a1=$2; b1=$3
 	set -- $(run $p2 $p2port $sess $size $per); us2=$1; a2=$2; b2=$3
 	awk -v c="$sess sessions, $size B, $per/conn" -v t="$total" -v u1="$us1" -v u2="$us2" \
@@ -50,7 +60,7 @@ for sess in 1 10 100; do
 done
 done
 done
-echo "smtpdbg transcript written meanwhile: $(wc -l < "$T/transcript") lines"
+echo "smtpdbg transcript written meanwhile: $((lines + $(wc -l < "$T/transcript"))) lines"
 kill $p1 $p2 2>/dev/null; wait $p1 $p2 2>/dev/null || true
 
 # Storage and aiosmtpd: 300-byte messages, 10 sessions, one per connection.
