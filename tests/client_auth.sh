@@ -79,16 +79,6 @@ if command -v tmux >/dev/null 2>&1; then
 	# a new tmux server per session (restarting one on the same socket races)
 	tm_n=0
 	TM() { tmux -L "smtpdbg-auth-$$-$tm_n" "$@"; }
-	screen() { TM capture-pane -p -t t; }
-	wait_screen() {
-		i=0
-		while [ $i -lt 50 ]; do
-			screen | grep -Eq -- "$1" && return 0
-			sleep 0.1; i=$((i + 1))
-		done
-		screen | sed 's/^/# | /'
-		return 1
-	}
 	TM new-session -d -s t -x 150 -y 40 "env -u PW XDG_STATE_HOME='$T/state' NO_COLOR= '$SMTPDBG' --starttls --no-verify 127.0.0.1:$SINK_PORT; echo EXIT=\$?; sleep 30"
 	check "REPL: connected over TLS" wait_screen 'capabilities after TLS'
 	TM send-keys -t t '/auth PLAIN alice' Enter

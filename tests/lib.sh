@@ -78,6 +78,20 @@ wait_port() {	# wait_port PORT: until something listens (5 s at most), without c
 	return 1
 }
 
+# screen, wait_screen REGEX: a tmux pane's text, and waiting (5 s at most)
+# until it shows REGEX; the test defines TM, its tmux command
+screen() { TM capture-pane -p -t t; }
+wait_screen() {
+	i=0
+	while [ $i -lt 50 ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	screen | sed 's/^/# | /'
+	return 1
+}
+
 # tm_stop TMUX-COMMAND...: end what runs in the panes (SIGTERM, then at
 # most 2 s), then the tmux server; a program whose terminal vanishes under
 # it (SIGHUP) is never the normal way out

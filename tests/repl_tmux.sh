@@ -10,18 +10,6 @@ export TERM=xterm-256color
 tm_n=0
 TM() { tmux -L "smtpdbg-test-$$-$tm_n" "$@"; }
 trap 'tm_stop TM; cleanup' EXIT INT TERM
-
-screen() { TM capture-pane -p -t t; }
-wait_screen() {	# wait_screen REGEX: until the screen shows it (5 s)
-	i=0
-	while [ $i -lt 50 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	screen | sed 's/^/# | /'
-	return 1
-}
 repl() {	# repl ARGS: start smtpdbg in a fresh tmux session
 	tm_stop TM
 	tm_n=$((tm_n + 1))

@@ -7,17 +7,6 @@ need tmux "$PY"
 export TERM=xterm-256color
 TM() { tmux -L "smtpdbg-manual-$$" "$@"; }
 trap 'tm_stop TM; cleanup' EXIT INT TERM
-screen() { TM capture-pane -p -t t; }
-wait_screen() {	# wait_screen REGEX: until the screen shows it (5 s)
-	i=0
-	while [ $i -lt 50 ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	screen | sed 's/^/# | /'
-	return 1
-}
 port=$(free_port)
 TM new-session -d -s t -x 150 -y 40 \
     "NO_COLOR= '$SMTPDBG' sink --manual --no-ext STARTTLS 127.0.0.1:$port 2>'$T/err'; echo EXIT=\$?; sleep 30"

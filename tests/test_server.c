@@ -330,6 +330,26 @@ static const struct {
 	  0, NULL, SMTP_F_CLOSE },
 };
 
+/* case_setup - the configuration and the rule of cases[i] */
+static void
+case_setup(size_t i, struct smtp_server_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ext = SMTP_EXT_ENHANCED | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 |
+	    cases[i].ext;
+	cfg->max_size = cases[i].max_size;
+	cfg->max_rcpt = cases[i].max_rcpt;
+	cfg->max_errors = cases[i].max_errors;
+	cfg->bare_lf = cases[i].bare;
+	cfg->lmtp = cases[i].lmtp;
+	memset(&rule, 0, sizeof(rule));
+	rule.stage = cases[i].rstage;
+	rule.code = cases[i].rcode;
+	rule.text = cases[i].rtext;
+	rule.flags = cases[i].rflags;
+	rule.cut = cases[i].rcut;
+}
+
 int
 main(void)
 {
@@ -338,20 +358,7 @@ main(void)
 	char	*base, *bm, *got, *gm;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.ext = SMTP_EXT_ENHANCED | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8;
-		cfg.max_size = cases[i].max_size;
-		cfg.max_rcpt = cases[i].max_rcpt;
-		cfg.max_errors = cases[i].max_errors;
-		cfg.bare_lf = cases[i].bare;
-		cfg.ext |= cases[i].ext;
-		cfg.lmtp = cases[i].lmtp;
-		memset(&rule, 0, sizeof(rule));
-		rule.stage = cases[i].rstage;
-		rule.code = cases[i].rcode;
-		rule.text = cases[i].rtext;
-		rule.flags = cases[i].rflags;
-		rule.cut = cases[i].rcut;
+		case_setup(i, &cfg);
 		n = strlen(cases[i].in);
 		if (cases[i].out == NULL) {
 			/* NUL case: explicit length */
@@ -388,20 +395,7 @@ main(void)
 		char *r1, *m1, *r2, *m2;
 		if (cases[i].out == NULL)
 			continue;
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.ext = SMTP_EXT_ENHANCED | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_SMTPUTF8 |
-		    cases[i].ext;
-		cfg.max_size = cases[i].max_size;
-		cfg.max_rcpt = cases[i].max_rcpt;
-		cfg.max_errors = cases[i].max_errors;
-		cfg.bare_lf = cases[i].bare;
-		cfg.lmtp = cases[i].lmtp;
-		memset(&rule, 0, sizeof(rule));
-		rule.stage = cases[i].rstage;
-		rule.code = cases[i].rcode;
-		rule.text = cases[i].rtext;
-		rule.flags = cases[i].rflags;
-		rule.cut = cases[i].rcut;
+		case_setup(i, &cfg);
 		n = strlen(cases[i].in);
 		for (s = 0; s <= 2; s++) {
 			runs = 0;
