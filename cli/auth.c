@@ -142,7 +142,7 @@ auth_begin(struct client *cl, const struct auth_cfg *cfg, char *err, size_t errl
 enum auth_step
 auth_reply(struct auth *a, int code, char *err, size_t errlen)
 {
-	struct buf	 ch, resp;
+	struct buf	 resp;
 	const char	*t;
 	size_t		 tl;
 	long		 cl;
@@ -162,7 +162,6 @@ auth_reply(struct auth *a, int code, char *err, size_t errlen)
 		return AUTH_FAILED;
 	}
 	t = client_last_text(a->cl, &tl);
-	buf_init(&ch, tl + 16);
 	buf_init(&resp, 1 << 16);
 	{
 		unsigned char *d = xmalloc(tl / 4 * 3 + 3);
@@ -173,14 +172,12 @@ auth_reply(struct auth *a, int code, char *err, size_t errlen)
 			a->cancelled = 1;
 			client_mask_next(a->cl, "*");
 			client_command(a->cl, "*", err, errlen);
-			buf_free(&ch);
 			buf_free(&resp);
 			return AUTH_MORE;
 		}
 		r = sasl_client_step(a->sc, d, (size_t)cl, &resp);
 		free(d);
 	}
-	buf_free(&ch);
 	if (r == SASL_FAIL && a->mech != SASL_XOAUTH2 && a->mech != SASL_OAUTHBEARER) {
 		/* The server's message is wrong: cancel (RFC 4954 "*"). */
 		client_note(a->cl, '!', "AUTH %s: %s; cancelling", sasl_mech_name(a->mech),

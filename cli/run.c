@@ -22,6 +22,7 @@
 #include "cli/loop.h"
 #include "cli/out.h"
 #include "cli/run.h"
+#include "cli/send.h"
 #include "man/render.h"
 #include "session/caps.h"
 #include "session/esc.h"
@@ -1040,10 +1041,8 @@ cmd_data(struct run *r, char *a)
 static int
 cmd_bdat(struct run *r, char *a)
 {
-	char	*sp = strchr(a, ' '), chunk[64];
+	char	*sp = strchr(a, ' '), err[512];
 	long	 c = 65536;
-	int	 fd;
-	ssize_t	 got;
 
 	if (sp) {
 		*sp++ = '\0';
@@ -1058,18 +1057,10 @@ cmd_bdat(struct run *r, char *a)
 		fail(r, EXIT_USAGE, "/bdat: MAIL and RCPT first");
 		return -1;
 	}
-	if ((fd = open(a, O_RDONLY | O_CLOEXEC)) == -1) {
-		fail(r, EXIT_LOCAL, "/bdat: %s: %s", a, strerror(errno));
-		return -1;
-	}
 	buf_init(&r->bdat, 256 * 1024 * 1024);
-	while ((got = read(fd, chunk, sizeof(chunk))) > 0)
-		if (buf_append(&r->bdat, chunk, (size_t)got) == -1)
-			break;
-	close(fd);
-	if (got != 0) {
+	if (send_read_file(a, &r->bdat, err, sizeof(err)) == -1) {
 		buf_free(&r->bdat);
-		fail(r, EXIT_LOCAL, "/bdat: %s: cannot read it whole", a);
+		fail(r, EXIT_LOCAL, "/bdat: %s", err);
 		return -1;
 	}
 	if (!caps_find(client_caps(r->cl), "CHUNKING"))

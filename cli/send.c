@@ -248,14 +248,14 @@ plan_add(struct send *s, enum item k, char *line, size_t off, size_t len, int la
 	s->nplan++;
 }
 
-/* read_all - a file ("-": standard input) into b */
-static int
-read_all(const char *path, struct buf *b, char *err, size_t errlen)
+int
+send_read_file(const char *path, struct buf *b, char *err, size_t errlen)
 {
 	int	 fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	char	 chunk[65536];
 	ssize_t	 r;
 
+	err[0] = '\0';
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -294,22 +294,22 @@ build(struct send *s, char *err, size_t errlen)
 	buf_drain(&s->msg, s->msg.len);
 	err[0] = '\0';
 	if (o->data_file || o->raw_data_file)
-		return read_all(o->data_file ? o->data_file : o->raw_data_file, &s->msg, err,
+		return send_read_file(o->data_file ? o->data_file : o->raw_data_file, &s->msg, err,
 		    errlen);
 	memset(&m, 0, sizeof(m));
 	buf_init(&body, 256 * 1024 * 1024);
 	if (o->body && o->body[0] == '@') {
-		if (read_all(o->body + 1, &body, err, errlen) == -1)
+		if (send_read_file(o->body + 1, &body, err, errlen) == -1)
 			goto fail;
 	} else if (o->body && strcmp(o->body, "-") == 0) {
-		if (read_all("-", &body, err, errlen) == -1)
+		if (send_read_file("-", &body, err, errlen) == -1)
 			goto fail;
 	} else
 		buf_printf(&body, "%s\n", o->body ? o->body : "This is a test message sent by "
 		    "smtpdbg.");
 	for (i = 0; i < o->nattach; i++) {
 		buf_init(&files[i], 256 * 1024 * 1024);
-		if (read_all(o->attach[i], &files[i], err, errlen) == -1) {
+		if (send_read_file(o->attach[i], &files[i], err, errlen) == -1) {
 			while (i-- > 0)
 				buf_free(&files[i]);
 			goto fail;

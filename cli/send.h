@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "session/buf.h"
+
 #include "cli/run.h"
 
 enum send_stage {
@@ -54,6 +56,8 @@ int	 send_stage_parse(const char *, int *);
 const char *send_stage_name(int);
 /* send_force_parse - a keyword for --force-ext */
 int	 send_force_parse(const char *, unsigned *);
+/* send_read_file - a whole file ("-": standard input) appended to b */
+int	 send_read_file(const char *path, struct buf *, char *err, size_t);
 /* send_run - the whole job on the loop, trying the targets in order until
  * one connects; returns the exit code */
 int	 send_run(struct send_opts *, const char *const *targets, size_t);

@@ -139,13 +139,12 @@ emit(struct tx *t, struct buf *plain, struct buf *colored)
 
 #define PUTS(b, s) buf_append((b), (s), strlen(s))
 
-/* put_line - one transcript line (and its '!' lines) into b */
+/* put_prefix - "TIME [LATENCY] C: " (coloured or not) into b */
 static void
-put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, const char *lat,
-    enum tx_dir dir, const unsigned char *raw, size_t n, unsigned flags, size_t dropped)
+put_prefix(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, const char *lat,
+    enum tx_dir dir)
 {
-	size_t	 bl = line_body_len(raw, n), show = bl > SHOW_MAX ? SHOW_MAX : bl, i;
-	char	 mark[3] = { (char)dir, t->tls ? '~' : ':', ' ' }, tmp[160];
+	char	 mark[3] = { (char)dir, t->tls ? '~' : ':', ' ' };
 
 	if (color)
 		PUTS(b, out_sgr(OC_DIM));
@@ -163,6 +162,17 @@ put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, cons
 		buf_append(b, " ", 1);
 	} else
 		buf_append(b, mark, 3);
+}
+
+/* put_line - one transcript line (and its '!' lines) into b */
+static void
+put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, const char *lat,
+    enum tx_dir dir, const unsigned char *raw, size_t n, unsigned flags, size_t dropped)
+{
+	size_t	 bl = line_body_len(raw, n), show = bl > SHOW_MAX ? SHOW_MAX : bl, i;
+	char	 tmp[160];
+
+	put_prefix(t, b, color, ts, tl, lat, dir);
 	esc_text(b, raw, show, 1);
 	if (show < bl || dropped)
 		buf_printf(b, "... [%zu more bytes]", bl - show + dropped);
@@ -266,31 +276,30 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 void
 tx_lines(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *p, size_t n)
 {
-	static struct buf b;
-	char		 ts[48], pre[160];
-	size_t		 tl, pl, len;
+	static struct buf b, pre;
+	char		 ts[48];
+	size_t		 tl, len;
 	int		 color = out_color();
 	const unsigned char *lf;
 
-	if (!t->text || t->json) {
-		/* JSON wants one event per line: the general path */
+	if (!t->text || t->json || (t->save && color)) {
+		/* JSON wants one event per line, /save plain text: the general path */
 		for (; n && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len) {
 			len = (size_t)(lf - p) + 1;
 			tx_line(t, now, dir, p, len, 0, -1, 0, NULL, NULL, 0);
 		}
 		return;
 	}
-	if (b.max == 0)
+	if (b.max == 0) {
 		buf_init(&b, SIZE_MAX);
+		buf_init(&pre, 4096);
+	}
 	tl = stamp(t, now, ts, sizeof(ts));
-	pl = (size_t)snprintf(pre, sizeof(pre), "%s%s %s%s%s%c%c%s ", color ? out_sgr(OC_DIM) : "",
-	    ts, t->wall ? "" : "         ", color ? out_reset() : "",
-	    color ? out_sgr(dir == TX_C ? OC_CLIENT : OC_SERVER) : "", dir, t->tls ? '~' : ':',
-	    color ? out_reset() : "");
-	(void)tl;
+	buf_drain(&pre, pre.len);
+	put_prefix(t, &pre, color, ts, tl, "        ", dir);
 	for (; n && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len) {
 		len = (size_t)(lf - p) + 1;
-		buf_append(&b, pre, pl);
+		buf_append(&b, buf_ptr(&pre), pre.len);
 		buf_append(&b, p, len - 2);	/* plain: no escapes, CRLF implied */
 		buf_append(&b, "\n", 1);
 	}

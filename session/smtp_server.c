@@ -821,7 +821,7 @@ smtp_server_process(struct smtp_server *s)
 			 * (no dot to remove, nothing to flag), in one event. */
 			size_t nl, run = line_plain_run(buf_ptr(&s->in), s->in.len,
 			    RFC_TEXT_LINE, &nl);
-			if (nl > 1 && s->size + run <= s->cfg.max_size) {
+			if (nl > 0 && s->size + run <= s->cfg.max_size) {
 				s->ev.on_data_lines(s->arg, buf_ptr(&s->in), run, nl);
 				s->dec.bol = 1;
 				s->size += run;
