@@ -6,18 +6,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-50}
-SMTPDBG=${SMTPDBG:-build/smtpdbg}
-T=$(mktemp -d)
-trap 'kill $sink 2>/dev/null; rm -rf "$T"' EXIT
-"$SMTPDBG" sink -q 127.0.0.1:0 > /dev/null 2> "$T/sink.err" &
-sink=$!
-sleep 0.3
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/sink.err")
+. bench/lib.sh
+start_quiet_sink
 printf 'Subject: bench\r\n\r\nhello\r\n' > "$T/msg"
 printf '%s\n' '/expect 220' '/expect 250 EHLO bench.example' '/expect 250 MAIL FROM:<a@example.org>' \
 	'/expect 250 RCPT TO:<b@example.org>' "/data $T/msg" '/expect 250' '/expect 221 QUIT' > "$T/script"
 
-now() { date +%s%N; }
 run_smtpdbg() { "$SMTPDBG" -q "127.0.0.1:$port" < "$T/script" > /dev/null; }
 run_swaks() { swaks -S --server "127.0.0.1:$port" --from a@example.org --to b@example.org --data @"$T/msg" --timeout 5 > /dev/null; }
 run_msmtp() { msmtp --host=127.0.0.1 --port="$port" --tls=off --auth=off -f a@example.org b@example.org < "$T/msg"; }

@@ -5,11 +5,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-10000}
-SMTPDBG=${SMTPDBG:-build/smtpdbg}
-T=$(mktemp -d)
+. bench/lib.sh
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # measure NAME: the server is $pid on $p
 measure() {
 	sleep 1
@@ -19,17 +17,17 @@ measure() {
 		    name, g, n, r, b / 1024, a / 1024, (g ? (a - b) / g : 0) }'
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=
 }
-p=$(port); name="smtpdbg sink"
+p=$(free_port); name="smtpdbg sink"
 "$SMTPDBG" sink -q "127.0.0.1:$p" >/dev/null 2>"$T/dbg.err" & pid=$!
 measure
 if [ -x /usr/sbin/smtp-sink ]; then
-	p=$(port); name="postfix smtp-sink"
+	p=$(free_port); name="postfix smtp-sink"
 	sh -c "ulimit -n $((n + 100)); exec /usr/sbin/smtp-sink -u nobody 127.0.0.1:$p 4096" \
 	    >/dev/null 2>&1 & pid=$!
 	measure
 fi
 if /usr/bin/python3 -c "import aiosmtpd" 2>/dev/null; then
-	p=$(port); name="aiosmtpd (Sink handler)"
+	p=$(free_port); name="aiosmtpd (Sink handler)"
 	sh -c "ulimit -n $((n + 100)); exec /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$p -c aiosmtpd.handlers.Sink" \
 	    >/dev/null 2>&1 & pid=$!
 	measure

@@ -6,19 +6,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-50}
-SMTPDBG=${SMTPDBG:-build/smtpdbg}
-T=$(mktemp -d)
-trap 'kill $sink 2>/dev/null; rm -rf "$T"' EXIT
-"$SMTPDBG" sink -q 127.0.0.1:0 > /dev/null 2> "$T/sink.err" &
-sink=$!
-sleep 0.3
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/sink.err")
+. bench/lib.sh
+start_quiet_sink
 mkdir -p "$T/pf"
 # Without myhostname posttls-finger looks its host name up on every run.
 printf 'myhostname = localhost.localdomain\nmydomain = localdomain\n' > "$T/pf/main.cf"
 PF=$(command -v posttls-finger || echo /usr/sbin/posttls-finger)
 
-now() { date +%s%N; }
 run_smtpdbg() { "$SMTPDBG" probe -q --no-verify "localhost:$port" > /dev/null; }
 # posttls-finger -c: EHLO, STARTTLS, then QUIT without a second EHLO (its
 # fastest mode, less work than smtpdbg probe); it exits 0 even "Untrusted".

@@ -7,15 +7,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-30}
-SMTPDBG=${SMTPDBG:-build/smtpdbg}
-T=$(mktemp -d)
-trap 'kill $sink 2>/dev/null; rm -rf "$T"' EXIT
-"$SMTPDBG" sink -q 127.0.0.1:0 > /dev/null 2> "$T/sink.err" &
-sink=$!
-sleep 0.3
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/sink.err")
+. bench/lib.sh
+start_quiet_sink
 printf 'Subject: bench\r\n\r\nhello\r\n' > "$T/msg"
-now() { date +%s%N; }
 one_smtpdbg() { "$SMTPDBG" send -q --from a@example.org --to b@example.org --data @"$T/msg" "127.0.0.1:$port" > /dev/null; }
 one_swaks() { swaks -S --server "127.0.0.1:$port" --from a@example.org --to b@example.org --data @"$T/msg" --timeout 5 > /dev/null; }
 one_msmtp() { msmtp --host=127.0.0.1 --port="$port" --tls=off --auth=off -f a@example.org b@example.org < "$T/msg"; }
