@@ -448,21 +448,25 @@ ev_message(void *arg, const struct smtp_message *m)
 	stats.messages++;
 	stats.bytes += m->size;
 	buf_init(&s, SIZE_MAX);
-	buf_printf(&s, "message %u from <", m->seq);
+	buf_puts(&s, "message ");
+	buf_putu(&s, m->seq);
+	buf_puts(&s, " from <");
 	esc_text(&s, m->from, strlen(m->from), 1);
-	buf_printf(&s, "> to ");
+	buf_puts(&s, "> to ");
 	for (i = 0; i < m->nrcpt; i++) {
-		buf_printf(&s, "%s<", i ? "," : "");
+		buf_puts(&s, i ? ",<" : "<");
 		esc_text(&s, m->rcpt[i], strlen(m->rcpt[i]), 1);
-		buf_printf(&s, ">");
+		buf_puts(&s, ">");
 	}
-	buf_printf(&s, ", %llu bytes", (unsigned long long)m->size);
+	buf_puts(&s, ", ");
+	buf_putu(&s, m->size);
+	buf_puts(&s, " bytes");
 	if (m->subject) {
-		buf_printf(&s, ", Subject: ");
+		buf_puts(&s, ", Subject: ");
 		esc_text(&s, m->subject, strlen(m->subject), 1);
 	}
 	if (m->msgid) {
-		buf_printf(&s, ", Message-ID: ");
+		buf_puts(&s, ", Message-ID: ");
 		esc_text(&s, m->msgid, strlen(m->msgid), 1);
 	}
 	if (m->bare_lf || m->bare_cr)
@@ -470,7 +474,7 @@ ev_message(void *arg, const struct smtp_message *m)
 	if (m->long_lines)
 		buf_printf(&s, ", %zu lines over 1000 octets", m->long_lines);
 	if (m->eightbit && !m->body8)
-		buf_printf(&s, ", 8-bit data without BODY=8BITMIME");
+		buf_puts(&s, ", 8-bit data without BODY=8BITMIME");
 	if (m->auth_mech) {
 		buf_printf(&s, ", AUTH %s as ", m->auth_mech);
 		esc_text(&s, m->auth_user, strlen(m->auth_user), 1);
@@ -479,10 +483,10 @@ ev_message(void *arg, const struct smtp_message *m)
 	if (cfg->summaries) {
 		int t = c->tx.text;
 		c->tx.text = 1;
-		tx_note(&c->tx, loop_now(), '#', "%s", (const char *)buf_ptr(&s));
+		tx_text(&c->tx, loop_now(), '#', (const char *)buf_ptr(&s));
 		c->tx.text = t;
 	} else if (c->tx.json)
-		tx_note(&c->tx, loop_now(), '#', "%s", (const char *)buf_ptr(&s));
+		tx_text(&c->tx, loop_now(), '#', (const char *)buf_ptr(&s));
 	if (c->tx.json) {
 		buf_init(&j, SIZE_MAX);
 		buf_printf(&j, ",\"seq\":%u,", m->seq);

@@ -128,15 +128,6 @@ json_end(struct tx *t, struct buf *j)
 	buf_free(j);
 }
 
-static void
-emit(struct tx *t, struct buf *plain, struct buf *colored)
-{
-	if (t->save)
-		buf_append(t->save, buf_ptr(plain), plain->len);
-	if (t->text)
-		out_puts((const char *)buf_ptr(colored));
-}
-
 #define PUTS(b, s) buf_append((b), (s), strlen(s))
 
 /* put_prefix - "TIME [LATENCY] C: " (coloured or not) into b */
@@ -146,6 +137,15 @@ put_prefix(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, co
 {
 	char	 mark[3] = { (char)dir, t->tls ? '~' : ':', ' ' };
 
+	if (!color && t->wall && tl <= 48) {
+		/* the common case, in one append: "TIME C: " */
+		char	 pre[52];
+		memcpy(pre, ts, tl);
+		pre[tl] = ' ';
+		memcpy(pre + tl + 1, mark, 3);
+		buf_append(b, pre, tl + 4);
+		return;
+	}
 	if (color)
 		PUTS(b, out_sgr(OC_DIM));
 	buf_append(b, ts, tl);
@@ -310,12 +310,66 @@ tx_lines(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *p, si
 }
 
 void
+tx_text(struct tx *t, uint64_t now, char kind, const char *msg)
+{
+	static struct buf safe, plain, col;	/* reused: no allocation per note */
+	char		 ts[48];
+	size_t		 tl;
+	int		 color;
+	enum out_color	 c = kind == '!' ? OC_BAD : kind == '#' ? OC_BOLD : OC_NOTE;
+	char		 mark[2] = { kind, ' ' };
+
+	if (t->text || t->save) {
+		if (safe.max == 0) {
+			buf_init(&safe, SIZE_MAX);
+			buf_init(&plain, SIZE_MAX);
+			buf_init(&col, SIZE_MAX);
+		}
+		color = out_color();
+		esc_text(&safe, msg, strlen(msg), 1);
+		tl = stamp(t, now, ts, sizeof(ts));
+		/* "TIME [         ]K TEXT": plain, and coloured when colour is on */
+		buf_append(&plain, ts, tl);
+		PUTS(&plain, t->wall ? " " : "          ");
+		buf_append(&plain, mark, 2);
+		buf_append(&plain, buf_ptr(&safe), safe.len);
+		buf_append(&plain, "\n", 1);
+		if (color) {
+			PUTS(&col, out_sgr(OC_DIM));
+			buf_append(&col, ts, tl);
+			PUTS(&col, t->wall ? " " : "          ");
+			PUTS(&col, out_reset());
+			PUTS(&col, out_sgr(c));
+			buf_append(&col, mark, 2);
+			buf_append(&col, buf_ptr(&safe), safe.len);
+			PUTS(&col, out_reset());
+			buf_append(&col, "\n", 1);
+		}
+		if (t->save)
+			buf_append(t->save, buf_ptr(&plain), plain.len);
+		if (t->text) {
+			struct buf *o = color ? &col : &plain;
+			out_write((const char *)buf_ptr(o), o->len);
+		}
+		buf_drain(&safe, safe.len);
+		buf_drain(&plain, plain.len);
+		buf_drain(&col, col.len);
+	}
+	if (t->json) {
+		struct buf j;
+		json_begin(t, now, &j, kind == '!' ? "anomaly" : kind == '#' ? "summary" : "note");
+		PUTS(&j, ",\"text\":\"");
+		esc_json(&j, msg, strlen(msg));
+		PUTS(&j, "\"");
+		json_end(t, &j);
+	}
+}
+
+void
 tx_note(struct tx *t, uint64_t now, char kind, const char *fmt, ...)
 {
-	char		*msg, ts[48];
+	char		*msg;
 	va_list		 ap;
-	struct buf	 plain, col, safe;
-	enum out_color	 c = kind == '!' ? OC_BAD : kind == '#' ? OC_BOLD : OC_NOTE;
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0) {
@@ -323,35 +377,7 @@ tx_note(struct tx *t, uint64_t now, char kind, const char *fmt, ...)
 		return;
 	}
 	va_end(ap);
-	buf_init(&safe, SIZE_MAX);
-	esc_text(&safe, msg, strlen(msg), 1);
-	buf_append(&safe, "", 1);
-	if (t->text || t->save) {
-		buf_init(&plain, SIZE_MAX);
-		buf_init(&col, SIZE_MAX);
-		stamp(t, now, ts, sizeof(ts));
-		buf_printf(&plain, "%s %s%c ", ts, t->wall ? "" : "         ", kind);
-		buf_append(&plain, buf_ptr(&safe), safe.len - 1);
-		buf_append(&plain, "\n", 2);
-		plain.len--;
-		buf_printf(&col, "%s%s %s%s%s%c ", out_sgr(OC_DIM), ts,
-		    t->wall ? "" : "         ", out_reset(), out_sgr(c), kind);
-		buf_append(&col, buf_ptr(&safe), safe.len - 1);
-		buf_printf(&col, "%s\n", out_reset());
-		buf_append(&col, "", 1);
-		emit(t, &plain, &col);
-		buf_free(&plain);
-		buf_free(&col);
-	}
-	if (t->json) {
-		struct buf j;
-		json_begin(t, now, &j, kind == '!' ? "anomaly" : kind == '#' ? "summary" : "note");
-		buf_printf(&j, ",\"text\":\"");
-		esc_json(&j, msg, strlen(msg));
-		buf_printf(&j, "\"");
-		json_end(t, &j);
-	}
-	buf_free(&safe);
+	tx_text(t, now, kind, msg);
 	free(msg);
 }
 

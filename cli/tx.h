@@ -31,7 +31,9 @@ void	 tx_line(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, siz
 	    const char *state, size_t dropped);
 /* tx_lines - whole plain lines (line_plain_run) with one prefix, fast */
 void	 tx_lines(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, size_t);
-/* tx_note - '*' information, '!' anomaly, '#' summary */
+/* tx_note - '*' information, '!' anomaly, '#' summary; tx_text - the same
+ * for a ready string */
+void	 tx_text(struct tx *, uint64_t now, char kind, const char *);
 void	 tx_note(struct tx *, uint64_t now, char kind, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 /* tx_event - a JSON-only event with preformatted members (",\"k\":v...") */

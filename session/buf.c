@@ -84,6 +84,25 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return buf_append(b, tmp, (size_t)n);
 }
 
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int
+buf_putu(struct buf *b, unsigned long long v)
+{
+	char	 d[24];
+	size_t	 n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return buf_append(b, d + n, sizeof(d) - n);
+}
+
 void
 buf_drain(struct buf *b, size_t n)
 {

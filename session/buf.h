@@ -25,6 +25,10 @@ void	 buf_free(struct buf *);
 int	 buf_append(struct buf *, const void *, size_t);
 int	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* buf_puts - a string; buf_putu - an unsigned number in decimal (both
+ * without printf, for the paths every message takes) */
+int	 buf_puts(struct buf *, const char *);
+int	 buf_putu(struct buf *, unsigned long long);
 /* buf_space - how many more bytes fit before max */
 size_t	 buf_space(const struct buf *);
 /* buf_drain - forget the first n unread bytes */

@@ -380,47 +380,76 @@ smtp_server_input_space(const struct smtp_server *s)
 	return buf_space(&s->in);
 }
 
+/* put_reply_line - "CODE[-| ]ENH TEXT" and the line end into line[];
+ * its length, or 0 when it would not fit (a few instructions, no printf:
+ * every reply of a busy sink passes here) */
+static size_t
+put_reply_line(char *line, size_t size, int code, int last, const char *enh,
+    const char *text, size_t tlen, const char *eol)
+{
+	size_t	 n = 0, el = enh ? strlen(enh) : 0, nl = strlen(eol);
+
+	if (4 + el + 1 + tlen + nl > size || code < 0 || code > 999)
+		return 0;
+	line[n++] = (char)('0' + code / 100);
+	line[n++] = (char)('0' + code / 10 % 10);
+	line[n++] = (char)('0' + code % 10);
+	line[n++] = last ? ' ' : '-';
+	if (el) {
+		memcpy(line + n, enh, el);
+		n += el;
+		line[n++] = ' ';
+	}
+	memcpy(line + n, text, tlen);
+	n += tlen;
+	memcpy(line + n, eol, nl);
+	return n + nl;
+}
+
+/* emit_line - one reply line to the output and the driver */
+static void
+emit_line(struct smtp_server *s, const char *line, size_t n)
+{
+	if (buf_append(&s->out, line, n) == -1)
+		fatalx("%s: output overflow", __func__);
+	if (s->ev.on_output)
+		s->ev.on_output(s->arg, (const unsigned char *)line, n);
+}
+
 /* emit - the only writer of the output: one reply, text lines split at
  * '\n', shaped by the fault flags */
 static void
 emit(struct smtp_server *s, int code, const char *enh, const char *text, unsigned flags)
 {
+	static const char badmulti[] = "inconsistent code on purpose (smtpdbg fault)";
+	static const char extra[] = "unsolicited reply on purpose (smtpdbg fault)";
 	char		 line[1200];
 	const char	*p, *nl, *eol = flags & SMTP_F_BARELF ? "\n" : "\r\n";
-	int		 n, c, last;
+	size_t		 n;
+	int		 last;
 
 	if (!(s->cfg.ext & SMTP_EXT_ENHANCED) || enh == NULL || *enh == '\0')
 		enh = NULL;
 	for (p = text;; p = nl + 1) {
 		nl = strchr(p, '\n');
 		last = nl == NULL && !(flags & SMTP_F_BADMULTI);
-		c = code;
-		n = snprintf(line, sizeof(line), "%03d%c%s%s%.*s%s", c, last ? ' ' : '-',
-		    enh ? enh : "", enh ? " " : "", nl ? (int)(nl - p) : (int)strlen(p), p, eol);
-		if (n < 0 || (size_t)n >= sizeof(line))
+		n = put_reply_line(line, sizeof(line), code, last, enh, p,
+		    nl ? (size_t)(nl - p) : strlen(p), eol);
+		if (n == 0)
 			fatalx("%s: reply too long", __func__);
-		if (buf_append(&s->out, line, (size_t)n) == -1)
-			fatalx("%s: output overflow", __func__);
-		if (s->ev.on_output)
-			s->ev.on_output(s->arg, (const unsigned char *)line, (size_t)n);
+		emit_line(s, line, n);
 		if (nl == NULL)
 			break;
 	}
 	if (flags & SMTP_F_BADMULTI) {
 		/* The last line of the reply carries another code (RFC 5321 4.2.1). */
-		c = code % 10 == 9 ? code - 1 : code + 1;
-		n = snprintf(line, sizeof(line), "%03d inconsistent code on purpose (smtpdbg fault)%s",
-		    c, eol);
-		buf_append(&s->out, line, (size_t)n);
-		if (s->ev.on_output)
-			s->ev.on_output(s->arg, (const unsigned char *)line, (size_t)n);
+		n = put_reply_line(line, sizeof(line), code % 10 == 9 ? code - 1 : code + 1, 1,
+		    NULL, badmulti, sizeof(badmulti) - 1, eol);
+		emit_line(s, line, n);
 	}
 	if (flags & SMTP_F_EXTRA) {
-		n = snprintf(line, sizeof(line), "250 unsolicited reply on purpose (smtpdbg fault)%s",
-		    eol);
-		buf_append(&s->out, line, (size_t)n);
-		if (s->ev.on_output)
-			s->ev.on_output(s->arg, (const unsigned char *)line, (size_t)n);
+		n = put_reply_line(line, sizeof(line), 250, 1, NULL, extra, sizeof(extra) - 1, eol);
+		emit_line(s, line, n);
 	}
 }
 
@@ -464,6 +493,18 @@ error(struct smtp_server *s)
 	return -1;
 }
 
+/* copy_str - src into dst[size], truncated, always terminated */
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t	 n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* pend_begin - the engine's own reply to a command, to be decided */
 static void pend_begin(struct smtp_server *, enum smtp_stage, enum commit, int,
     const char *, const char *, ...) __attribute__((format(printf, 6, 7)));
@@ -481,10 +522,14 @@ pend_begin(struct smtp_server *s, enum smtp_stage st, enum commit c, int code,
 	s->pend->commit = c;
 	s->pend->d.stage = st;
 	s->pend->d.code = code;
-	snprintf(s->pend->d.enh, sizeof(s->pend->d.enh), "%s", enh ? enh : "");
-	va_start(ap, fmt);
-	vsnprintf(s->pend->d.text, sizeof(s->pend->d.text), fmt, ap);
-	va_end(ap);
+	copy_str(s->pend->d.enh, sizeof(s->pend->d.enh), enh ? enh : "");
+	if (strchr(fmt, '%') == NULL)	/* most replies: no formatting */
+		copy_str(s->pend->d.text, sizeof(s->pend->d.text), fmt);
+	else {
+		va_start(ap, fmt);
+		vsnprintf(s->pend->d.text, sizeof(s->pend->d.text), fmt, ap);
+		va_end(ap);
+	}
 }
 
 /* pend_error - a client error reply (counted unless a rule says otherwise) */
