@@ -3,19 +3,21 @@
 # Postfix's smtp-source on loopback, interleaved in one run.  Prints
 # messages per second and the sink process's CPU time per message, with
 # ratios.  smtpdbg writes its full transcript to a file meanwhile.
-# Not a test.   bench/sink.sh [MESSAGES]   (default 2000 per case)
+# Not a test.   [REPEAT=3] bench/sink.sh [MESSAGES]   (default 2000 per run;
+# each case is run REPEAT times, interleaved, and the medians printed)
 set -eu
 cd "$(dirname "$0")/.."
 total=${1:-2000}
+reps=${REPEAT:-3}
 SMTPDBG=${SMTPDBG:-build/smtpdbg}
 SRC=/usr/sbin/smtp-source
 SNK=/usr/sbin/smtp-sink
 T=$(mktemp -d)
-trap 'kill $p1 $p2 2>/dev/null; rm -rf "$T"' EXIT
-hz=$(getconf CLK_TCK)
+trap 'kill $p1 $p2 $p3 2>/dev/null; rm -rf "$T"' EXIT
 
 p1port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 p2port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+p3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # O_APPEND, so the file can be emptied between cases: each case pays for
 # writing its own transcript, not for the page cache of all before it
 : > "$T/transcript"
@@ -23,9 +25,15 @@ p2port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 p1=$!
 "$SNK" -u nobody -m 1000 127.0.0.1:$p2port 1024 > /dev/null 2>&1 &
 p2=$!
+# The floor (bench/floor.c): what the kernel and an epoll loop cost per
+# message with no SMTP work at all -- no sink can go below it.
+cc -O2 -o "$T/floor" bench/floor.c
+"$T/floor" $p3port &
+p3=$!
 sleep 0.5
 
-cpu() { awk -v hz="$hz" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+# cpu PID - seconds on a CPU so far, all threads, in nanoseconds' precision
+cpu() { cat /proc/"$1"/task/*/schedstat | awk '{ t += $1 } END { printf "%.6f\n", t / 1e9 }'; }
 lines=0
 # rotate - count the transcript so far, then empty it (in this shell)
 rotate() {
@@ -43,31 +51,47 @@ run() {
 	c1=$(cpu "$1")
 	echo "$(( (e - s) / 1000 )) $c0 $c1"
 }
-printf '%-34s %12s %12s %10s %12s %12s %10s\n' "case ($total messages)" "smtpdbg/s" "smtp-sink/s" "speed" \
-	"dbg cpu/msg" "sink cpu/msg" "cpu ratio"
+# median of the words on stdin
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "msg/s and the server's CPU time per message, the median of $reps interleaved runs;"
+echo "'floor' is bench/floor.c: the kernel's and an epoll loop's cost, no SMTP work at all"
+printf '%-31s %9s %9s %7s %9s %9s %7s %9s %7s %7s\n' "case ($total messages)" "smtpdbg/s" "sink/s" "speed" \
+	"dbg cpu" "sink cpu" "ratio" "floor cpu" "fl/sink" "dbg/fl"
 for per in one many; do
 for size in 300 102400; do
 for sess in 1 10 100; do
-	rotate
-	set -- $(run $p1 $p1port $sess $size $per); us1=$1; a1=$2; b1=$3
-	set -- $(run $p2 $p2port $sess $size $per); us2=$1; a2=$2; b2=$3
-	awk -v c="$sess sessions, $size B, $per/conn" -v t="$total" -v u1="$us1" -v u2="$us2" \
-	    -v a1="$a1" -v b1="$b1" -v a2="$a2" -v b2="$b2" 'BEGIN {
-		r1 = t / (u1 / 1e6); r2 = t / (u2 / 1e6)
-		c1 = (b1 - a1) / t * 1e6; c2 = (b2 - a2) / t * 1e6
-		printf "%-34s %12.0f %12.0f %9.2fx %10.1fus %10.1fus %9.2fx\n", c, r1, r2, r1 / r2, c1, c2, (c2 > 0 ? c1 / c2 : 0)
+	r1= r2= c1= c2= c3=
+	i=0
+	while [ $i -lt "$reps" ]; do
+		i=$((i + 1))
+		rotate
+		set -- $(run $p1 $p1port $sess $size $per)
+		r1="$r1 $(awk -v t="$total" -v u="$1" 'BEGIN { print t / (u / 1e6) }')"
+		c1="$c1 $(awk -v t="$total" -v a="$2" -v b="$3" 'BEGIN { print (b - a) / t * 1e6 }')"
+		set -- $(run $p2 $p2port $sess $size $per)
+		r2="$r2 $(awk -v t="$total" -v u="$1" 'BEGIN { print t / (u / 1e6) }')"
+		c2="$c2 $(awk -v t="$total" -v a="$2" -v b="$3" 'BEGIN { print (b - a) / t * 1e6 }')"
+		set -- $(run $p3 $p3port $sess $size $per)
+		c3="$c3 $(awk -v t="$total" -v a="$2" -v b="$3" 'BEGIN { print (b - a) / t * 1e6 }')"
+	done
+	awk -v c="$sess sess, $size B, $per/conn" -v r1="$(echo $r1 | median)" -v r2="$(echo $r2 | median)" \
+	    -v c1="$(echo $c1 | median)" -v c2="$(echo $c2 | median)" -v c3="$(echo $c3 | median)" 'BEGIN {
+		printf "%-31s %9.0f %9.0f %6.2fx %7.1fus %7.1fus %6.2fx %7.1fus %6.2fx %6.2fx\n", c, r1, r2, r1 / r2,
+		    c1, c2, c1 / c2, c3, c3 / c2, c1 / c3
 	}'
 done
 done
 done
 echo "smtpdbg transcript written meanwhile: $((lines + $(wc -l < "$T/transcript"))) lines"
-kill $p1 $p2 2>/dev/null; wait $p1 $p2 2>/dev/null || true
+kill $p1 $p2 $p3 2>/dev/null; wait $p1 $p2 $p3 2>/dev/null || true
 
 # Storage and aiosmtpd: 300-byte messages, 10 sessions, one per connection.
 echo
 printf '%-46s %10s %12s %14s\n' "server (300 B, 10 sessions, $total msgs)" "msg/s" "vs discard" "cpu/msg"
 base=
-server() {	# server NAME 'COMMAND with PORT': start it, measure, stop it
+server() {	# server KEY NAME 'COMMAND with PORT': start it, measure, stop it
+	key=$1
+	shift
 	name=$1
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	cmd=$(printf '%s' "$2" | sed "s/PORT/$port/g")
@@ -80,10 +104,21 @@ server() {	# server NAME 'COMMAND with PORT': start it, measure, stop it
 		r = t / (u / 1e6); printf "%-46s %10.0f %11.2fx %12.1fus\n", n, r, base ? r / base : 1,
 		    (b - a) / t * 1e6 }'
 	[ -n "$base" ] || base=$(awk -v t="$total" -v u="$1" 'BEGIN { printf "%.3f", t / (u / 1e6) }')
+	awk -v t="$total" -v u="$1" -v a="$2" -v b="$3" 'BEGIN { print t / (u / 1e6), (b - a) / t * 1e6 }' \
+		> "$T/res.$key"
 }
-server "smtpdbg sink, discard" "$SMTPDBG sink 127.0.0.1:PORT"
-server "smtpdbg sink --maildir (fsync before 250)" "$SMTPDBG sink --maildir $T/md 127.0.0.1:PORT"
-server "smtpdbg sink --maildir --no-fsync" "$SMTPDBG sink --maildir $T/md2 --no-fsync 127.0.0.1:PORT"
+server dbg "smtpdbg sink, discard" "$SMTPDBG sink 127.0.0.1:PORT"
+server md "smtpdbg sink --maildir (fsync before 250)" "$SMTPDBG sink --maildir $T/md 127.0.0.1:PORT"
+server md2 "smtpdbg sink --maildir --no-fsync" "$SMTPDBG sink --maildir $T/md2 --no-fsync 127.0.0.1:PORT"
 if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-	server "aiosmtpd (Sink handler)" "/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c aiosmtpd.handlers.Sink"
+	server aio "aiosmtpd (Sink handler)" "/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c aiosmtpd.handlers.Sink"
+fi
+server floor "floor (bench/floor.c: smtp-source's limit)" "$T/floor PORT"
+if [ -f "$T/res.aio" ]; then
+	read -r r1 c1 < "$T/res.dbg"
+	read -r r2 c2 < "$T/res.aio"
+	read -r r3 c3 < "$T/res.floor"
+	awk -v r1="$r1" -v c1="$c1" -v r2="$r2" -v c2="$c2" -v r3="$r3" 'BEGIN {
+		printf "smtpdbg vs aiosmtpd: %.1fx the messages per second (the load generator allows %.1fx at most), %.1fx less CPU per message\n",
+		    r1 / r2, r3 / r2, c2 / c1 }'
 fi

@@ -239,8 +239,8 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 			    color || !t->text ? plain_s.len : col_s.len);
 		if (t->text)
 			out_write((const char *)buf_ptr(&col_s), col_s.len);
-		buf_drain(&plain_s, plain_s.len);
-		buf_drain(&col_s, col_s.len);
+		buf_clear(&plain_s);
+		buf_clear(&col_s);
 	}
 	if (t->json) {
 		struct buf j;
@@ -274,13 +274,15 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 }
 
 void
-tx_lines(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *p, size_t n)
+tx_lines(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *p, size_t n,
+    size_t nlines)
 {
 	static struct buf b, pre;
 	char		 ts[48];
 	size_t		 tl, len;
 	int		 color = out_color();
 	const unsigned char *lf;
+	unsigned char	*o;
 
 	if (!t->text || t->json || (t->save && color)) {
 		/* JSON wants one event per line, /save plain text: the general path */
@@ -295,18 +297,25 @@ tx_lines(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *p, si
 		buf_init(&pre, 4096);
 	}
 	tl = stamp(t, now, ts, sizeof(ts));
-	buf_drain(&pre, pre.len);
+	buf_clear(&pre);
 	put_prefix(t, &pre, color, ts, tl, "        ", dir);
-	for (; n && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len) {
+	/* Each line: the prefix, its body, "\n" for its CRLF: the size is
+	 * known, so one reservation and plain copies. */
+	if (nlines == 0 || (o = buf_extend(&b, n + nlines * (pre.len + 1) - nlines * 2)) == NULL)
+		return;
+	for (; nlines && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len, nlines--) {
 		len = (size_t)(lf - p) + 1;
-		buf_append(&b, buf_ptr(&pre), pre.len);
-		buf_append(&b, p, len - 2);	/* plain: no escapes, CRLF implied */
-		buf_append(&b, "\n", 1);
+		memcpy(o, buf_ptr(&pre), pre.len);
+		o += pre.len;
+		memcpy(o, p, len - 2);	/* plain: no escapes, CRLF implied */
+		o += len - 2;
+		*o++ = '\n';
 	}
+	b.len = (size_t)(o - (b.data + b.off));	/* what was filled, whatever nlines said */
 	if (t->save)
 		buf_append(t->save, buf_ptr(&b), b.len);
 	out_write((const char *)buf_ptr(&b), b.len);
-	buf_drain(&b, b.len);
+	buf_clear(&b);
 }
 
 void
@@ -351,9 +360,9 @@ tx_text(struct tx *t, uint64_t now, char kind, const char *msg)
 			struct buf *o = color ? &col : &plain;
 			out_write((const char *)buf_ptr(o), o->len);
 		}
-		buf_drain(&safe, safe.len);
-		buf_drain(&plain, plain.len);
-		buf_drain(&col, col.len);
+		buf_clear(&safe);
+		buf_clear(&plain);
+		buf_clear(&col);
 	}
 	if (t->json) {
 		struct buf j;

@@ -30,7 +30,8 @@ void	 tx_line(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, siz
 	    unsigned flags, int64_t latency_us, int code, const char *enh,
 	    const char *state, size_t dropped);
 /* tx_lines - whole plain lines (line_plain_run) with one prefix, fast */
-void	 tx_lines(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, size_t);
+void	 tx_lines(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, size_t,
+	    size_t nlines);
 /* tx_note - '*' information, '!' anomaly, '#' summary; tx_text - the same
  * for a ready string */
 void	 tx_text(struct tx *, uint64_t now, char kind, const char *);

@@ -67,6 +67,19 @@ buf_append(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
+unsigned char *
+buf_extend(struct buf *b, size_t n)
+{
+	unsigned char	*p;
+
+	if (n == 0 || n > buf_space(b))
+		return NULL;
+	buf_reserve(b, n);
+	p = b->data + b->off + b->len;
+	b->len += n;
+	return p;
+}
+
 int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
@@ -101,6 +114,12 @@ buf_putu(struct buf *b, unsigned long long v)
 		v /= 10;
 	} while (v);
 	return buf_append(b, d + n, sizeof(d) - n);
+}
+
+void
+buf_clear(struct buf *b)
+{
+	b->off = b->len = 0;
 }
 
 void

@@ -25,12 +25,18 @@ void	 buf_free(struct buf *);
 int	 buf_append(struct buf *, const void *, size_t);
 int	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* buf_extend - n more bytes at the end, for the caller to fill; NULL (and
+ * nothing changed) when n is 0 or max would be passed */
+unsigned char *buf_extend(struct buf *, size_t n);
 /* buf_puts - a string; buf_putu - an unsigned number in decimal (both
  * without printf, for the paths every message takes) */
 int	 buf_puts(struct buf *, const char *);
 int	 buf_putu(struct buf *, unsigned long long);
 /* buf_space - how many more bytes fit before max */
 size_t	 buf_space(const struct buf *);
+/* buf_clear - forget all unread bytes, keep the memory (for buffers that
+ * are reused at once; buf_drain gives large ones back) */
+void	 buf_clear(struct buf *);
 /* buf_drain - forget the first n unread bytes */
 void	 buf_drain(struct buf *, size_t);
 static inline const unsigned char *

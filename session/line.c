@@ -5,6 +5,10 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__) && !defined(SMTPDBG_NO_SIMD)
+#define USE_SSE2 1
+#include <emmintrin.h>
+#endif
 
 #include "session/line.h"
 
@@ -55,35 +59,64 @@ printable(const unsigned char *p, size_t n)
 	return 1;
 }
 
+/*
+ * plain_prefix - how many leading bytes of p[0..n) are printable ASCII
+ * other than a backslash, i.e. shown in a transcript as they are.  Sixteen
+ * bytes a step with SSE2 (every x86-64 has it), eight with the word tricks
+ * of printable() elsewhere (SMTPDBG_NO_SIMD: tests/test_buf_portable).
+ */
+static size_t
+plain_prefix(const unsigned char *p, size_t n)
+{
+	size_t		 i = 0;
+#ifdef USE_SSE2
+	const __m128i	 lo = _mm_set1_epi8(0x1f), hi = _mm_set1_epi8(0x7f),
+			 bs = _mm_set1_epi8('\\');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i	 v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i	 good = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+		unsigned bad;
+
+		good = _mm_andnot_si128(_mm_cmpeq_epi8(v, bs), good);
+		bad = (unsigned)_mm_movemask_epi8(good) ^ 0xffffu;
+		if (bad)
+			return i + (size_t)__builtin_ctz(bad);
+	}
+#else
+	const uint64_t	 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t	 x, b;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		b = x ^ (ones * '\\');
+		if ((((x - ones * 0x20) & ~x) | ((x + ones) | x) | ((b - ones) & ~b)) & high)
+			break;
+	}
+#endif
+	for (; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e || p[i] == '\\')
+			break;
+	return i;
+}
+
+/*
+ * One pass: the first byte that is not plain must be the CR of a CRLF, or
+ * the run ends there (a line with anything else in it, a bare LF or CR, an
+ * unfinished line).
+ */
 size_t
 line_plain_run(const unsigned char *p, size_t n, size_t max_line, size_t *nlines)
 {
-	const uint64_t	 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-	const unsigned char *lf;
-	size_t		 off = 0, len, body, i;
-	uint64_t	 x, b;
+	size_t		 off = 0, k;
 
 	*nlines = 0;
-	while (off < n && (lf = memchr(p + off, '\n', n - off)) != NULL) {
-		len = (size_t)(lf - (p + off)) + 1;
-		if (len < 2 || len > max_line || p[off] == '.' || lf[-1] != '\r')
+	while (off < n && p[off] != '.') {
+		k = plain_prefix(p + off, n - off);
+		if (off + k + 1 >= n || p[off + k] != '\r' || p[off + k + 1] != '\n' ||
+		    k + 2 > max_line)
 			break;
-		body = len - 2;
-		/* printable ASCII, no backslash: shown as it is */
-		for (i = 0; i + 8 <= body; i += 8) {
-			memcpy(&x, p + off + i, 8);
-			b = x ^ (ones * '\\');
-			if ((((x - ones * 0x20) & ~x) | ((x + ones) | x) | ((b - ones) & ~b)) & high)
-				break;
-		}
-		if (i + 8 <= body)
-			break;
-		for (; i < body; i++)
-			if (p[off + i] < 0x20 || p[off + i] > 0x7e || p[off + i] == '\\')
-				break;
-		if (i < body)
-			break;
-		off += len;
+		off += k + 2;
 		(*nlines)++;
 	}
 	return off;

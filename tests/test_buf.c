@@ -95,5 +95,87 @@ main(void)
 			ok(1, "esc_text: each byte value at each offset escaped right");
 		buf_free(&eb);
 	}
+	/* line_plain_run against its definition, byte by byte: each byte value
+	 * at each offset of a 40-byte line (two and a half SSE2 blocks), then a
+	 * plain line after it; bodies of every length 0..40; max_line. */
+	{
+		unsigned char	 l[100];
+		size_t		 n, got, want, nl, wantnl, k;
+		int		 c, off, bad = 0, len;
+		for (c = 0; c < 256 && !bad; c++)
+			for (off = 0; off < 40 && !bad; off++) {
+				memset(l, 'a', 40);
+				l[off] = (unsigned char)c;
+				memcpy(l + 40, "\r\nbb\r\n", 6);
+				n = 46;
+				if (c == '.' && off == 0)
+					want = 0, wantnl = 0;	/* a dot line: not plain */
+				else if (c < 0x20 || c > 0x7e || c == '\\')
+					want = 0, wantnl = 0;
+				else
+					want = 46, wantnl = 2;
+				got = line_plain_run(l, n, 1000, &nl);
+				if (got != want || nl != wantnl) {
+					ok(0, "line_plain_run: byte 0x%02x at %d: %zu/%zu, want %zu/%zu",
+					    c, off, got, nl, want, wantnl);
+					bad = 1;
+				}
+			}
+		for (len = 0; len <= 40 && !bad; len++) {
+			memset(l, 'x', sizeof(l));
+			l[len] = '\r';
+			l[len + 1] = '\n';
+			got = line_plain_run(l, (size_t)len + 2, 1000, &nl);
+			if (got != (size_t)len + 2 || nl != 1) {
+				ok(0, "line_plain_run: a plain body of %d bytes", len);
+				bad = 1;
+			}
+			/* cut anywhere before the LF: no whole line */
+			for (k = 0; k < (size_t)len + 2 && !bad; k++)
+				if (line_plain_run(l, k, 1000, &nl) != 0 || nl != 0) {
+					ok(0, "line_plain_run: %d-byte body cut at %zu", len, k);
+					bad = 1;
+				}
+			/* max_line counts the CRLF */
+			if (!bad && (line_plain_run(l, (size_t)len + 2, (size_t)len + 1, &nl) != 0 ||
+			    line_plain_run(l, (size_t)len + 2, (size_t)len + 2, &nl) != (size_t)len + 2)) {
+				ok(0, "line_plain_run: max_line at %d", len);
+				bad = 1;
+			}
+		}
+		if (!bad) {
+			memcpy(l, "ab\r\ncd\nef\r\n", 11);	/* stops at the bare LF line */
+			bad = line_plain_run(l, 11, 1000, &nl) != 4 || nl != 1;
+			memcpy(l, "ab\r\n.cd\r\n", 9);	/* and at a dot line */
+			bad |= line_plain_run(l, 9, 1000, &nl) != 4 || nl != 1;
+			memcpy(l, "a\rb\r\n", 6);		/* a bare CR inside */
+			bad |= line_plain_run(l, 6, 1000, &nl) != 0;
+		}
+		ok(!bad, "line_plain_run: each byte value at each offset, every length, the limit");
+	}
+	/* buf_extend, buf_clear, buf_puts, buf_putu */
+	{
+		unsigned char	*p;
+		buf_init(&b, 16);
+		p = buf_extend(&b, 4);
+		ok(p != NULL && b.len == 4, "extend gives room and counts it");
+		memcpy(p, "abcd", 4);
+		ok(buf_extend(&b, 13) == NULL && b.len == 4, "extend past the limit: NULL, nothing changed");
+		ok(buf_extend(&b, 0) == NULL, "extend by nothing: NULL");
+		buf_puts(&b, "e");
+		buf_putu(&b, 0);
+		buf_putu(&b, 1234567890123ULL);
+		ok(b.len == 6 && memcmp(buf_ptr(&b), "abcde0", 6) == 0,
+		    "puts and putu append; putu past the limit is refused");
+		buf_clear(&b);
+		ok(b.len == 0 && b.data != NULL, "clear keeps the memory");
+		b.max = 32;
+		buf_putu(&b, 0);
+		buf_puts(&b, ",");
+		buf_putu(&b, 18446744073709551615ULL);
+		ok(b.len == 22 && memcmp(buf_ptr(&b), "0,18446744073709551615", 22) == 0,
+		    "putu: 0 and the largest value");
+		buf_free(&b);
+	}
 	return tap_done();
 }
