@@ -36,6 +36,8 @@
 
 enum task_kind { T_WRITE, T_END, T_ABORT };
 
+#define STAGE_MAX	65536	/* bytes gathered before a hand-over */
+
 struct task {
 	enum task_kind	 kind;
 	unsigned char	*data;
@@ -54,6 +56,8 @@ struct store_job {
 	int		 failed, enospc;
 	char		 err[256];
 	struct buf	 mem;		/* mbox: the message, quoted at the end */
+	/* loop side: small writes gathered into one task */
+	struct buf	 stage;
 	/* set at creation */
 	char		 name[128];
 	char		 tmpname[160];
@@ -275,6 +279,8 @@ store_begin(const char *mbox_from)
 	unsigned char	 rnd[8];
 	size_t		 i, k;
 
+	buf_init(&j->stage, STAGE_MAX);
+
 	gettimeofday(&tv, NULL);
 	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
 		for (i = 0; i < sizeof(rnd); i++)
@@ -310,18 +316,55 @@ store_name(const struct store_job *j)
 	return j->name;
 }
 
+/* stage_task - the gathered bytes as a task (NULL if none); the loop's */
+static struct task *
+stage_task(struct store_job *j)
+{
+	struct task *t;
+
+	if (j->stage.len == 0)
+		return NULL;
+	t = xmalloc(sizeof(*t));
+	t->kind = T_WRITE;
+	t->data = j->stage.data;	/* handed over: appended only, so off is 0 */
+	t->len = j->stage.len;
+	buf_init(&j->stage, STAGE_MAX);
+	return t;
+}
+
+/*
+ * store_write - bytes for the job.  Small pieces (a line, a run of lines)
+ * are gathered up to STAGE_MAX on the loop side and handed to a worker in
+ * one task: one lock and at most one wake-up per 64 KiB, not per piece
+ * (a 300-byte message is one hand-over with its end).
+ */
 void
 store_write(struct store_job *j, const void *p, size_t n)
 {
-	struct task *t = xmalloc(sizeof(*t));
+	struct task *t;
 
-	t->kind = T_WRITE;
-	t->data = xmalloc(n ? n : 1);
-	memcpy(t->data, p, n);
-	t->len = n;
-	pthread_mutex_lock(&mu);
-	push(j, t);
-	pthread_mutex_unlock(&mu);
+	if (n == 0)
+		return;
+	if (buf_append(&j->stage, p, n) == 0 && j->stage.len < STAGE_MAX)
+		return;
+	/* full, or this piece did not fit: hand over what is gathered */
+	t = stage_task(j);
+	if (t) {
+		pthread_mutex_lock(&mu);
+		push(j, t);
+		pthread_mutex_unlock(&mu);
+	}
+	if (j->stage.len == 0 && buf_append(&j->stage, p, n) == -1) {
+		/* bigger than a stage: a task of its own */
+		t = xmalloc(sizeof(*t));
+		t->kind = T_WRITE;
+		t->data = xmalloc(n);
+		memcpy(t->data, p, n);
+		t->len = n;
+		pthread_mutex_lock(&mu);
+		push(j, t);
+		pthread_mutex_unlock(&mu);
+	}
 }
 
 size_t
@@ -341,10 +384,14 @@ store_end(struct store_job *j, const char *sidecar, store_done_cb cb, void *arg)
 	struct task *t = xcalloc(1, sizeof(*t));
 
 	t->kind = T_END;
+	struct task *w = stage_task(j);
+
 	j->sidecar = sidecar ? xstrdup(sidecar) : NULL;
 	j->cb = cb;
 	j->arg = arg;
 	pthread_mutex_lock(&mu);
+	if (w)
+		push(j, w);	/* the last bytes and the end: one wake-up */
 	push(j, t);
 	pthread_mutex_unlock(&mu);
 }
@@ -355,6 +402,7 @@ store_abort(struct store_job *j)
 	struct task *t = xcalloc(1, sizeof(*t));
 
 	t->kind = T_ABORT;
+	buf_free(&j->stage);	/* never written: nothing to keep */
 	pthread_mutex_lock(&mu);
 	j->forgotten = 1;
 	push(j, t);
@@ -579,10 +627,14 @@ worker(void *arg)
 		j->running = 0;
 		if (end) {
 			/* Finished: hand it to the loop (answer or free there). */
+			/* The loop is woken once per batch: a list that is not
+			 * empty has its wake-up on the way (on_done reads the
+			 * eventfd before it takes the list). */
+			int wake = done_head == NULL;
 			j->finished = 1;
 			j->next = done_head;
 			done_head = j;
-			if (write(evfd, &one, sizeof(one)) < 0)
+			if (wake && write(evfd, &one, sizeof(one)) < 0)
 				(void)0;
 		} else if (j->head && !j->queued)
 			make_ready(j);
@@ -615,6 +667,7 @@ on_done(int fd, unsigned ev, void *arg)
 			j->cb(j->arg, &j->res);
 		free(j->sidecar);
 		buf_free(&j->mem);
+		buf_free(&j->stage);
 		free(j);
 	}
 }
