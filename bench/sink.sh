@@ -13,7 +13,8 @@ SMTPDBG=${SMTPDBG:-build/smtpdbg}
 SRC=/usr/sbin/smtp-source
 SNK=/usr/sbin/smtp-sink
 T=$(mktemp -d)
-trap 'kill $p1 $p2 $p3 2>/dev/null; rm -rf "$T"' EXIT
+p4=
+trap 'kill $p1 $p2 $p3 $p4 2>/dev/null; rm -rf "$T"' EXIT
 
 p1port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 p2port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -40,58 +41,76 @@ rotate() {
 	lines=$((lines + $(wc -l < "$T/transcript")))
 	: > "$T/transcript"
 }
-# run PID PORT SESSIONS SIZE PERCONN: prints "seconds cpu-seconds"
+# run PID PORT SESSIONS SIZE PERCONN [MESSAGES]: prints "microseconds cpu0 cpu1"
 run() {
 	c0=$(cpu "$1")
 	s=$(date +%s%N)
 	# -d: one connection per session for all its messages
 	if [ "$5" = many ]; then d=-d; else d=; fi
-	"$SRC" -s "$3" -m "$total" -l "$4" $d -c "127.0.0.1:$2" > /dev/null 2>&1
+	"$SRC" -s "$3" -m "${6:-$total}" -l "$4" $d -c "127.0.0.1:$2" > /dev/null 2>&1
 	e=$(date +%s%N)
 	c1=$(cpu "$1")
 	echo "$(( (e - s) / 1000 )) $c0 $c1"
 }
 # median of the words on stdin
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-echo "msg/s and the server's CPU time per message, the median of $reps interleaved runs;"
-echo "'floor' is bench/floor.c: the kernel's and an epoll loop's cost, no SMTP work at all"
-printf '%-31s %9s %9s %7s %9s %9s %7s %9s %7s %7s\n' "case ($total messages)" "smtpdbg/s" "sink/s" "speed" \
-	"dbg cpu" "sink cpu" "ratio" "floor cpu" "fl/sink" "dbg/fl"
-for per in one many; do
-for size in 300 102400; do
-for sess in 1 10 100; do
-	r1= r2= c1= c2= c3=
-	i=0
-	while [ $i -lt "$reps" ]; do
-		i=$((i + 1))
-		rotate
-		set -- $(run $p1 $p1port $sess $size $per)
-		r1="$r1 $(awk -v t="$total" -v u="$1" 'BEGIN { print t / (u / 1e6) }')"
-		c1="$c1 $(awk -v t="$total" -v a="$2" -v b="$3" 'BEGIN { print (b - a) / t * 1e6 }')"
-		set -- $(run $p2 $p2port $sess $size $per)
-		r2="$r2 $(awk -v t="$total" -v u="$1" 'BEGIN { print t / (u / 1e6) }')"
-		c2="$c2 $(awk -v t="$total" -v a="$2" -v b="$3" 'BEGIN { print (b - a) / t * 1e6 }')"
-		set -- $(run $p3 $p3port $sess $size $per)
-		c3="$c3 $(awk -v t="$total" -v a="$2" -v b="$3" 'BEGIN { print (b - a) / t * 1e6 }')"
+# rate N MICROSECONDS, per N T0 T1: messages per second, CPU microseconds per message
+rate() { awk -v t="$1" -v u="$2" 'BEGIN { print t / (u / 1e6) }'; }
+per() { awk -v t="$1" -v a="$2" -v b="$3" 'BEGIN { print (b - a) / t * 1e6 }'; }
+# matrix NAME PID PORT MESSAGES: smtpdbg against the server NAME and the
+# floor in the twelve cases, each the median of $reps interleaved runs
+matrix() {
+	name=$1 pid=$2 port=$3 n=$4
+	echo
+	echo "smtpdbg and $name: msg/s, and the server's CPU time per message; each the median"
+	echo "of $reps interleaved runs of $n messages.  'floor' is bench/floor.c: the kernel's and an"
+	echo "epoll loop's cost with no SMTP work at all; fl/$name is the least ratio any sink could show."
+	printf '%-30s %9s %9s %7s %9s %9s %7s %9s %7s %7s\n' "case" "smtpdbg/s" "other/s" "speed" \
+		"dbg cpu" "other cpu" "ratio" "floor cpu" "fl/other" "dbg/fl"
+	for per in one many; do
+	for size in 300 102400; do
+	for sess in 1 10 100; do
+		r1= r2= c1= c2= c3=
+		i=0
+		while [ $i -lt "$reps" ]; do
+			i=$((i + 1))
+			rotate
+			set -- $(run $p1 $p1port $sess $size $per $n)
+			r1="$r1 $(rate $n $1)" c1="$c1 $(per $n $2 $3)"
+			set -- $(run $pid $port $sess $size $per $n)
+			r2="$r2 $(rate $n $1)" c2="$c2 $(per $n $2 $3)"
+			set -- $(run $p3 $p3port $sess $size $per $n)
+			c3="$c3 $(per $n $2 $3)"
+		done
+		awk -v c="$sess sess, $size B, $per/conn" -v r1="$(echo $r1 | median)" \
+		    -v r2="$(echo $r2 | median)" -v c1="$(echo $c1 | median)" \
+		    -v c2="$(echo $c2 | median)" -v c3="$(echo $c3 | median)" 'BEGIN {
+			printf "%-30s %9.0f %9.0f %6.2fx %7.1fus %7.1fus %6.2fx %7.1fus %7.2fx %6.2fx\n", c,
+			    r1, r2, r1 / r2, c1, c2, c1 / c2, c3, c3 / c2, c1 / c3
+		}'
 	done
-	awk -v c="$sess sess, $size B, $per/conn" -v r1="$(echo $r1 | median)" -v r2="$(echo $r2 | median)" \
-	    -v c1="$(echo $c1 | median)" -v c2="$(echo $c2 | median)" -v c3="$(echo $c3 | median)" 'BEGIN {
-		printf "%-31s %9.0f %9.0f %6.2fx %7.1fus %7.1fus %6.2fx %7.1fus %6.2fx %6.2fx\n", c, r1, r2, r1 / r2,
-		    c1, c2, c1 / c2, c3, c3 / c2, c1 / c3
-	}'
-done
-done
-done
+	done
+	done
+}
+matrix smtp-sink $p2 $p2port "$total"
+if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+	p4port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$p4port -c aiosmtpd.handlers.Sink > /dev/null 2>&1 &
+	p4=$!
+	sleep 1
+	# aiosmtpd is slow: a quarter of the messages
+	matrix aiosmtpd $p4 $p4port $(( total / 4 < 200 ? 200 : total / 4 ))
+	kill $p4
+fi
 echo "smtpdbg transcript written meanwhile: $((lines + $(wc -l < "$T/transcript"))) lines"
 kill $p1 $p2 $p3 2>/dev/null; wait $p1 $p2 $p3 2>/dev/null || true
+p2= p3=
 
-# Storage and aiosmtpd: 300-byte messages, 10 sessions, one per connection.
+# Storage: 300-byte messages, 10 sessions, one per connection.
 echo
 printf '%-46s %10s %12s %14s\n' "server (300 B, 10 sessions, $total msgs)" "msg/s" "vs discard" "cpu/msg"
 base=
-server() {	# server KEY NAME 'COMMAND with PORT': start it, measure, stop it
-	key=$1
-	shift
+server() {	# server NAME 'COMMAND with PORT': start it, measure, stop it
 	name=$1
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	cmd=$(printf '%s' "$2" | sed "s/PORT/$port/g")
@@ -104,21 +123,8 @@ server() {	# server KEY NAME 'COMMAND with PORT': start it, measure, stop it
 		r = t / (u / 1e6); printf "%-46s %10.0f %11.2fx %12.1fus\n", n, r, base ? r / base : 1,
 		    (b - a) / t * 1e6 }'
 	[ -n "$base" ] || base=$(awk -v t="$total" -v u="$1" 'BEGIN { printf "%.3f", t / (u / 1e6) }')
-	awk -v t="$total" -v u="$1" -v a="$2" -v b="$3" 'BEGIN { print t / (u / 1e6), (b - a) / t * 1e6 }' \
-		> "$T/res.$key"
 }
-server dbg "smtpdbg sink, discard" "$SMTPDBG sink 127.0.0.1:PORT"
-server md "smtpdbg sink --maildir (fsync before 250)" "$SMTPDBG sink --maildir $T/md 127.0.0.1:PORT"
-server md2 "smtpdbg sink --maildir --no-fsync" "$SMTPDBG sink --maildir $T/md2 --no-fsync 127.0.0.1:PORT"
-if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-	server aio "aiosmtpd (Sink handler)" "/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c aiosmtpd.handlers.Sink"
-fi
-server floor "floor (bench/floor.c: smtp-source's limit)" "$T/floor PORT"
-if [ -f "$T/res.aio" ]; then
-	read -r r1 c1 < "$T/res.dbg"
-	read -r r2 c2 < "$T/res.aio"
-	read -r r3 c3 < "$T/res.floor"
-	awk -v r1="$r1" -v c1="$c1" -v r2="$r2" -v c2="$c2" -v r3="$r3" 'BEGIN {
-		printf "smtpdbg vs aiosmtpd: %.1fx the messages per second (the load generator allows %.1fx at most), %.1fx less CPU per message\n",
-		    r1 / r2, r3 / r2, c2 / c1 }'
-fi
+server "smtpdbg sink, discard" "$SMTPDBG sink 127.0.0.1:PORT"
+server "smtpdbg sink --maildir (fsync before 250)" "$SMTPDBG sink --maildir $T/md 127.0.0.1:PORT"
+server "smtpdbg sink --maildir --no-fsync" "$SMTPDBG sink --maildir $T/md2 --no-fsync 127.0.0.1:PORT"
+server "smtpdbg sink --mbox" "$SMTPDBG sink --mbox $T/mbox 127.0.0.1:PORT"
