@@ -646,6 +646,11 @@ load_rules(struct main_opts *m)
 		fprintf(stderr, "smtpdbg: --rate-limit: %s\n", err);
 		return -1;
 	}
+	if (rules_stage(r, SMTP_ST_TLS) && m->sc.tls_listen == NULL) {
+		fprintf(stderr, "smtpdbg: a rule for stage TLS needs an implicit-TLS listener "
+		    "(--tls-listen ADDR); STARTTLS faults are at stage STARTTLS\n");
+		return -1;
+	}
 	for (i = 0; i < rules_count(r); i++) {
 		rules_describe(r, i, desc, sizeof(desc));
 		fprintf(stderr, "smtpdbg: %s\n", desc);

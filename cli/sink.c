@@ -916,6 +916,34 @@ peer_ip(const char *peer, char *ip, size_t len)
 		snprintf(ip, len, "%.*s", (int)n, peer);
 }
 
+/* tls_rules - the rules at stage TLS, before an implicit-TLS handshake
+ * (there is no reply to change: only TLS faults and drop); -1: drop */
+static int
+tls_rules(struct conn *c)
+{
+	struct smtp_decision	 d;
+	const char		*why;
+
+	if (cfg->rules == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	d.stage = SMTP_ST_TLS;
+	d.code = d.dflt = 220;
+	if ((why = rules_apply(cfg->rules, &d, c->ip, loop_now() / 1000)) == NULL)
+		return 0;
+	stats.faults++;
+	if (cfg->text || c->tx.json)
+		tx_note(&c->tx, loop_now(), '!', "%s at TLS, %s", why,
+		    d.flags & SMTP_F_DROP ? "connection dropped before the handshake" :
+		    d.flags & SMTP_F_TLS_ABORT ? "the TLS handshake will be aborted" :
+		    d.flags & SMTP_F_CERT_EXPIRED ? "an expired certificate will be served" :
+		    "a certificate for another name will be served");
+	if (d.flags & SMTP_F_DROP)
+		return -1;
+	c->tls_fault = d.flags & (SMTP_F_TLS_ABORT | SMTP_F_CERT_EXPIRED | SMTP_F_CERT_NAME);
+	return 0;
+}
+
 static void
 on_accept(int fd, unsigned ev, void *arg)
 {
@@ -963,7 +991,7 @@ on_accept(int fd, unsigned ev, void *arg)
 		c->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, c);
 		if (implicit) {
 			c->implicit = 1;
-			if (tls_begin(c) == -1) {
+			if (tls_rules(c) == -1 || tls_begin(c) == -1) {
 				conn_free(c);
 				continue;
 			}

@@ -187,8 +187,14 @@ check_stage(const struct rule *ru, char *err, size_t errlen)
 		return -1;
 	}
 	if ((ru->flags & (SMTP_F_TLS_ABORT | SMTP_F_CERT_EXPIRED | SMTP_F_CERT_NAME)) &&
-	    ru->stage != SMTP_ST_STARTTLS) {
-		snprintf(err, errlen, "TLS faults are for STARTTLS, not %s", st);
+	    ru->stage != SMTP_ST_STARTTLS && ru->stage != SMTP_ST_TLS) {
+		snprintf(err, errlen, "TLS faults are for STARTTLS or TLS (implicit TLS), not %s", st);
+		return -1;
+	}
+	if (ru->stage == SMTP_ST_TLS && (ru->code || (ru->flags & ~(unsigned)(SMTP_F_TLS_ABORT |
+	    SMTP_F_CERT_EXPIRED | SMTP_F_CERT_NAME | SMTP_F_DROP)))) {
+		snprintf(err, errlen, "at TLS (before any reply) only tls-abort, cert-expired, "
+		    "cert-wrongname or drop");
 		return -1;
 	}
 	if (ru->pattern && ru->stage != SMTP_ST_MAIL && ru->stage != SMTP_ST_RCPT &&
@@ -219,7 +225,7 @@ rules_add(struct rules *r, const char *spec, char *err, size_t errlen)
 		;
 	if (smtp_stage_parse(p, sl, &ru.stage) == -1) {
 		snprintf(err, errlen, "\"%.*s\" is not a stage (CONNECT, EHLO, STARTTLS, AUTH, MAIL, "
-		    "RCPT, DATA, DOT, BDAT, RSET, NOOP, VRFY, QUIT, OTHER)", (int)sl, p);
+		    "RCPT, DATA, DOT, BDAT, RSET, NOOP, VRFY, QUIT, OTHER, TLS)", (int)sl, p);
 		return -1;
 	}
 	p += sl;
@@ -309,6 +315,17 @@ rules_flags(const struct rules *r)
 	for (i = 0; i < r->n; i++)
 		f |= r->v[i].flags;
 	return f;
+}
+
+int
+rules_stage(const struct rules *r, enum smtp_stage st)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].stage == st)
+			return 1;
+	return 0;
 }
 
 static const char *

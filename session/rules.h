@@ -45,5 +45,7 @@ int		 rules_action(const char *action, struct smtp_decision *, char *err, size_t
 /* rules_flags - every flag some rule may set (extra certificates are made
  * only when a rule needs them) */
 unsigned	 rules_flags(const struct rules *);
+/* rules_stage - whether some rule is for stage st */
+int		 rules_stage(const struct rules *, enum smtp_stage);
 
 #endif

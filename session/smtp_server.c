@@ -115,7 +115,7 @@ _Static_assert(sizeof(bare_names) / sizeof(bare_names[0]) == SMTP_BARE_COUNT, "b
 
 static const char *const stage_names[SMTP_ST_COUNT] = {
 	"CONNECT", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "DOT", "BDAT",
-	"RSET", "NOOP", "VRFY", "QUIT", "OTHER",
+	"RSET", "NOOP", "VRFY", "QUIT", "OTHER", "TLS",
 };
 _Static_assert(sizeof(stage_names) / sizeof(stage_names[0]) == SMTP_ST_COUNT, "stages");
 

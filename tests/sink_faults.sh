@@ -114,6 +114,32 @@ check "smtpdbg probe: the wrong name is reported (exit $RC)" \
     sh -c "[ $RC = 6 ] && grep -q 'wrong-name.smtpdbg.invalid' '$T/t4'"
 stop_sink
 
+# 4b. The same faults on the implicit-TLS listener (stage TLS), and drop.
+start_sink "$T/i" --tls-listen 127.0.0.1:0 --reply 'TLS#1=tls-abort' --reply 'TLS#2=cert-expired' \
+    --reply 'TLS#3=cert-wrongname' --reply 'TLS#4=drop' || exit 1
+TP=$(sed -n 's/.*implicit TLS on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/i.err")
+timeout 10 openssl s_client -connect 127.0.0.1:$TP </dev/null >"$T/i1" 2>&1
+check "implicit TLS, openssl: the handshake is aborted with an alert" \
+    grep -Eqi 'alert handshake failure|handshake failure' "$T/i1"
+run_smtpdbg "$T/i2" probe --tls 127.0.0.1:$TP
+check "implicit TLS, smtpdbg probe: the expired certificate is reported (exit $RC)" \
+    sh -c "[ $RC = 6 ] && grep -qi 'expired' '$T/i2'"
+timeout 10 gnutls-cli --insecure --port $TP 127.0.0.1 </dev/null >"$T/i3" 2>&1
+check "implicit TLS, gnutls-cli: the certificate is for the wrong name" \
+    has "$T/i3" 'wrong-name\.smtpdbg\.invalid'
+printf 'QUIT\r\n' | timeout 10 openssl s_client -quiet -connect 127.0.0.1:$TP >"$T/i4" 2>&1
+check "implicit TLS: the fourth connection is dropped before the handshake" \
+    sh -c "! grep -q '^220' '$T/i4'"
+printf 'QUIT\r\n' | timeout 10 openssl s_client -quiet -connect 127.0.0.1:$TP >"$T/i5" 2>&1
+check "implicit TLS: the fifth gets the greeting over TLS" has "$T/i5" '^220 localhost ESMTP'
+check "the transcript names each TLS rule" sh -c "grep -q 'rule 1 (TLS#1=tls-abort) at TLS' '$T/i' && \
+    grep -q 'TLS#2=cert-expired) at TLS, an expired certificate' '$T/i' && \
+    grep -q 'TLS#4=drop) at TLS, connection dropped before the handshake' '$T/i'"
+stop_sink
+run_smtpdbg "$T/i6" sink --reply 'TLS=drop' 127.0.0.1:0
+check "a TLS rule without --tls-listen is a usage error (exit $RC)" \
+    sh -c "[ $RC = 2 ] && grep -q 'needs an implicit-TLS listener' '$T/i6.err'"
+
 # 5. msmtp and curl see per-message refusals.
 start_sink "$T/c" --reply 'DOT=554 5.7.1 rejected by rule' --reply 'RCPT:nobody@*=550 5.1.1 unknown' || exit 1
 printf 'Subject: t\n\nhi\n' | timeout 10 msmtp --host=127.0.0.1 --port=$SINK_PORT \

@@ -42,6 +42,9 @@ main(void)
 		{ "NOOP:*@x=550", "address pattern" },
 		{ "MAIL=cut 10", "cut is for DATA" },
 		{ "MAIL=tls-abort", "TLS faults" },
+		{ "TLS=451 no", "only tls-abort" },
+		{ "TLS=delay 1", "only tls-abort" },
+		{ "TLS:*@x=drop", "address pattern" },
 		{ "CONNECT=250 hi", "220, 421 or 554" },
 		{ "DATA=delay", "needs a number" },
 	};
@@ -94,6 +97,22 @@ main(void)
 	is_int(ask(r, SMTP_ST_STARTTLS, NULL, 0, &f), 454, "STARTTLS 1: rule 1");
 	ask(r, SMTP_ST_STARTTLS, NULL, 0, &f);
 	ok(f == SMTP_F_TLS_ABORT, "STARTTLS 2: rule 2, though rule 1 fired before");
+	ok(!rules_stage(r, SMTP_ST_TLS) && rules_stage(r, SMTP_ST_STARTTLS), "rules_stage");
+	rules_free(r);
+
+	/* Stage TLS: the implicit-TLS handshake, with its own counter. */
+	r = rules_new(1);
+	ok(rules_add(r, "tls#2=cert-expired", err, sizeof(err)) == 0 &&
+	    rules_add(r, "TLS%3=drop", err, sizeof(err)) == 0, "TLS rules accepted (%s)", err);
+	ask(r, SMTP_ST_TLS, NULL, 0, &f);
+	ok(f == 0, "TLS 1: nothing");
+	ask(r, SMTP_ST_STARTTLS, NULL, 0, &f);
+	ok(f == 0, "a STARTTLS does not count as TLS");
+	ask(r, SMTP_ST_TLS, NULL, 0, &f);
+	ok(f == SMTP_F_CERT_EXPIRED, "TLS 2: the expired certificate");
+	ask(r, SMTP_ST_TLS, NULL, 0, &f);
+	ok(f == SMTP_F_DROP, "TLS 3: dropped");
+	ok(rules_stage(r, SMTP_ST_TLS), "rules_stage: TLS");
 	rules_free(r);
 
 	/* ~P with a seed: the same seed gives the same run. */
