@@ -22,14 +22,21 @@ p3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 # O_APPEND, so the file can be emptied between cases: each case pays for
 # writing its own transcript, not for the page cache of all before it
 : > "$T/transcript"
-"$SMTPDBG" sink --max-connections 2000 127.0.0.1:$p1port >> "$T/transcript" 2> "$T/sink.err" &
+# Servers on the second CPU, the load on the first: each has a core of its
+# own, and runs do not differ by where the scheduler put them.
+if [ "$(nproc)" -ge 2 ] && command -v taskset > /dev/null; then
+	ON_SERVER="taskset -c 1" ON_LOAD="taskset -c 0"
+else
+	ON_SERVER= ON_LOAD=
+fi
+$ON_SERVER "$SMTPDBG" sink --max-connections 2000 127.0.0.1:$p1port >> "$T/transcript" 2> "$T/sink.err" &
 p1=$!
-"$SNK" -u nobody -m 1000 127.0.0.1:$p2port 1024 > /dev/null 2>&1 &
+$ON_SERVER "$SNK" -u nobody -m 1000 127.0.0.1:$p2port 1024 > /dev/null 2>&1 &
 p2=$!
 # The floor (bench/floor.c): what the kernel and an epoll loop cost per
 # message with no SMTP work at all -- no sink can go below it.
 cc -O2 -o "$T/floor" bench/floor.c
-"$T/floor" $p3port &
+$ON_SERVER "$T/floor" $p3port &
 p3=$!
 sleep 0.5
 
@@ -47,7 +54,7 @@ run() {
 	s=$(date +%s%N)
 	# -d: one connection per session for all its messages
 	if [ "$5" = many ]; then d=-d; else d=; fi
-	"$SRC" -s "$3" -m "${6:-$total}" -l "$4" $d -c "127.0.0.1:$2" > /dev/null 2>&1
+	$ON_LOAD "$SRC" -s "$3" -m "${6:-$total}" -l "$4" $d -c "127.0.0.1:$2" > /dev/null 2>&1
 	e=$(date +%s%N)
 	c1=$(cpu "$1")
 	echo "$(( (e - s) / 1000 )) $c0 $c1"
@@ -96,7 +103,7 @@ matrix() {
 matrix smtp-sink $p2 $p2port "$total"
 if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
 	p4port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$p4port -c aiosmtpd.handlers.Sink > /dev/null 2>&1 &
+	$ON_SERVER /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$p4port -c aiosmtpd.handlers.Sink > /dev/null 2>&1 &
 	p4=$!
 	sleep 1
 	# aiosmtpd is slow: a quarter of the messages
@@ -115,7 +122,7 @@ server() {	# server NAME 'COMMAND with PORT': start it, measure, stop it
 	name=$1
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	cmd=$(printf '%s' "$2" | sed "s/PORT/$port/g")
-	sh -c "exec $cmd" > /dev/null 2>&1 &
+	$ON_SERVER sh -c "exec $cmd" > /dev/null 2>&1 &
 	p1=$!
 	sleep 0.8
 	set -- $(run $p1 $port 10 300 one)
