@@ -65,6 +65,62 @@ server(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, char *err, 
 	return 0;
 }
 
+/* io_wait - fd ready for events within WAIT_MS */
+static int
+io_wait(int fd, short events)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = events };
+
+	return poll(&pfd, 1, WAIT_MS) == 1;
+}
+
+/* ask_tcp - the query again over TCP (RFC 7766), for an answer too big for
+ * a datagram: two octets of length, then the message, both ways */
+static int
+ask_tcp(const struct sockaddr_storage *ss, socklen_t sl, const unsigned char *q, int ql,
+    uint16_t id, const char *name, enum dns_type t, struct dns_rr *rr, size_t n,
+    char *err, size_t errlen)
+{
+	unsigned char	 out[2 + 512], *a = NULL;
+	size_t		 want = 2, got = 0, len;
+	ssize_t		 r;
+	int		 fd, rc = -1;
+
+	out[0] = (unsigned char)(ql >> 8);
+	out[1] = (unsigned char)ql;
+	memcpy(out + 2, q, (size_t)ql);
+	snprintf(err, errlen, "%s: the answer was truncated and the resolver did not answer "
+	    "over TCP", name);
+	if ((fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
+		return -1;
+	if ((connect(fd, (const struct sockaddr *)ss, sl) == -1 && errno != EINPROGRESS) ||
+	    !io_wait(fd, POLLOUT) || send(fd, out, (size_t)ql + 2, MSG_NOSIGNAL) != ql + 2)
+		goto done;
+	a = malloc(2 + 65535);
+	while (a && got < want && io_wait(fd, POLLIN)) {
+		if ((r = recv(fd, a + got, want - got, 0)) <= 0)
+			goto done;
+		got += (size_t)r;
+		if (got == 2 && want == 2) {
+			len = (size_t)(a[0] << 8 | a[1]);
+			want = 2 + len;
+		}
+	}
+	if (a == NULL || got < want || want == 2)
+		goto done;
+	rc = dns_parse(a + 2, want - 2, id, t, rr, n);
+	if (rc == -1 || rc == -4)
+		snprintf(err, errlen, "%s: a malformed answer over TCP", name);
+	else if (rc == -3)
+		snprintf(err, errlen, "%s: the resolver failed (SERVFAIL or worse)", name);
+	if (rc == -3 || rc == -4)
+		rc = -1;
+done:
+	free(a);
+	close(fd);
+	return rc;
+}
+
 /* ask - one query, answers of type t; the count, or -1 (err), -2 NXDOMAIN */
 static int
 ask(const struct sockaddr_storage *ss, socklen_t sl, const char *name, enum dns_type t,
@@ -100,6 +156,8 @@ ask(const struct sockaddr_storage *ss, socklen_t sl, const char *name, enum dns_
 			if (r == -1)
 				continue;	/* not ours, or garbled: keep waiting */
 			close(fd);
+			if (r == -4)
+				return ask_tcp(ss, sl, q, ql, id, name, t, rr, n, err, errlen);
 			if (r == -3)
 				snprintf(err, errlen, "%s: the resolver failed (SERVFAIL or worse)", name);
 			return r == -3 ? -1 : r;

@@ -14,13 +14,14 @@ dns_query(uint16_t id, const char *name, enum dns_type t, unsigned char *out, si
 	size_t	 o = 12, l;
 	const char *p = name, *dot;
 
-	if (len < 12 + strlen(name) + 6 || strlen(name) > 253)
+	if (len < 12 + strlen(name) + 6 + 11 || strlen(name) > 253)
 		return -1;
 	memset(out, 0, 12);
 	out[0] = (unsigned char)(id >> 8);
 	out[1] = (unsigned char)id;
 	out[2] = 0x01;		/* RD */
 	out[5] = 1;		/* QDCOUNT */
+	out[11] = 1;		/* ARCOUNT: the OPT record */
 	while (*p) {
 		dot = strchr(p, '.');
 		l = dot ? (size_t)(dot - p) : strlen(p);
@@ -38,7 +39,12 @@ dns_query(uint16_t id, const char *name, enum dns_type t, unsigned char *out, si
 	out[o++] = (unsigned char)t;
 	out[o++] = 0;
 	out[o++] = 1;		/* IN */
-	return (int)o;
+	/* OPT: root name, type 41, class = UDP payload size, TTL 0, no data */
+	memcpy(out + o, "\0\0\x29", 3);
+	out[o + 3] = DNS_UDP_SIZE >> 8;
+	out[o + 4] = DNS_UDP_SIZE & 0xff;
+	memset(out + o + 5, 0, 6);
+	return (int)(o + 11);
 }
 
 /* name - a possibly compressed name at *off into out; -1 if malformed */
@@ -90,6 +96,8 @@ dns_parse(const unsigned char *m, size_t n, uint16_t id, enum dns_type t, struct
 
 	if (n < 12 || ((m[0] << 8) | m[1]) != id || !(m[2] & 0x80))
 		return -1;
+	if (m[2] & 0x02)
+		return -4;	/* TC: what follows may be cut anywhere */
 	switch (m[3] & 0x0f) {
 	case 0:
 		break;

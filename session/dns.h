@@ -17,10 +17,14 @@ struct dns_rr {
 	unsigned char	 addr[16];	/* A (4) or AAAA (16) */
 };
 
-/* dns_query - a recursive query for name; returns its length or -1 */
+/* dns_query - a recursive query for name, with an EDNS0 OPT record
+ * offering DNS_UDP_SIZE (RFC 6891), so that answers fit in one UDP
+ * datagram; returns its length or -1 */
+#define DNS_UDP_SIZE	1232
 int	 dns_query(uint16_t id, const char *name, enum dns_type, unsigned char *out, size_t);
 /* dns_parse - answers of type t into rr (at most n); returns how many, -1
- * for a malformed message or another id, -2 for NXDOMAIN, -3 SERVFAIL etc. */
+ * for a malformed message or another id, -2 for NXDOMAIN, -3 SERVFAIL etc.,
+ * -4 for a truncated answer (TC: ask again over TCP) */
 int	 dns_parse(const unsigned char *, size_t, uint16_t id, enum dns_type t,
 	    struct dns_rr *rr, size_t n);
 

@@ -118,14 +118,15 @@ check "a recipient holding CR LF is refused before connecting: exit 2 (got $RC)"
 run_smtpdbg "$T/g2" send --from a@x.example --to b@x.example --header "$(printf 'X-A: 1\nBcc: x@evil')" 127.0.0.1:$SINK_PORT
 check "a header holding LF is refused: exit 2 (got $RC)" [ "$RC" = 2 ]
 
-# MX lookup through a resolver written here (UDP, loopback).
+# MX lookup through a resolver written here (UDP and TCP, loopback).
+# big.test's answer is "too big" for UDP: TC set, the records only over TCP.
 dport=$(free_port)
 $PY - $dport >"$T/dns.log" 2>&1 <<'PYEOF' &
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', int(sys.argv[1])))
+import socket, struct, sys, threading
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', port))
 def name(n): return b''.join(bytes([len(p)]) + p.encode() for p in n.split('.')) + b'\0'
-while True:
-    q, a = s.recvfrom(512)
+def answer(q, tcp):
     qid = q[:2]; i = 12; labels = []
     while q[i]:
         labels.append(q[i+1:i+1+q[i]].decode()); i += 1 + q[i]
@@ -135,12 +136,29 @@ while True:
         ans = [(15, struct.pack('>H', 20) + name('mx2.mail.test')), (15, struct.pack('>H', 10) + name('mx1.mail.test'))]
     elif qtype == 1 and qname == 'mx1.mail.test': ans = [(1, socket.inet_aton('127.0.0.2'))]
     elif qtype == 1 and qname == 'mx2.mail.test': ans = [(1, socket.inet_aton('127.0.0.1'))]
+    elif qtype == 15 and qname == 'big.test':
+        ans = [(15, struct.pack('>H', 10) + name('mx2.mail.test'))]
     rcode = 3 if qname == 'nx.test' else 0
-    h = qid + struct.pack('>HHHHH', 0x8180 | rcode, 1, len(ans), 0, 0)
+    tc = 0x0200 if qname == 'big.test' and not tcp else 0
+    if tc: ans = []
+    print('tcp' if tcp else 'udp', qname, qtype, 'edns' if q[11] == 1 else 'no-edns', flush=True)
+    h = qid + struct.pack('>HHHHH', 0x8180 | tc | rcode, 1, len(ans), 0, 0)
     body = q[12:qend]
     for t, rd in ans:
         body += b'\xc0\x0c' + struct.pack('>HHIH', t, 1, 60, len(rd)) + rd
-    s.sendto(h + body, a)
+    return h + body
+def tcp():
+    ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(('127.0.0.1', port)); ls.listen(8)
+    while True:
+        c, _ = ls.accept()
+        n = struct.unpack('>H', c.recv(2, socket.MSG_WAITALL))[0]
+        r = answer(c.recv(n, socket.MSG_WAITALL), True)
+        c.sendall(struct.pack('>H', len(r)) + r); c.close()
+threading.Thread(target=tcp, daemon=True).start()
+while True:
+    q, a = s.recvfrom(2048)
+    s.sendto(answer(q, False), a)
 PYEOF
 pids="$pids $!"
 sleep 0.3
@@ -152,6 +170,11 @@ check "the order is shown" has "$T/mx" 'mail for mail.test goes to 127.0.0.2:[0-
 check "and the fallback" has "$T/mx" 'trying the next mail server: 127.0.0.1'
 run_smtpdbg "$T/nx" send --from a@x.example --to user@nx.test --resolver 127.0.0.1:$dport
 check "a domain that does not exist: exit 14 (got $RC)" sh -c "[ $RC = 14 ] && grep -q NXDOMAIN '$T/nx.err'"
+run_smtpdbg "$T/big" send --from a@x.example --to user@big.test --resolver 127.0.0.1:$dport \
+    --mx-port $SINK_PORT --connect-timeout 3
+check "a truncated UDP answer is asked again over TCP and delivered: exit 0 (got $RC)" \
+    sh -c "[ $RC = 0 ] && grep -q '^udp big.test 15' '$T/dns.log' && grep -q '^tcp big.test 15' '$T/dns.log'"
+check "queries carry an EDNS0 OPT record" sh -c "! grep -q no-edns '$T/dns.log'"
 stop_sink
 
 # aiosmtpd and Postfix's smtp-sink as the server.
