@@ -91,7 +91,7 @@ client_note(struct client *c, char kind, const char *fmt, ...)
 	va_end(ap);
 	c->tx.text = c->cfg->text;
 	c->tx.json = c->cfg->json;
-	tx_note(&c->tx, loop_now(), kind, "%s", msg);
+	tx_text(&c->tx, loop_now(), kind, msg);
 	free(msg);
 }
 

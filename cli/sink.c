@@ -286,7 +286,7 @@ ev_note(void *arg, const char *msg)
 	struct conn *c = arg;
 
 	if (cfg->text || c->tx.json)
-		tx_note(&c->tx, loop_now(), '!', "%s", msg);
+		tx_text(&c->tx, loop_now(), '!', msg);
 }
 
 /* hdr_text - client bytes for a header: printable ASCII, nothing else */
@@ -892,7 +892,7 @@ conn_io(int fd, unsigned ev, void *arg)
 				slow_watch(c);
 			} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
 				if (xport_is_tls(c->xp) && *xport_error(c->xp) && (cfg->text || c->tx.json))
-					tx_note(&c->tx, loop_now(), '!', "%s", xport_error(c->xp));
+					tx_text(&c->tx, loop_now(), '!', xport_error(c->xp));
 				smtp_server_eof(c->srv);
 				c->eof = 1;
 			}
