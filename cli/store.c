@@ -332,11 +332,23 @@ stage_task(struct store_job *j)
 	return t;
 }
 
+/* push_locked - queue a task (NULL: none) under the lock */
+static void
+push_locked(struct store_job *j, struct task *t)
+{
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&mu);
+	push(j, t);
+	pthread_mutex_unlock(&mu);
+}
+
 /*
  * store_write - bytes for the job.  Small pieces (a line, a run of lines)
  * are gathered up to STAGE_MAX on the loop side and handed to a worker in
  * one task: one lock and at most one wake-up per 64 KiB, not per piece
- * (a 300-byte message is one hand-over with its end).
+ * (a 300-byte message is one hand-over with its end).  Order is kept:
+ * what is gathered goes before anything that does not fit beside it.
  */
 void
 store_write(struct store_job *j, const void *p, size_t n)
@@ -345,26 +357,22 @@ store_write(struct store_job *j, const void *p, size_t n)
 
 	if (n == 0)
 		return;
-	if (buf_append(&j->stage, p, n) == 0 && j->stage.len < STAGE_MAX)
-		return;
-	/* full, or this piece did not fit: hand over what is gathered */
-	t = stage_task(j);
-	if (t) {
-		pthread_mutex_lock(&mu);
-		push(j, t);
-		pthread_mutex_unlock(&mu);
-	}
-	if (j->stage.len == 0 && buf_append(&j->stage, p, n) == -1) {
-		/* bigger than a stage: a task of its own */
+	if (j->stage.len + n > STAGE_MAX)
+		push_locked(j, stage_task(j));
+	if (n >= STAGE_MAX) {
+		/* a stage's worth or more: a task of its own (the stage is empty) */
 		t = xmalloc(sizeof(*t));
 		t->kind = T_WRITE;
 		t->data = xmalloc(n);
 		memcpy(t->data, p, n);
 		t->len = n;
-		pthread_mutex_lock(&mu);
-		push(j, t);
-		pthread_mutex_unlock(&mu);
+		push_locked(j, t);
+		return;
 	}
+	if (buf_append(&j->stage, p, n) == -1)
+		fatalx("%s: %zu bytes do not fit a stage of %zu", __func__, n, j->stage.len);
+	if (j->stage.len == STAGE_MAX)
+		push_locked(j, stage_task(j));
 }
 
 size_t
@@ -381,11 +389,9 @@ store_backlog(const struct store_job *j)
 void
 store_end(struct store_job *j, const char *sidecar, store_done_cb cb, void *arg)
 {
-	struct task *t = xcalloc(1, sizeof(*t));
+	struct task *t = xcalloc(1, sizeof(*t)), *w = stage_task(j);
 
 	t->kind = T_END;
-	struct task *w = stage_task(j);
-
 	j->sidecar = sidecar ? xstrdup(sidecar) : NULL;
 	j->cb = cb;
 	j->arg = arg;

@@ -61,6 +61,35 @@ $PY "$T/send.py" $SINK_PORT 2 > /dev/null
 stop_sink
 check "eml: two .eml files and no temporary ones" sh -c "[ \$(ls '$T/eml' | grep -c '\.eml$') = 2 ] && ! ls '$T/eml' | grep -q tmp"
 
+# Pieces handed to the storage worker in 64 KiB batches: lines of three
+# octets (a backslash and CRLF, one piece each) and senders of several
+# lengths, so that for some of them the pieces end exactly on a batch
+# boundary.  Every stored message must be exactly what was sent.
+start_sink "$T/sinkb" --maildir "$T/mdb" || exit 1
+check "64 KiB hand-over boundaries: six large messages accepted" $PY - $SINK_PORT <<'PYEOF'
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20)
+s.ehlo('store.example')
+for i in range(6):
+    body = b'Subject: b%d\r\n\r\n' % i + b'\\\r\n' * (30000 + i * 11000)
+    assert s.sendmail('s%s@example.org' % ('x' * i), ['r@example.org'], body) == {}
+s.quit()
+PYEOF
+stop_sink
+check "64 KiB hand-over boundaries: each stored message is exactly the one sent" $PY - "$T/mdb/new" <<'PYEOF'
+import os, sys
+d = sys.argv[1]
+seen = set()
+for f in os.listdir(d):
+    b = open(os.path.join(d, f), 'rb').read()
+    i = b.index(b'\r\nSubject: ') + 2
+    n = int(b[i + 10:i + 11])
+    want = b'Subject: b%d\r\n\r\n' % n + b'\\\r\n' * (30000 + n * 11000)
+    assert b[i:] == want, (n, len(b[i:]), len(want))
+    seen.add(n)
+assert seen == set(range(6)), seen
+PYEOF
+
 # A client that vanishes mid-DATA leaves nothing behind.
 start_sink "$T/sink4" --maildir "$T/md4" || exit 1
 $PY - $SINK_PORT <<'PYEOF'
