@@ -80,19 +80,13 @@ hook(struct client *c, enum client_ev ev, int code)
 void
 client_note(struct client *c, char kind, const char *fmt, ...)
 {
-	char	*msg;
 	va_list	 ap;
 
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0) {
-		va_end(ap);
-		return;
-	}
-	va_end(ap);
 	c->tx.text = c->cfg->text;
 	c->tx.json = c->cfg->json;
-	tx_text(&c->tx, loop_now(), kind, msg);
-	free(msg);
+	va_start(ap, fmt);
+	tx_vnote(&c->tx, loop_now(), kind, fmt, ap);
+	va_end(ap);
 }
 
 /* Engine events. */

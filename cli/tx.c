@@ -375,19 +375,24 @@ tx_text(struct tx *t, uint64_t now, char kind, const char *msg)
 }
 
 void
-tx_note(struct tx *t, uint64_t now, char kind, const char *fmt, ...)
+tx_vnote(struct tx *t, uint64_t now, char kind, const char *fmt, va_list ap)
 {
-	char		*msg;
-	va_list		 ap;
+	char	*msg;
 
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0) {
-		va_end(ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
-	}
-	va_end(ap);
 	tx_text(t, now, kind, msg);
 	free(msg);
+}
+
+void
+tx_note(struct tx *t, uint64_t now, char kind, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	tx_vnote(t, now, kind, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -6,6 +6,7 @@
 #ifndef CLI_TX_H
 #define CLI_TX_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@ void	 tx_lines(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, si
 /* tx_note - '*' information, '!' anomaly, '#' summary; tx_text - the same
  * for a ready string */
 void	 tx_text(struct tx *, uint64_t now, char kind, const char *);
+void	 tx_vnote(struct tx *, uint64_t now, char kind, const char *, va_list)
+	    __attribute__((format(printf, 4, 0)));
 void	 tx_note(struct tx *, uint64_t now, char kind, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 /* tx_event - a JSON-only event with preformatted members (",\"k\":v...") */
