@@ -128,7 +128,7 @@ ask(const struct sockaddr_storage *ss, socklen_t sl, const char *name, enum dns_
 {
 	unsigned char	 q[512], a[4096];
 	uint16_t	 id;
-	int		 fd, ql, tr, r;
+	int		 fd, ql, tr, r, edns = 1;
 	ssize_t		 got;
 	struct pollfd	 pfd;
 
@@ -155,12 +155,21 @@ ask(const struct sockaddr_storage *ss, socklen_t sl, const char *name, enum dns_
 			r = dns_parse(a, (size_t)got, id, t, rr, n);
 			if (r == -1)
 				continue;	/* not ours, or garbled: keep waiting */
+			if (r == -5 && edns) {
+				/* FORMERR: a resolver that knows no EDNS0; ask
+				 * again without it (RFC 6891 7) */
+				ql = dns_strip_edns(q, ql);
+				edns = 0;
+				tr = -1;
+				break;
+			}
 			close(fd);
 			if (r == -4)
 				return ask_tcp(ss, sl, q, ql, id, name, t, rr, n, err, errlen);
-			if (r == -3)
-				snprintf(err, errlen, "%s: the resolver failed (SERVFAIL or worse)", name);
-			return r == -3 ? -1 : r;
+			if (r <= -3)
+				snprintf(err, errlen, "%s: the resolver failed (%s)", name,
+				    r == -5 ? "FORMERR" : "SERVFAIL or worse");
+			return r <= -3 ? -1 : r;
 		}
 	}
 	close(fd);

@@ -47,6 +47,15 @@ dns_query(uint16_t id, const char *name, enum dns_type t, unsigned char *out, si
 	return (int)(o + 11);
 }
 
+int
+dns_strip_edns(unsigned char *q, int len)
+{
+	if (len < 12 + 11 || q[11] != 1)
+		return len;
+	q[11] = 0;		/* ARCOUNT: the OPT record is the last 11 octets */
+	return len - 11;
+}
+
 /* name - a possibly compressed name at *off into out; -1 if malformed */
 static int
 name(const unsigned char *m, size_t n, size_t *off, char *out, size_t olen)
@@ -101,6 +110,8 @@ dns_parse(const unsigned char *m, size_t n, uint16_t id, enum dns_type t, struct
 	switch (m[3] & 0x0f) {
 	case 0:
 		break;
+	case 1:
+		return -5;	/* FORMERR */
 	case 3:
 		return -2;	/* NXDOMAIN */
 	default:

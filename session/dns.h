@@ -22,9 +22,12 @@ struct dns_rr {
  * datagram; returns its length or -1 */
 #define DNS_UDP_SIZE	1232
 int	 dns_query(uint16_t id, const char *name, enum dns_type, unsigned char *out, size_t);
+/* dns_strip_edns - the same query without its OPT record, for a resolver
+ * that answers FORMERR to EDNS0 (RFC 6891 7); returns the new length */
+int	 dns_strip_edns(unsigned char *q, int len);
 /* dns_parse - answers of type t into rr (at most n); returns how many, -1
  * for a malformed message or another id, -2 for NXDOMAIN, -3 SERVFAIL etc.,
- * -4 for a truncated answer (TC: ask again over TCP) */
+ * -4 for a truncated answer (TC: ask again over TCP), -5 for FORMERR */
 int	 dns_parse(const unsigned char *, size_t, uint16_t id, enum dns_type t,
 	    struct dns_rr *rr, size_t n);
 

@@ -136,9 +136,11 @@ def answer(q, tcp):
         ans = [(15, struct.pack('>H', 20) + name('mx2.mail.test')), (15, struct.pack('>H', 10) + name('mx1.mail.test'))]
     elif qtype == 1 and qname == 'mx1.mail.test': ans = [(1, socket.inet_aton('127.0.0.2'))]
     elif qtype == 1 and qname == 'mx2.mail.test': ans = [(1, socket.inet_aton('127.0.0.1'))]
-    elif qtype == 15 and qname == 'big.test':
+    elif qtype == 15 and qname in ('big.test', 'old.test'):
         ans = [(15, struct.pack('>H', 10) + name('mx2.mail.test'))]
     rcode = 3 if qname == 'nx.test' else 0
+    if qname == 'old.test' and q[11] == 1:   # a resolver that knows no EDNS0
+        rcode = 1; ans = []
     tc = 0x0200 if qname == 'big.test' and not tcp else 0
     if tc: ans = []
     print('tcp' if tcp else 'udp', qname, qtype, 'edns' if q[11] == 1 else 'no-edns', flush=True)
@@ -174,7 +176,11 @@ run_smtpdbg "$T/big" send --from a@x.example --to user@big.test --resolver 127.0
     --mx-port $SINK_PORT --connect-timeout 3
 check "a truncated UDP answer is asked again over TCP and delivered: exit 0 (got $RC)" \
     sh -c "[ $RC = 0 ] && grep -q '^udp big.test 15' '$T/dns.log' && grep -q '^tcp big.test 15' '$T/dns.log'"
-check "queries carry an EDNS0 OPT record" sh -c "! grep -q no-edns '$T/dns.log'"
+run_smtpdbg "$T/old" send --from a@x.example --to user@old.test --resolver 127.0.0.1:$dport \
+    --mx-port $SINK_PORT --connect-timeout 3
+check "FORMERR to EDNS0: asked again without it and delivered: exit 0 (got $RC)" \
+    sh -c "[ $RC = 0 ] && grep -q '^udp old.test 15 edns' '$T/dns.log' && grep -q '^udp old.test 15 no-edns' '$T/dns.log'"
+check "queries carry an EDNS0 OPT record" sh -c "! grep -v old.test '$T/dns.log' | grep -q no-edns"
 stop_sink
 
 # aiosmtpd and Postfix's smtp-sink as the server.

@@ -109,6 +109,11 @@ main(void)
 	ok(dns_parse(m, len, 7, DNS_MX, rr, 8) == -2, "NXDOMAIN");
 	len = answer(m, 7, 0x8182, "example.org", DNS_MX, 0);
 	ok(dns_parse(m, len, 7, DNS_MX, rr, 8) == -3, "SERVFAIL");
+	len = answer(m, 7, 0x8181, "example.org", DNS_MX, 0);
+	ok(dns_parse(m, len, 7, DNS_MX, rr, 8) == -5, "FORMERR");
+	n = dns_query(9, "example.org", DNS_MX, q, sizeof(q));
+	ok(dns_strip_edns(q, n) == n - 11 && q[11] == 0, "strip EDNS: no OPT record left");
+	ok(dns_strip_edns(q, n - 11) == n - 11, "strip EDNS again: nothing to strip");
 	len = answer(m, 7, 0x8380, "example.org", DNS_MX, 1);
 	ok(dns_parse(m, len - 5, 7, DNS_MX, rr, 8) == -4, "TC: truncated, ask over TCP");
 	len = answer(m, 7, 0x0180, "example.org", DNS_MX, 1);
