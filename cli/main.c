@@ -710,10 +710,10 @@ sink_verdict(struct main_opts *m, const struct sink_stats *st)
 	}
 	if (m->sc.json) {
 		fprintf(m->sc.json, "{\"event\":\"summary\",\"sessions\":%lu,\"messages\":%lu,"
-		    "\"accepted\":%lu,\"bytes\":%llu,\"storage_errors\":%lu,\"faults\":%lu,"
-		    "\"lint_sessions\":%lu,\"lint_findings\":%lu,"
+		    "\"accepted\":%lu,\"bytes\":%llu,\"rejects\":%lu,\"storage_errors\":%lu,"
+		    "\"faults\":%lu,\"lint_sessions\":%lu,\"lint_findings\":%lu,"
 		    "\"expectations_met\":%s}\n", st->sessions, st->messages, st->accepted,
-		    st->bytes, st->errors, st->faults, st->lint_sessions, st->lint_findings,
+		    st->bytes, st->rejects, st->errors, st->faults, st->lint_sessions, st->lint_findings,
 		    code ? "false" : "true");
 		fflush(m->sc.json);
 	}
@@ -778,9 +778,9 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	sink_stop();	/* finishes storage: the counts below are final */
 	sink_stats(&st);
 	fprintf(stderr, "smtpdbg: sink stopped: %lu sessions, %lu messages, %llu bytes, "
-	    "%lu storage errors, %lu replies changed by rules, %lu sessions with lint "
-	    "findings\n", st.sessions, st.messages, st.bytes, st.errors, st.faults,
-	    st.lint_sessions);
+	    "%lu rejects (4xx/5xx replies), %lu storage errors, %lu replies changed by rules, "
+	    "%lu sessions with lint findings\n", st.sessions, st.messages, st.bytes, st.rejects,
+	    st.errors, st.faults, st.lint_sessions);
 	rules_free(m->sc.rules);
 	free_users(m);
 	return sink_verdict(m, &st);

@@ -276,6 +276,8 @@ ev_output(void *arg, const unsigned char *p, size_t n)
 	struct conn *c = arg;
 	int code = n >= 3 ? (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0') : 0;
 
+	if (code >= 400 && code <= 599 && (n < 4 || p[3] != '-'))
+		stats.rejects++;	/* a reply's last line */
 	if (cfg->text || c->tx.json)
 		tx_line(&c->tx, now(), TX_S, p, n, 0, -1, code, NULL, NULL, 0);
 }
@@ -963,6 +965,7 @@ on_accept(int fd, unsigned ev, void *arg)
 			static const char busy[] = "421 4.7.0 Error: too many connections\r\n";
 			if (send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
 				(void)0;
+			stats.rejects++;
 			close(cfd);
 			continue;
 		}

@@ -48,6 +48,7 @@ struct sink_stats {
 	unsigned long long bytes;
 	int		 rcpt_seen[32];	/* per --expect-rcpt: accepted for it */
 	unsigned long	 faults;	/* replies changed by rules */
+	unsigned long	 rejects;	/* replies with a 4xx or 5xx code */
 	unsigned long	 auth_ok, auth_failed;
 	unsigned long	 lint_sessions, lint_findings;
 };

@@ -151,6 +151,9 @@ timeout 10 curl -s -v smtp://127.0.0.1:$SINK_PORT --mail-from a@example.org \
 check "curl: the message is refused at the end of data (exit $rc)" \
     sh -c "[ $rc != 0 ] && grep -q '554 5.7.1 rejected by rule' '$T/curl'"
 stop_sink
+check "the summary counts the 4xx/5xx replies" \
+    sh -c "[ \$(grep -c '^[0-9:.]* \[[0-9]*\] S: [45][0-9][0-9] ' '$T/c') -ge 2 ] && \
+    grep -q \"sink stopped: .* \$(grep -c '^[0-9:.]* \[[0-9]*\] S: [45][0-9][0-9] ' '$T/c') rejects (4xx/5xx replies)\" '$T/c.err'"
 
 # 6. Greylisting and the rate limit, with a rules file.
 printf '# greylist and rate\n\nNOOP=250 fine\n' >"$T/rules"
