@@ -63,8 +63,26 @@ struct conn {
 	struct loop_timer	*drip;
 	unsigned		 tls_fault;	/* SMTP_F_TLS_ABORT, _CERT_* */
 	int			 tls_aborting;	/* waiting for the ClientHello */
+	struct side		*side;		/* --json-sidecar only */
 	struct conn		*prev, *next;
 };
+
+/*
+ * What a --json-sidecar needs of its session: the transcript without the
+ * message data (the message file has that), bounded, and the TLS facts.
+ * Each message's sidecar gets the session's start (up to its first MAIL)
+ * and its own transaction.
+ */
+#define SIDE_MAX	65536
+struct side {
+	struct buf	 tx;		/* plain transcript lines (tx.save) */
+	size_t		 pre;		/* length before the first MAIL, or SIZE_MAX */
+	int		 done;		/* a sidecar was written: cut back at MAIL */
+	char		*tls_desc, *tls_sni;
+};
+
+/* want_tx - anything to print, log or keep for this session */
+#define want_tx(c)	(cfg->text || (c)->tx.json || (c)->tx.save)
 
 static struct sink_cfg	*cfg;
 static int		 draining;
@@ -142,6 +160,12 @@ conn_free(struct conn *c)
 	loop_del_timer(c->hold);
 	loop_del_timer(c->drip);
 	free(c->held);
+	if (c->side) {
+		buf_free(&c->side->tx);
+		free(c->side->tls_desc);
+		free(c->side->tls_sni);
+		free(c->side);
+	}
 	if (c->job) {
 		if (c->job_ended)
 			store_forget(c->job);	/* it still becomes durable */
@@ -179,7 +203,7 @@ on_slow(void *arg)
 	struct conn *c = arg;
 
 	c->slow = NULL;
-	if (cfg->text || c->tx.json)
+	if (want_tx(c))
 		tx_note(&c->tx, loop_now(), '!', "the %s did not arrive within %d s: closing",
 		    c->slow_data ? "message data" : "command line",
 		    c->slow_data ? cfg->data_timeout : cfg->command_timeout);
@@ -207,10 +231,32 @@ slow_watch(struct conn *c)
 	    1000, on_slow, c);
 }
 
+static void	 input_line(struct conn *, const unsigned char *, size_t, unsigned, int);
+
 static void
 ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_data)
 {
 	struct conn	*c = arg;
+	struct buf	*save = c->tx.save;
+
+	if (c->side && !in_data && n >= 4 && strncasecmp((const char *)p, "MAIL", 4) == 0) {
+		/* The session's start ends at the first MAIL; each later
+		 * transaction replaces the one before. */
+		if (c->side->pre == SIZE_MAX)
+			c->side->pre = c->side->tx.len;
+		else if (c->side->done && c->side->pre <= c->side->tx.len)
+			c->side->tx.len = c->side->pre;
+		c->side->done = 0;
+	}
+	if (in_data)
+		c->tx.save = NULL;	/* the message file has the data */
+	input_line(c, p, n, flags, in_data);
+	c->tx.save = save;
+}
+
+static void
+input_line(struct conn *c, const unsigned char *p, size_t n, unsigned flags, int in_data)
+{
 	int		 show = cfg->text;
 
 	if (in_data && cfg->data_lines >= 0) {
@@ -220,7 +266,7 @@ ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_dat
 		} else
 			c->data_shown++;
 	}
-	if (!show && !c->tx.json)
+	if (!show && !c->tx.json && !c->tx.save)
 		return;
 	if ((flags & LINE_SECRET) && !cfg->show_secrets) {
 		/* "AUTH MECH ****" or "****": the credential never reaches a transcript */
@@ -267,7 +313,12 @@ ev_data_lines(void *arg, const unsigned char *p, size_t n, size_t nlines)
 		}
 		return;
 	}
-	tx_lines(&c->tx, now(), TX_C, p, n, nlines);
+	{
+		struct buf *save = c->tx.save;
+		c->tx.save = NULL;	/* the message file has the data */
+		tx_lines(&c->tx, now(), TX_C, p, n, nlines);
+		c->tx.save = save;
+	}
 }
 
 static void
@@ -278,7 +329,7 @@ ev_output(void *arg, const unsigned char *p, size_t n)
 
 	if (code >= 400 && code <= 599 && (n < 4 || p[3] != '-'))
 		stats.rejects++;	/* a reply's last line */
-	if (cfg->text || c->tx.json)
+	if (want_tx(c))
 		tx_line(&c->tx, now(), TX_S, p, n, 0, -1, code, NULL, NULL, 0);
 }
 
@@ -287,7 +338,7 @@ ev_note(void *arg, const char *msg)
 {
 	struct conn *c = arg;
 
-	if (cfg->text || c->tx.json)
+	if (want_tx(c))
 		tx_text(&c->tx, loop_now(), '!', msg);
 }
 
@@ -322,6 +373,38 @@ json_envelope(struct buf *j, const struct smtp_message *m)
 		esc_json(j, m->auth_user, strlen(m->auth_user));
 		buf_printf(j, "\"}");
 	}
+}
+
+/* side_json - the sidecar's TLS facts and transcript (",..." members) */
+static void
+side_json(struct conn *c, struct buf *j)
+{
+	struct side	*sd = c->side;
+	const unsigned char *p, *e, *lf;
+
+	if (sd == NULL)
+		return;
+	if (sd->tls_desc) {
+		buf_puts(j, ",\"tls_session\":\"");
+		esc_json(j, sd->tls_desc, strlen(sd->tls_desc));
+		buf_puts(j, "\",\"sni\":\"");
+		esc_json(j, sd->tls_sni, strlen(sd->tls_sni));
+		buf_puts(j, "\"");
+	}
+	buf_puts(j, ",\"transcript\":[");
+	p = buf_ptr(&sd->tx);
+	e = p + sd->tx.len;
+	for (; p < e && (lf = memchr(p, '\n', (size_t)(e - p))) != NULL; p = lf + 1) {
+		if (p != buf_ptr(&sd->tx))
+			buf_puts(j, ",");
+		buf_puts(j, "\"");
+		esc_json(j, p, (size_t)(lf - p));
+		buf_puts(j, "\"");
+	}
+	if (buf_space(&sd->tx) < 4096)
+		buf_puts(j, ",\"(transcript cut at 64 KiB)\"");
+	buf_puts(j, "],\"transcript_note\":\"message data lines are in the message file\"");
+	sd->done = 1;
 }
 
 /* accepted - a message got its 250: count it, tick off expected recipients */
@@ -416,7 +499,7 @@ stored(void *arg, const struct store_result *r)
 	c->job = NULL;
 	c->job_ended = 0;
 	if (r->ok) {
-		if (cfg->text || c->tx.json)
+		if (want_tx(c))
 			tx_note(&c->tx, loop_now(), '*', "stored as %s%s", r->name,
 			    store_fsync() ? " (fsynced)" : " (--no-fsync: not durable)");
 		snprintf(text, sizeof(text), "Ok: queued as %s", r->name);
@@ -424,7 +507,7 @@ stored(void *arg, const struct store_result *r)
 		accepted((const char *const *)c->rcpts, c->nrcpts);
 	} else {
 		stats.errors++;
-		if (cfg->text || c->tx.json)
+		if (want_tx(c))
 			tx_note(&c->tx, loop_now(), '!', "storage failed, the message is NOT "
 			    "accepted: %s", r->err);
 		if (r->enospc)
@@ -511,9 +594,11 @@ ev_message(void *arg, const struct smtp_message *m)
 			buf_printf(&j, "\",");
 			json_envelope(&j, m);
 			buf_printf(&j, ",\"tls\":%s,\"bare_lf\":%zu,"
-			    "\"long_lines\":%zu,\"8bit\":%s,\"body_8bitmime\":%s}\n",
+			    "\"long_lines\":%zu,\"8bit\":%s,\"body_8bitmime\":%s",
 			    c->tx.tls ? "true" : "false", m->bare_lf,
 			    m->long_lines, m->eightbit ? "true" : "false", m->body8 ? "true" : "false");
+			side_json(c, &j);
+			buf_puts(&j, "}\n");
 			buf_append(&j, "", 1);
 			side = buf_strdup(&j);
 			buf_free(&j);
@@ -577,7 +662,7 @@ ev_auth(void *arg, const char *mech, const char *user, int ok, const char *shown
 		stats.auth_ok++;
 	else
 		stats.auth_failed++;
-	if (cfg->text || c->tx.json)
+	if (want_tx(c))
 		tx_note(&c->tx, loop_now(), ok ? '*' : '!', "AUTH %s as \"%s\": %s (the client "
 		    "sent: %s)", mech, user, ok ? "accepted" : "refused", shown);
 }
@@ -625,7 +710,7 @@ ev_decide(void *arg, struct smtp_decision *d)
 		why = rules_apply(cfg->rules, d, c->ip, loop_now() / 1000);
 	if (why)
 		stats.faults++;
-	if (why && (cfg->text || c->tx.json)) {
+	if (why && (want_tx(c))) {
 		char what[200];
 		size_t l = 0;
 		what[0] = '\0';
@@ -698,7 +783,7 @@ tls_begin(struct conn *c)
 	fd = xport_detach(c->xp);
 	if ((c->xp = xport_tls_server(fd, use, err, sizeof(err))) == NULL) {
 		c->xp = xport_plain(fd);
-		if (cfg->text || c->tx.json)
+		if (want_tx(c))
 			tx_note(&c->tx, loop_now(), '!', "TLS set-up failed: %s", err);
 		return -1;
 	}
@@ -718,7 +803,7 @@ tls_step(struct conn *c)
 		return 0;
 	c->handshaking = 0;
 	if (r == -1) {
-		if (cfg->text || c->tx.json)
+		if (want_tx(c))
 			tx_note(&c->tx, loop_now(), '!', "TLS handshake failed: %s", xport_error(c->xp));
 		return -1;
 	}
@@ -727,7 +812,13 @@ tls_step(struct conn *c)
 	if (tls_peer_cert_subject(c->xp, subj, sizeof(subj)) == -1)
 		snprintf(subj, sizeof(subj), "none");
 	c->tx.tls = 1;
-	if (cfg->text || c->tx.json) {
+	if (c->side) {
+		free(c->side->tls_desc);
+		free(c->side->tls_sni);
+		c->side->tls_desc = xstrdup(desc);
+		c->side->tls_sni = xstrdup(sni);
+	}
+	if (want_tx(c)) {
 		tx_note(&c->tx, loop_now(), '*', "TLS started: %s in %.1f ms; SNI %s; client "
 		    "certificate %s; lines marked ~ are encrypted", desc,
 		    (double)(loop_now() - c->hs_start) / 1000.0, sni[0] ? sni : "none", subj);
@@ -776,7 +867,7 @@ tls_abort(struct conn *c)
 		;
 	if (send(c->xp->fd, alert, sizeof(alert), MSG_NOSIGNAL) < 0)
 		(void)0;
-	if (cfg->text || c->tx.json)
+	if (want_tx(c))
 		tx_note(&c->tx, loop_now(), '!', "TLS handshake aborted on purpose "
 		    "(fatal handshake_failure alert)");
 	shutdown(c->xp->fd, SHUT_WR);
@@ -893,7 +984,7 @@ conn_io(int fd, unsigned ev, void *arg)
 				io_now = 0;
 				slow_watch(c);
 			} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-				if (xport_is_tls(c->xp) && *xport_error(c->xp) && (cfg->text || c->tx.json))
+				if (xport_is_tls(c->xp) && *xport_error(c->xp) && (want_tx(c)))
 					tx_text(&c->tx, loop_now(), '!', xport_error(c->xp));
 				smtp_server_eof(c->srv);
 				c->eof = 1;
@@ -934,7 +1025,7 @@ tls_rules(struct conn *c)
 	if ((why = rules_apply(cfg->rules, &d, c->ip, loop_now() / 1000)) == NULL)
 		return 0;
 	stats.faults++;
-	if (cfg->text || c->tx.json)
+	if (want_tx(c))
 		tx_note(&c->tx, loop_now(), '!', "%s at TLS, %s", why,
 		    d.flags & SMTP_F_DROP ? "connection dropped before the handshake" :
 		    d.flags & SMTP_F_TLS_ABORT ? "the TLS handshake will be aborted" :
@@ -985,9 +1076,15 @@ on_accept(int fd, unsigned ev, void *arg)
 		if (conns)
 			conns->prev = c;
 		conns = c;
+		if (store_sidecar()) {
+			c->side = xcalloc(1, sizeof(*c->side));
+			buf_init(&c->side->tx, SIDE_MAX);
+			c->side->pre = SIZE_MAX;
+			c->tx.save = &c->side->tx;
+		}
 		snprintf(m, sizeof(m), ",\"peer\":\"%s\"", c->peer);
 		tx_event(&c->tx, c->tx.t0, "connect", m);
-		if (cfg->text)
+		if (cfg->text || c->tx.save)
 			tx_note(&c->tx, c->tx.t0, '*', "connection from %s", c->peer);
 		c->srv = smtp_server_new(implicit ? &tls_scfg : &cfg->scfg, &sevents, c);
 		loop_add_fd(cfd, LOOP_IN, conn_io, c);

@@ -48,7 +48,42 @@ import json, glob
 j = json.load(open(sorted(glob.glob('$T/md/new/*.json'))[0]))
 assert j['from'] == 's@example.org' and j['rcpt'] == ['../../etc/x@example.org'] and j['tls'] is False
 "
+check "Maildir: each sidecar has the session's start and its own transaction, no data" $PY - "$T/md/new" <<'PYEOF'
+import json, glob, os, sys
+for f in glob.glob(os.path.join(sys.argv[1], '*.json')):
+    j = json.load(open(f))
+    t = j['transcript']
+    body = open(f[:-5], 'rb').read()
+    n = int(body.split(b'Subject: m')[1].split(b'\r\n')[0])
+    assert any(' S: 220 ' in l for l in t) and any(' C: ehlo store.example' in l for l in t), t
+    assert sum(' C: mail FROM:' in l for l in t) == 1, t
+    assert any(' S: 354 ' in l for l in t) and any('message %d from' % (n + 1) in l for l in t), (n, t)
+    assert not any(' C: Subject:' in l or ' C: last line' in l for l in t), t
+    assert j['session'] == 1 and 'tls_session' not in j
+PYEOF
 check "Maildir: the transcript names the stored file" has "$T/sink" '\* stored as [0-9]+\.M.*\(fsynced\)'
+
+# The sidecar of a message sent over STARTTLS: the TLS facts, and the
+# transcript marks the encrypted lines.
+start_sink "$T/sinkt" -q --maildir "$T/mdt" --json-sidecar || exit 1
+$PY - $SINK_PORT <<'PYEOF'
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=10)
+s.ehlo('tls.example'); s.starttls(context=ctx); s.ehlo('tls.example')
+s.sendmail('t@example.org', ['r@example.org'], b'Subject: t\r\n\r\nsecret body\r\n')
+s.quit()
+PYEOF
+stop_sink
+check "STARTTLS sidecar (-q): TLS session and SNI, the transcript from the greeting on" $PY - "$T/mdt/new" <<'PYEOF'
+import json, glob, os, sys
+j = json.load(open(glob.glob(os.path.join(sys.argv[1], '*.json'))[0]))
+t = j['transcript']
+assert j['tls'] is True and j['tls_session'].startswith('TLS1.'), j
+assert any(' S: 220 ' in l for l in t) and any('TLS started' in l for l in t), t
+assert any(' C~ MAIL FROM:<t@example.org>' in l.replace('mail', 'MAIL') for l in t), t
+assert not any('secret body' in l for l in t), t
+PYEOF
 
 start_sink "$T/sink2" --mbox "$T/box" || exit 1
 $PY "$T/send.py" $SINK_PORT 2 > /dev/null
