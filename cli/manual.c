@@ -30,54 +30,38 @@ struct question {
 
 static struct question	*head, **tail = &head;
 static manual_cb	 answer;
-static int		 installed, started;
+static int		 started;
 static char		 prompt[64];
 static char		*retry;		/* a refused answer, offered again */
 
 static void	 on_line(char *);
-static void	 uninstall(void);
 
 /* install - the prompt for the first question, or the idle prompt */
 static void
 install(void)
 {
-	if (installed)
+	if (out_handler_installed())
 		return;
 	if (head == NULL)
 		snprintf(prompt, sizeof(prompt), "sink> ");
 	else
 		snprintf(prompt, sizeof(prompt), "[%u] %s> ", head->session,
 		    smtp_stage_name(head->d.stage));
-	rl_callback_handler_install(prompt, on_line);
+	out_handler_install(prompt, on_line);
 	if (head) {
 		rl_insert_text(retry ? retry : head->def);
 		rl_redisplay();
 	}
 	free(retry);
 	retry = NULL;
-	installed = 1;
-	out_readline(1);
 }
 
 /* reinstall - the question changed: a new prompt */
 static void
 reinstall(void)
 {
-	if (installed) {
-		rl_clear_visible_line();
-		uninstall();
-	}
+	out_handler_remove(1);
 	install();
-}
-
-static void
-uninstall(void)
-{
-	if (!installed)
-		return;
-	rl_callback_handler_remove();
-	installed = 0;
-	out_readline(0);
 }
 
 /* unescape - "\n" (two characters) becomes a line break */
@@ -106,11 +90,11 @@ on_line(char *line)
 	if (line == NULL) {
 		/* Ctrl-D: stop the sink as on SIGTERM (transactions may finish). */
 		fputs("\n", stdout);
-		uninstall();
+		out_handler_remove(0);
 		kill(getpid(), SIGTERM);
 		return;
 	}
-	uninstall();
+	out_handler_remove(0);
 	l = line + strspn(line, " \t");
 	if (q == NULL) {
 		if (*l)
@@ -215,11 +199,7 @@ manual_stop(void)
 {
 	struct question *q;
 
-	if (installed) {
-		rl_clear_visible_line();
-		fflush(rl_outstream);
-	}
-	uninstall();
+	out_handler_remove(1);
 	while ((q = head) != NULL) {
 		head = q->next;
 		free(q);

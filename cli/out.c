@@ -40,6 +40,36 @@ out_readline(int on)
 	rl_active = on;
 }
 
+static int	 handler_on;
+
+void
+out_handler_install(const char *prompt, void (*cb)(char *))
+{
+	rl_callback_handler_install(prompt, cb);
+	handler_on = 1;
+	out_readline(1);
+}
+
+void
+out_handler_remove(int clear)
+{
+	if (!handler_on)
+		return;
+	if (clear) {
+		rl_clear_visible_line();
+		fflush(rl_outstream);
+	}
+	rl_callback_handler_remove();
+	handler_on = 0;
+	out_readline(0);
+}
+
+int
+out_handler_installed(void)
+{
+	return handler_on;
+}
+
 const char *
 out_sgr(enum out_color c)
 {

@@ -13,6 +13,12 @@ void	 out_init(int color);	/* color: -1 auto, 0 off, 1 on */
 int	 out_color(void);
 /* out_readline - readline's prompt is on screen (1) or not (0) */
 void	 out_readline(int);
+/* out_handler_install - readline's callback handler (there is one) with
+ * this prompt; out_handler_remove - remove it, first clearing the line
+ * from the screen when clear; out_handler_installed - whether it is */
+void	 out_handler_install(const char *prompt, void (*)(char *));
+void	 out_handler_remove(int clear);
+int	 out_handler_installed(void);
 /* out_puts - one or more complete lines (with '\n') to stdout */
 void	 out_puts(const char *);
 /* out_write - n bytes of complete lines */

@@ -31,7 +31,6 @@
 static struct run	*R;
 static char		*histfile;
 static char		 prompt[512];
-static int		 installed;
 static uint64_t		 last_sigint;
 
 static void	 on_line(char *);
@@ -39,26 +38,14 @@ static void	 on_line(char *);
 static void
 install(void)
 {
-	rl_callback_handler_install(prompt, on_line);
-	installed = 1;
-	out_readline(1);
-}
-
-static void
-remove_handler(void)
-{
-	if (!installed)
-		return;
-	rl_callback_handler_remove();
-	installed = 0;
-	out_readline(0);
+	out_handler_install(prompt, on_line);
 }
 
 static void
 prompt_changed(void *arg)
 {
 	snprintf(prompt, sizeof(prompt), "%s", run_prompt(R));
-	if (installed) {
+	if (out_handler_installed()) {
 		rl_set_prompt(prompt);
 		rl_redisplay();
 	}
@@ -82,7 +69,7 @@ on_line(char *line)
 	if (line == NULL) {
 		/* Ctrl-D on an empty line. */
 		fputs("\n", stdout);
-		remove_handler();
+		out_handler_remove(0);
 		loop_quit(run_exit_code(R));
 		return;
 	}
@@ -107,7 +94,7 @@ on_line(char *line)
 		if (!loop_running())
 			break;
 	}
-	if (installed)
+	if (out_handler_installed())
 		out_readline(1);
 	free(line);
 }
@@ -131,7 +118,7 @@ on_signal(int signo, void *arg)
 		rl_crlf();
 		rl_free_line_state();
 		rl_callback_sigcleanup();
-		remove_handler();
+		out_handler_remove(0);
 		if (!run_interrupt(R) && empty && now - last_sigint < 2000000) {
 			loop_quit(run_exit_code(R));
 			return;
@@ -146,7 +133,7 @@ on_signal(int signo, void *arg)
 		rl_resize_terminal();
 		break;
 	case SIGTSTP:
-		remove_handler();
+		out_handler_remove(0);
 		signal(SIGTSTP, SIG_DFL);
 		{
 			sigset_t s;
@@ -321,11 +308,7 @@ void
 repl_stop(void)
 {
 	/* Leave no prompt behind for the shell to write over. */
-	if (installed) {
-		rl_clear_visible_line();
-		fflush(rl_outstream);
-	}
-	remove_handler();
+	out_handler_remove(1);
 	loop_del_fd(STDIN_FILENO);
 	gen_reset();
 	if (histfile) {
