@@ -21,15 +21,7 @@ run_true() { /bin/true; }
 tools="true version smtpdbg"
 command -v swaks >/dev/null && tools="$tools swaks"
 command -v msmtp >/dev/null && tools="$tools msmtp"
-for t in $tools; do eval "total_$t=0"; done
-i=0
-while [ $i -lt "$runs" ]; do
-	for t in $tools; do	# interleaved: each round runs every tool once
-		s=$(now); "run_$t"; e=$(now)
-		eval "total_$t=\$((total_$t + e - s))"
-	done
-	i=$((i + 1))
-done
+interleave run "$runs"
 base=$(( total_smtpdbg / runs ))
 printf '%-28s %10s %8s\n' "tool ($runs runs each)" "ms/run" "ratio"
 for t in $tools; do

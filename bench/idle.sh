@@ -17,18 +17,4 @@ measure() {
 		    name, g, n, r, b / 1024, a / 1024, (g ? (a - b) / g : 0) }'
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=
 }
-p=$(free_port); name="smtpdbg sink"
-"$SMTPDBG" sink -q "127.0.0.1:$p" >/dev/null 2>"$T/dbg.err" & pid=$!
-measure
-if [ -x /usr/sbin/smtp-sink ]; then
-	p=$(free_port); name="postfix smtp-sink"
-	sh -c "ulimit -n $((n + 100)); exec /usr/sbin/smtp-sink -u nobody 127.0.0.1:$p 4096" \
-	    >/dev/null 2>&1 & pid=$!
-	measure
-fi
-if /usr/bin/python3 -c "import aiosmtpd" 2>/dev/null; then
-	p=$(free_port); name="aiosmtpd (Sink handler)"
-	sh -c "ulimit -n $((n + 100)); exec /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$p -c aiosmtpd.handlers.Sink" \
-	    >/dev/null 2>&1 & pid=$!
-	measure
-fi
+each_sink "$n"

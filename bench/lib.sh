@@ -13,3 +13,38 @@ start_quiet_sink() {
 	sleep 0.3
 	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/sink.err")
 }
+# interleave PREFIX ROUNDS: each round runs PREFIX_TOOL once for every tool
+# in $tools, so all of them see the same machine; total_TOOL gets the
+# nanoseconds each took in all
+interleave() {
+	for t in $tools; do eval "total_$t=0"; done
+	i=0
+	while [ $i -lt "$2" ]; do
+		for t in $tools; do
+			s=$(now); "$1_$t"; e=$(now)
+			eval "total_$t=\$((total_$t + e - s))"
+		done
+		i=$((i + 1))
+	done
+}
+# each_sink N: start smtpdbg's sink, then Postfix's smtp-sink and aiosmtpd
+# when present, each allowed N+100 descriptors, on a free port $p as $pid
+# named $name, and call measure (the caller's) after each; measure ends by
+# stopping $pid
+each_sink() {
+	p=$(free_port); name="smtpdbg sink"
+	"$SMTPDBG" sink -q "127.0.0.1:$p" >/dev/null 2>"$T/dbg.err" & pid=$!
+	measure
+	if [ -x /usr/sbin/smtp-sink ]; then
+		p=$(free_port); name="postfix smtp-sink"
+		sh -c "ulimit -n $(($1 + 100)); exec /usr/sbin/smtp-sink -u nobody 127.0.0.1:$p 4096" \
+		    >/dev/null 2>&1 & pid=$!
+		measure
+	fi
+	if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+		p=$(free_port); name="aiosmtpd (Sink handler)"
+		sh -c "ulimit -n $(($1 + 100)); exec /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$p -c aiosmtpd.handlers.Sink" \
+		    >/dev/null 2>&1 & pid=$!
+		measure
+	fi
+}

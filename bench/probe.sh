@@ -26,15 +26,7 @@ run_true() { /bin/true; }
 tools="true smtpdbg"
 [ -x "$PF" ] && tools="$tools posttls"
 command -v gnutls-cli >/dev/null && tools="$tools gnutls"
-for t in $tools; do eval "total_$t=0"; done
-i=0
-while [ $i -lt "$runs" ]; do
-	for t in $tools; do
-		s=$(now); "run_$t"; e=$(now)
-		eval "total_$t=\$((total_$t + e - s))"
-	done
-	i=$((i + 1))
-done
+interleave run "$runs"
 base=$((total_smtpdbg / runs))
 printf '%-34s %10s %8s\n' "STARTTLS probe ($runs runs each)" "ms/run" "ratio"
 for t in $tools; do

@@ -29,26 +29,10 @@ report() {	# report KIND RUNS MESSAGES-PER-RUN
 		awk -v l="$t" -v a="$per" -v b="$base" 'BEGIN { printf "  %-10s %10.3f ms/message %8.1fx\n", l, a / 1e6, a / b }'
 	done
 }
-for t in $tools; do eval "total_$t=0"; done
-i=0
-while [ $i -lt "$runs" ]; do
-	for t in $tools; do
-		s=$(now); "one_$t"; e=$(now)
-		eval "total_$t=\$((total_$t + e - s))"
-	done
-	i=$((i + 1))
-done
+interleave one "$runs"
 echo "one message per process ($runs runs each, interleaved):"
 report one "$runs" 1
-for t in $tools; do eval "total_$t=0"; done
 r2=$(( runs / 10 )); [ "$r2" -ge 1 ] || r2=1
-i=0
-while [ $i -lt "$r2" ]; do
-	for t in $tools; do
-		s=$(now); "hundred_$t"; e=$(now)
-		eval "total_$t=\$((total_$t + e - s))"
-	done
-	i=$((i + 1))
-done
+interleave hundred "$r2"
 echo "100 messages ($r2 rounds; smtpdbg: one connection with --count 100; the others: 100 processes):"
 report hundred "$r2" 100

@@ -9,16 +9,15 @@ set -eu
 cd "$(dirname "$0")/.."
 total=${1:-2000}
 reps=${REPEAT:-3}
-SMTPDBG=${SMTPDBG:-build/smtpdbg}
+. bench/lib.sh
 SRC=/usr/sbin/smtp-source
 SNK=/usr/sbin/smtp-sink
-T=$(mktemp -d)
-p4=
+p1= p2= p3= p4=
 trap 'kill $p1 $p2 $p3 $p4 2>/dev/null; rm -rf "$T"' EXIT
 
-p1port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-p2port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-p3port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+p1port=$(free_port)
+p2port=$(free_port)
+p3port=$(free_port)
 # O_APPEND, so the file can be emptied between cases: each case pays for
 # writing its own transcript, not for the page cache of all before it
 : > "$T/transcript"
@@ -102,7 +101,7 @@ matrix() {
 }
 matrix smtp-sink $p2 $p2port "$total"
 if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-	p4port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	p4port=$(free_port)
 	$ON_SERVER /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:$p4port -c aiosmtpd.handlers.Sink > /dev/null 2>&1 &
 	p4=$!
 	sleep 1
@@ -120,7 +119,7 @@ printf '%-46s %10s %12s %14s\n' "server (300 B, 10 sessions, $total msgs)" "msg/
 base=
 server() {	# server NAME 'COMMAND with PORT': start it, measure, stop it
 	name=$1
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	cmd=$(printf '%s' "$2" | sed "s/PORT/$port/g")
 	$ON_SERVER sh -c "exec $cmd" > /dev/null 2>&1 &
 	p1=$!
