@@ -75,12 +75,6 @@ send_stage_parse(const char *s, int *st)
 	return -1;
 }
 
-const char *
-send_stage_name(int st)
-{
-	return st >= 0 && st < SEND_STAGE_COUNT ? stage_names[st] : "?";
-}
-
 int
 send_force_parse(const char *s, unsigned *f)
 {

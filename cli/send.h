@@ -53,7 +53,6 @@ struct send_opts {
 };
 
 int	 send_stage_parse(const char *, int *);
-const char *send_stage_name(int);
 /* send_force_parse - a keyword for --force-ext */
 int	 send_force_parse(const char *, unsigned *);
 /* send_read_file - a whole file ("-": standard input) appended to b */
