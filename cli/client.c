@@ -54,6 +54,8 @@ struct client {
 	uint64_t		 hs_start;
 	struct loop_timer	*hs_timer;
 	struct loop_timer	*reread;	/* TLS records left inside GnuTLS */
+	struct loop_timer	*flush;		/* write what was queued this turn */
+	int			 reading;	/* inside read_input */
 	struct tls_report	 report;
 	int			 have_report;
 	struct caps		 caps_before;	/* capabilities before STARTTLS */
@@ -69,6 +71,8 @@ static void	 caps_diff(struct client *);
 
 static void	 client_io(int, unsigned, void *);
 static void	 client_update(struct client *);
+static int	 read_input(struct client *);
+static void	 kick(struct client *);
 
 static void
 hook(struct client *c, enum client_ev ev, int code)
@@ -323,6 +327,7 @@ client_free(struct client *c)
 	loop_del_timer(c->deadline);
 	loop_del_timer(c->hs_timer);
 	loop_del_timer(c->reread);
+	loop_del_timer(c->flush);
 	if (c->datafd != -1)
 		close(c->datafd);
 	tls_ctx_free(c->ctx);
@@ -408,6 +413,11 @@ client_close(struct client *c, const char *why)
 		return;
 	if (why)
 		client_note(c, '*', "%s", why);
+	if (smtp_client_output(c->eng)->len > 0 && !c->handshaking)
+		client_note(c, '*', "%zu queued bytes were not sent: the connection is closed "
+		    "first", smtp_client_output(c->eng)->len);
+	loop_del_timer(c->flush);
+	c->flush = NULL;
 	loop_del_fd(c->xp->fd);
 	xport_free(c->xp);
 	c->xp = NULL;
@@ -564,37 +574,87 @@ reread(void *arg)
 		client_io(c->xp->fd, LOOP_IN, c);
 }
 
-static void
-client_io(int fd, unsigned ev, void *arg)
+/*
+ * read_input - feed what the server sent (a bounded number of reads);
+ * -1 when the connection ended.  Every byte is parsed before the end is
+ * taken: replies that came with the server's half-close still count.
+ */
+static int
+read_input(struct client *c)
 {
-	struct client	*c = arg;
 	unsigned char	 b[16384];
 	ssize_t		 r;
 	int		 rounds = 0;
 
+	c->reading = 1;
+	while (c->connected && rounds++ < 16) {
+		r = xport_read(c->xp, b, sizeof(b));
+		if (r > 0) {
+			smtp_client_feed(c->eng, b, (size_t)r, loop_now());
+			continue;
+		}
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r < 0)
+			client_note(c, '!', "read failed: %s%s%s", strerror(errno),
+			    xport_is_tls(c->xp) ? ": " : "",
+			    xport_is_tls(c->xp) ? xport_error(c->xp) : "");
+		else if (xport_is_tls(c->xp) && *xport_error(c->xp))
+			client_note(c, '!', "%s", xport_error(c->xp));
+		c->reading = 0;
+		smtp_client_eof(c->eng, loop_now());
+		client_close(c, "connection closed by server");
+		return -1;
+	}
+	c->reading = 0;
+	return c->connected ? 0 : -1;
+}
+
+/*
+ * settle - before a command that waits for nothing else: read what the
+ * server has already sent, so that a reply nobody asked for is seen as
+ * such and never taken for this command's answer.
+ */
+static void
+settle(struct client *c)
+{
+	if (c->reading || !c->connected || c->handshaking || c->tls_due ||
+	    smtp_client_waiting(c->eng) > 0 || smtp_client_state(c->eng) == SMTP_C_TLS)
+		return;
+	read_input(c);
+}
+
+/* on_flush, kick - commands queued in one turn of the loop (a pipelined
+ * group, BDAT and its chunk) leave in one write */
+static void
+on_flush(void *arg)
+{
+	struct client *c = arg;
+
+	c->flush = NULL;
+	client_update(c);
+}
+
+static void
+kick(struct client *c)
+{
+	if (c->connected && c->flush == NULL)
+		c->flush = loop_add_timer(0, on_flush, c);
+}
+
+static void
+client_io(int fd, unsigned ev, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)fd;
 	if (c->handshaking) {
 		tls_step(c);
 		return;
 	}
 	if (ev & LOOP_IN) {
-		while (c->connected && rounds++ < 16) {
-			r = xport_read(c->xp, b, sizeof(b));
-			if (r > 0) {
-				smtp_client_feed(c->eng, b, (size_t)r, loop_now());
-				continue;
-			}
-			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-				break;
-			if (r < 0)
-				client_note(c, '!', "read failed: %s%s%s", strerror(errno),
-				    xport_is_tls(c->xp) ? ": " : "",
-				    xport_is_tls(c->xp) ? xport_error(c->xp) : "");
-			else if (xport_is_tls(c->xp) && *xport_error(c->xp))
-				client_note(c, '!', "%s", xport_error(c->xp));
-			smtp_client_eof(c->eng, loop_now());
-			client_close(c, "connection closed by server");
+		if (read_input(c) == -1)
 			return;
-		}
 		if (c->tls_due) {
 			tls_start(c, 0);
 			return;
@@ -811,11 +871,16 @@ client_command(struct client *c, const char *line, char *err, size_t errlen)
 		snprintf(err, errlen, "not connected (use /connect HOST[:PORT])");
 		return -1;
 	}
+	settle(c);
+	if (!c->connected) {
+		snprintf(err, errlen, "the server closed the connection");
+		return -1;
+	}
 	if (smtp_client_command(c->eng, line, strlen(line), loop_now()) == -1) {
 		snprintf(err, errlen, "%s", smtp_client_error(c->eng));
 		return -1;
 	}
-	client_update(c);
+	kick(c);
 	return 0;
 }
 
@@ -830,7 +895,7 @@ client_data_line(struct client *c, const char *line, size_t n, char *err, size_t
 		snprintf(err, errlen, "%s", smtp_client_error(c->eng));
 		return -1;
 	}
-	client_update(c);
+	kick(c);
 	return 0;
 }
 
@@ -845,7 +910,7 @@ client_raw(struct client *c, const void *p, size_t n, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", smtp_client_error(c->eng));
 		return -1;
 	}
-	client_update(c);
+	kick(c);
 	return 0;
 }
 
@@ -858,7 +923,7 @@ client_data_fd(struct client *c, int fd, char *err, size_t errlen)
 		return -1;
 	}
 	c->datafd = fd;
-	client_update(c);
+	kick(c);
 	return 0;
 }
 
@@ -869,11 +934,16 @@ client_bdat(struct client *c, const void *p, size_t n, int last, char *err, size
 		snprintf(err, errlen, "not connected");
 		return -1;
 	}
+	settle(c);
+	if (!c->connected) {
+		snprintf(err, errlen, "the server closed the connection");
+		return -1;
+	}
 	if (smtp_client_bdat(c->eng, p, n, last, loop_now()) == -1) {
 		snprintf(err, errlen, "%s", smtp_client_error(c->eng));
 		return -1;
 	}
-	client_update(c);
+	kick(c);
 	return 0;
 }
 
@@ -901,6 +971,6 @@ client_data_file(struct client *c, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	c->datafd = fd;
-	client_update(c);
+	kick(c);
 	return 0;
 }

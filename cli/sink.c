@@ -909,7 +909,9 @@ conn_update(struct conn *c)
 	}
 	if (out->len == 0)
 		c->drip_ms = 0;
-	if (out->len == 0 && (c->want_close || c->eof)) {
+	/* At end of input the engine still answers what it received, then
+	 * asks to close: a half-close is not an abort. */
+	if (out->len == 0 && c->want_close) {
 		conn_free(c);
 		return;
 	}
@@ -986,8 +988,13 @@ conn_io(int fd, unsigned ev, void *arg)
 			} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
 				if (xport_is_tls(c->xp) && *xport_error(c->xp) && (want_tx(c)))
 					tx_text(&c->tx, loop_now(), '!', xport_error(c->xp));
-				smtp_server_eof(c->srv);
 				c->eof = 1;
+				if (want_tx(c))
+					tx_note(&c->tx, loop_now(), '*', "end of input from the client%s: "
+					    "what it sent is still answered", r == 0 ? "" : " (read error)");
+				loop_del_timer(c->slow);
+				c->slow = NULL;
+				smtp_server_eof(c->srv);
 			}
 			if (!c->eof && xport_pending(c->xp) > 0 && c->reread == NULL)
 				c->reread = loop_add_timer(0, conn_reread, c);

@@ -36,6 +36,16 @@ struct smtp_client {
 	size_t			 sent_mark;	/* out.len before a data write */
 	struct caps		 caps;
 	size_t			 injected;
+	unsigned long long	 rx;		/* bytes fed since the parser's reset */
+	unsigned long long	 rx_end;	/* during a feed: rx once it is parsed */
+	int			 in_feed;
+	/* sends queued while a feed is parsed, announced after it: the
+	 * transcript shows them after the bytes that were already here */
+	struct {
+		enum smtp_client_sent kind;
+		size_t		 from, to;
+	}			 held[16];
+	size_t			 nheld;
 	char			 err[256];
 };
 
@@ -46,6 +56,7 @@ _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SMTP_C_STATE_COUN
     "state_names");
 
 static void	 client_on_line(void *, const struct smtp_line *);
+static void	 announce_held(struct smtp_client *);
 static void	 client_on_reply(void *, const struct smtp_reply *);
 static void	 follow(struct smtp_client *, const struct smtp_client_cmd *,
 		    const struct smtp_reply *);
@@ -179,10 +190,12 @@ smtp_client_connected(struct smtp_client *c, uint64_t now)
 {
 	smtp_reply_reset(c->parser);
 	buf_drain(&c->out, c->out.len);
+	c->nheld = 0;
 	c->phead = c->pcount = 0;
 	c->greeted = 0;
 	c->last_code = 0;
 	c->injected = 0;
+	c->rx = 0;
 	c->connected_us = now;
 	c->now = now;
 	caps_clear(&c->caps);
@@ -203,6 +216,9 @@ push_pending(struct smtp_client *c, enum smtp_verb v, const char *text, size_t l
 	p = &c->pending[(c->phead + c->pcount) % PENDING_MAX];
 	p->verb = v;
 	p->sent_us = c->now;
+	/* Everything fed so far was received before this command was queued,
+	 * also the rest of a buffer being parsed right now. */
+	p->rx_mark = c->in_feed ? c->rx_end : c->rx;
 	n = len < sizeof(p->text) - 1 ? len : sizeof(p->text) - 1;
 	for (i = 0; i < n; i++)
 		p->text[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
@@ -211,14 +227,44 @@ push_pending(struct smtp_client *c, enum smtp_verb v, const char *text, size_t l
 	return 0;
 }
 
+static void	 announce(struct smtp_client *, enum smtp_client_sent, size_t, size_t);
+
+/* sent - out[from..] was just queued: announce it, or hold it until the
+ * feed in progress is parsed */
 static void
 sent(struct smtp_client *c, enum smtp_client_sent kind, size_t from)
 {
-	const unsigned char *p = buf_ptr(&c->out) + from, *e = buf_ptr(&c->out) + c->out.len;
-	const unsigned char *lf;
-
 	if (c->ev.on_sent == NULL)
 		return;
+	if (c->in_feed) {
+		if (c->nheld == sizeof(c->held) / sizeof(c->held[0]))
+			announce_held(c);
+		c->held[c->nheld].kind = kind;
+		c->held[c->nheld].from = from;
+		c->held[c->nheld].to = c->out.len;
+		c->nheld++;
+		return;
+	}
+	announce(c, kind, from, c->out.len);
+}
+
+/* announce_held - what was queued during the feed, in order */
+static void
+announce_held(struct smtp_client *c)
+{
+	size_t	 i, n = c->nheld;
+
+	c->nheld = 0;
+	for (i = 0; i < n; i++)
+		announce(c, c->held[i].kind, c->held[i].from, c->held[i].to);
+}
+
+static void
+announce(struct smtp_client *c, enum smtp_client_sent kind, size_t from, size_t to)
+{
+	const unsigned char *p = buf_ptr(&c->out) + from, *e = buf_ptr(&c->out) + to;
+	const unsigned char *lf;
+
 	/* One event per line, so transcripts show each line sent. */
 	while (p < e) {
 		lf = memchr(p, '\n', (size_t)(e - p));
@@ -436,7 +482,12 @@ smtp_client_feed(struct smtp_client *c, const void *p, size_t n, uint64_t now)
 		c->injected += n;
 		return;
 	}
+	c->rx_end = c->rx + n;
+	c->in_feed = 1;
 	used = smtp_reply_feed(c->parser, p, n);
+	c->in_feed = 0;
+	c->rx += used;
+	announce_held(c);
 	if (used < n && c->state == SMTP_C_TLS) {
 		c->injected += n - used;
 		anomaly(c, "%zu byte%s followed the 220 to STARTTLS in plaintext: a "
@@ -456,6 +507,7 @@ smtp_client_tls_up(struct smtp_client *c, uint64_t now)
 {
 	c->now = now;
 	smtp_reply_reset(c->parser);
+	c->rx = 0;
 	caps_clear(&c->caps);
 	c->phead = c->pcount = 0;
 	client_state(c, SMTP_C_READY);
@@ -483,6 +535,8 @@ void
 smtp_client_close(struct smtp_client *c)
 {
 	smtp_reply_reset(c->parser);
+	c->rx = 0;
+	c->nheld = 0;
 	buf_drain(&c->out, c->out.len);
 	c->phead = c->pcount = 0;
 	client_state(c, SMTP_C_CLOSED);
@@ -516,11 +570,17 @@ client_on_reply(void *arg, const struct smtp_reply *r)
 		if (code != 220)
 			anomaly(c, code == 554 ? "server refuses service (554 greeting)" :
 			    "greeting is %d, not 220", code);
-	} else if (c->pcount > 0) {
+	} else if (c->pcount > 0 && c->pending[c->phead].rx_mark <= r->start) {
 		cmd = c->pending[c->phead];
 		c->phead = (c->phead + 1) % PENDING_MAX;
 		c->pcount--;
 		cp = &cmd;
+	} else if (c->pcount > 0) {
+		/* It began to arrive before the oldest waiting command was
+		 * sent: an answer to nothing, never to that command. */
+		if (code != 421)
+			anomaly(c, "unsolicited reply: it arrived before \"%s\" was sent, "
+			    "so it answers nothing", c->pending[c->phead].text);
 	} else if (c->state == SMTP_C_DATA) {
 		/* Data ended by raw bytes: this answers it. */
 		memset(&cmd, 0, sizeof(cmd));

@@ -39,6 +39,8 @@ enum smtp_client_state {
 struct smtp_client_cmd {
 	enum smtp_verb	 verb;
 	uint64_t	 sent_us;	/* when its last byte was queued */
+	unsigned long long rx_mark;	/* server bytes received before it was
+					 * queued: no reply starting earlier answers it */
 	char		 text[80];	/* start of the command, for messages */
 };
 

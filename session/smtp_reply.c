@@ -29,6 +29,8 @@ struct smtp_reply_parser {
 	unsigned char		 last;		/* last byte of an over-long line */
 	struct smtp_reply	 cur;		/* reply being assembled */
 	int			 in_reply;
+	unsigned long long	 off;		/* bytes consumed since the last reset */
+	unsigned long long	 line_off;	/* offset of the current line's first byte */
 };
 
 static void	 reply_line(struct smtp_reply_parser *, int eof);
@@ -80,6 +82,7 @@ smtp_reply_reset(struct smtp_reply_parser *p)
 	p->cur.flags = p->cur.line_flags = 0;
 	p->cur.enh[0] = '\0';
 	p->in_reply = 0;
+	p->off = p->line_off = 0;
 	return n;
 }
 
@@ -106,6 +109,9 @@ smtp_reply_feed(struct smtp_reply_parser *p, const void *vdata, size_t n)
 		lf = memchr(d, '\n', n);
 		take = lf ? (size_t)(lf - d) + 1 : n;
 		content = lf ? take - 1 : take;
+		if (p->line.len == 0 && !p->over)
+			p->line_off = p->off;	/* a line starts here */
+		p->off += take;
 		if (!p->over && p->line.len + take <= p->lim.max_line) {
 			buf_append(&p->line, d, take);
 		} else if (!p->over) {
@@ -226,6 +232,7 @@ reply_line(struct smtp_reply_parser *p, int eof)
 
 	if (!p->in_reply) {
 		p->in_reply = 1;
+		p->cur.start = p->line_off;
 		p->cur.code = l.code;
 		p->cur.enh[0] = '\0';
 		if (l.code > 0)

@@ -46,6 +46,7 @@ struct smtp_reply {
 	unsigned	 flags;		/* enum smtp_reply_flag */
 	unsigned	 line_flags;	/* union of the lines' flags */
 	struct buf	 text;		/* lines' text joined with '\n' */
+	unsigned long long start;	/* stream offset of its first byte */
 };
 
 struct smtp_reply_limits {

@@ -66,6 +66,7 @@ struct smtp_server {
 	uint64_t		 cut_left;
 	int			 tls_signalled;	/* on_starttls called for this 220 */
 	int			 quit_seen;
+	int			 eof;		/* the client sent all it will send */
 	struct smtp_lint	 lint;
 	/* AUTH */
 	struct sasl_server	*sasl;		/* an exchange in progress */
@@ -127,6 +128,7 @@ static void	 data_end(struct smtp_server *);
 static void	 cmd_auth(struct smtp_server *, const char *, size_t);
 static void	 auth_line(struct smtp_server *, const unsigned char *, size_t);
 static void	 handover(struct smtp_server *);
+static void	 eof_finish(struct smtp_server *);
 static void	 reply(struct smtp_server *, int, const char *, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 
@@ -964,25 +966,43 @@ smtp_server_process(struct smtp_server *s)
 		buf_drain(&s->in, n);
 	}
 	tls_check(s);
+	/* At EOF, once everything received is answered (nothing waits for the
+	 * driver, the output is not backed up), the session ends. */
+	if (s->eof && s->state != SMTP_S_CLOSING && s->state != SMTP_S_WAIT &&
+	    !smtp_server_waiting(s) && !s->stalled && s->out.len <= 32768)
+		eof_finish(s);
 }
 
-void
-smtp_server_eof(struct smtp_server *s)
+/*
+ * eof_finish - the client has sent everything and every complete command
+ * has been answered: report what is left unfinished, then close.
+ */
+static void
+eof_finish(struct smtp_server *s)
 {
-	if (s->in.len > 0 && s->state != SMTP_S_CLOSING && s->ev.on_input)
+	if (s->in.len > 0 && s->ev.on_input)
 		s->ev.on_input(s->arg, buf_ptr(&s->in), s->in.len,
 		    line_classify(buf_ptr(&s->in), s->in.len, s->cfg.max_line),
 		    s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT);
-	if (s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT ||
-	    (s->state == SMTP_S_WAIT && smtp_server_waiting(s)))
+	if (s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT)
 		note(s, "connection closed inside message data: message discarded");
-	if (s->state != SMTP_S_CLOSING && !s->quit_seen)
+	if (!s->quit_seen)
 		s->lint.no_quit++;
-	buf_drain(&s->in, s->in.len);
-	reset_transaction(s, 1);
-	pend_free(s);
-	s->stalled = 0;
-	server_state(s, SMTP_S_CLOSING);
+	closing(s);
+}
+
+/*
+ * smtp_server_eof - a half-close is not an abort: every command already
+ * received is carried out and answered (a message handed over is still
+ * acknowledged), and only then does the session close.
+ */
+void
+smtp_server_eof(struct smtp_server *s)
+{
+	if (s->eof || s->state == SMTP_S_CLOSING)
+		return;
+	s->eof = 1;
+	smtp_server_process(s);
 }
 
 /* parse_path - "<...>" after FROM:/TO:; returns the end offset or 0 */

@@ -201,7 +201,9 @@ void	 smtp_server_start(struct smtp_server *);
 size_t	 smtp_server_input_space(const struct smtp_server *);
 /* smtp_server_feed - received bytes; n <= smtp_server_input_space() */
 void	 smtp_server_feed(struct smtp_server *, const void *, size_t);
-/* smtp_server_eof - the client closed: report an unfinished line */
+/* smtp_server_eof - the client sent all it will (a half-close, or the end
+ * of the connection): every command already received is still carried
+ * out and answered, an unfinished line is reported, then on_close */
 void	 smtp_server_eof(struct smtp_server *);
 /* smtp_server_message_done - the driver's verdict on the message */
 void	 smtp_server_message_done(struct smtp_server *, int code, const char *enh,

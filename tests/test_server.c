@@ -603,6 +603,47 @@ main(void)
 		buf_free(&r.msgs);
 		buf_free(&r.content);
 	}
+	/* A half-close is not an abort: the message handed over before the
+	 * end of input is still answered, then the QUIT that came with it. */
+	{
+		static const char *const hc[][2] = {
+			{ "DATA", TXN "DATA\r\nSubject: t\r\n\r\nhi\r\n.\r\nQUIT\r\n" },
+			{ "BDAT LAST", TXN "BDAT 4 LAST\r\nhi\r\nQUIT\r\n" },
+		};
+		size_t	 k;
+		for (k = 0; k < 2; k++) {
+			struct res r;
+			memset(&r, 0, sizeof(r));
+			memset(&cfg, 0, sizeof(cfg));
+			memset(&rule, 0, sizeof(rule));
+			cfg.ext = SMTP_EXT_ENHANCED | SMTP_EXT_PIPELINING | SMTP_EXT_CHUNKING;
+			buf_init(&r.out, 1 << 20);
+			buf_init(&r.msgs, 1 << 20);
+			buf_init(&r.content, 1 << 20);
+			r.async = 1;
+			r.s = smtp_server_new(&cfg, &ev, &r);
+			smtp_server_start(r.s);
+			buf_drain(smtp_server_output(r.s), smtp_server_output(r.s)->len);
+			feed(&r, hc[k][1], strlen(hc[k][1]));
+			smtp_server_eof(r.s);
+			ok(!r.closed && smtp_server_state(r.s) == SMTP_S_WAIT,
+			    "half-close (%s): the message in the store keeps the session", hc[k][0]);
+			smtp_server_message_done(r.s, 250, "2.0.0", "Ok: stored");
+			feed(&r, "", 0);
+			smtp_server_process(r.s);
+			feed(&r, "", 0);
+			buf_append(&r.out, "", 1);
+			ok(r.closed && strstr((const char *)buf_ptr(&r.out),
+			    "250 2.0.0 Ok: stored\r\n221 2.0.0 Bye\r\n") != NULL,
+			    "half-close (%s): 250 for the message, 221 for QUIT, then close", hc[k][0]);
+			is_int(smtp_server_lint(r.s)->no_quit, 0, "half-close (%s): QUIT was seen",
+			    hc[k][0]);
+			smtp_server_free(r.s);
+			buf_free(&r.out);
+			buf_free(&r.msgs);
+			buf_free(&r.content);
+		}
+	}
 	/* Lint: what a careless client does is counted. */
 	{
 		struct res r;
