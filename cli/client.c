@@ -45,6 +45,8 @@ struct client {
 	size_t			 data_hidden;
 	struct smtp_line	 last;		/* a reply's final line, until ev_reply */
 	unsigned char		 last_raw[8192 + 2];
+	struct line_acc		 sacc;		/* the command line being sent, in pieces */
+	struct line_acc		 dacc;		/* the message line being sent, in pieces */
 	/* TLS */
 	char			 host[256];	/* as given: for SNI and the name check */
 	struct tls_ctx		*ctx;		/* made on first use */
@@ -101,8 +103,8 @@ ev_line(void *arg, const struct smtp_line *l)
 	struct client	*c = arg;
 
 	tx_line(&c->tx, loop_now(), TX_S, l->raw, l->len, l->flags, -1,
-	    l->code > 0 ? l->code : 0, NULL, NULL, l->dropped);
-	if (l->flags & (LINE_BARE_LF | LINE_BARE_CR | LINE_NUL))
+	    l->code > 0 ? l->code : 0, NULL, NULL);
+	if (!(l->flags & LINE_MORE) && (l->flags & (LINE_BARE_LF | LINE_BARE_CR | LINE_NUL)))
 		hook(c, CLIENT_VIOLATION, 0);
 }
 
@@ -143,7 +145,7 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 			c->tx.answers = cmd->text;
 		tx_line(&c->tx, now, TX_S, c->last.raw, c->last.len, c->last.flags, lat,
 		    r->code > 0 ? r->code : 0, r->enh,
-		    smtp_client_state_name(smtp_client_state(c->eng)), c->last.dropped);
+		    smtp_client_state_name(smtp_client_state(c->eng)));
 		c->tx.answers = NULL;
 		if (c->last.flags & (LINE_BARE_LF | LINE_BARE_CR | LINE_NUL))
 			hook(c, CLIENT_VIOLATION, 0);
@@ -171,23 +173,29 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 	hook(c, CLIENT_REPLY, r->code);
 }
 
+/* ev_sent - bytes queued for the server, a line or a piece of one at a
+ * time: shown as lines, whole-line flags, pieces joined */
 static void
 ev_sent(void *arg, enum smtp_client_sent kind, const unsigned char *p, size_t n)
 {
 	struct client	*c = arg;
-	int		 show = 1;
+	struct line_acc	*a = kind == SMTP_SENT_DATA ? &c->dacc : &c->sacc;
+	int		 show = 1, start = !line_acc_open(a);
+	unsigned	 f = (line_acc_add(a, p, n, 0, NULL) & ~(unsigned)(LINE_NOEOL | LINE_8BIT)) |
+			    (kind == SMTP_SENT_DATA ? LINE_DATA : 0);
 
 	if (kind == SMTP_SENT_DATA && c->cfg->data_lines >= 0) {
+		/* a line is counted when it ends: its pieces go together */
 		if (c->data_shown >= (size_t)c->cfg->data_lines) {
 			show = 0;
-			c->data_hidden++;
+			c->data_hidden += !(f & LINE_MORE);
 		} else
-			c->data_shown++;
+			c->data_shown += !(f & LINE_MORE);
 	}
 	c->tx.text = show ? c->cfg->text : 0;
 	if (!show)
 		c->tx.save = NULL;
-	if (c->mask == NULL && !c->cfg->show_secrets && kind != SMTP_SENT_DATA) {
+	if (start && c->mask == NULL && !c->cfg->show_secrets && kind != SMTP_SENT_DATA) {
 		/* A credential typed by hand: "AUTH MECH <response>", or any
 		 * line answering a 334 challenge. */
 		if (n > 5 && strncasecmp((const char *)p, "AUTH ", 5) == 0) {
@@ -205,13 +213,15 @@ ev_sent(void *arg, enum smtp_client_sent kind, const unsigned char *p, size_t n)
 	if (c->mask) {
 		/* A credential: the mask is shown, never the bytes. */
 		char *m = c->mask;
+		if (f & LINE_MORE)
+			goto out;	/* shown once, when the line ends */
 		c->mask = NULL;
 		tx_line(&c->tx, loop_now(), TX_C, (const unsigned char *)m, strlen(m), 0, -1, 0,
-		    NULL, NULL, 0);
+		    NULL, NULL);
 		free(m);
 	} else
-		tx_line(&c->tx, loop_now(), TX_C, p, n, line_classify(p, n, 0) &
-		    ~(unsigned)LINE_NOEOL & ~(unsigned)LINE_8BIT, -1, 0, NULL, NULL, 0);
+		tx_line(&c->tx, loop_now(), TX_C, p, n, f, -1, 0, NULL, NULL);
+out:
 	c->tx.text = c->cfg->text;
 	c->tx.save = &c->saved;
 	if (kind == SMTP_SENT_COMMAND && n > 6 && n - 2 < sizeof(c->ehlo) &&
@@ -332,6 +342,7 @@ client_free(struct client *c)
 		close(c->datafd);
 	tls_ctx_free(c->ctx);
 	smtp_client_free(c->eng);
+	tx_free(&c->tx);
 	buf_free(&c->saved);
 	buf_free(&c->last_text);
 	free(c->mask);
@@ -434,6 +445,10 @@ client_close(struct client *c, const char *why)
 	loop_del_timer(c->reread);
 	c->reread = NULL;
 	c->tls_due = c->handshaking = 0;
+	tx_flush(&c->tx, loop_now());
+	tx_free(&c->tx);
+	line_acc_end(&c->sacc, NULL);
+	line_acc_end(&c->dacc, NULL);
 	tx_event(&c->tx, loop_now(), "close", "");
 	smtp_client_close(c->eng);
 	hook(c, CLIENT_CLOSED, 0);
@@ -910,6 +925,7 @@ client_raw(struct client *c, const void *p, size_t n, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", smtp_client_error(c->eng));
 		return -1;
 	}
+	tx_flush(&c->tx, loop_now());	/* a line without its end yet is shown now */
 	kick(c);
 	return 0;
 }

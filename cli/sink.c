@@ -146,6 +146,8 @@ conn_free(struct conn *c)
 	lint_report(c);
 	if (cfg->manual)
 		manual_forget(c);
+	tx_flush(&c->tx, loop_now());	/* an unfinished line is never lost */
+	tx_free(&c->tx);
 	snprintf(m, sizeof(m), ",\"peer\":\"%s\"", c->peer);
 	tx_event(&c->tx, loop_now(), "close", m);
 	if (cfg->text)
@@ -257,21 +259,25 @@ ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_dat
 static void
 input_line(struct conn *c, const unsigned char *p, size_t n, unsigned flags, int in_data)
 {
-	int		 show = cfg->text;
+	int		 show = cfg->text, end = !(flags & LINE_MORE);
 
 	if (in_data && cfg->data_lines >= 0) {
+		/* a line is counted when it ends: its pieces are shown or not together */
 		if (c->data_shown >= (size_t)cfg->data_lines) {
 			show = 0;
-			c->data_hidden++;
+			c->data_hidden += end;
 		} else
-			c->data_shown++;
+			c->data_shown += end;
 	}
 	if (!show && !c->tx.json && !c->tx.save)
 		return;
 	if ((flags & LINE_SECRET) && !cfg->show_secrets) {
-		/* "AUTH MECH ****" or "****": the credential never reaches a transcript */
+		/* "AUTH MECH ****" or "****": the credential never reaches a
+		 * transcript, not even a piece of it */
 		unsigned char	 m[80];
 		size_t		 k = 0, sp = 0;
+		if (!end)
+			return;
 		if (n > 5 && strncasecmp((const char *)p, "AUTH ", 5) == 0)
 			for (k = 5; k < n && k < 40 && p[k] != ' '; k++)
 				;
@@ -283,17 +289,18 @@ input_line(struct conn *c, const unsigned char *p, size_t n, unsigned flags, int
 		sp = k + 6;
 		p = m;
 		n = sp;
-		flags &= ~(unsigned)(LINE_SECRET | LINE_BARE_LF | LINE_BARE_CR | LINE_LONG);
+		flags &= ~(unsigned)(LINE_SECRET | LINE_BARE_LF | LINE_BARE_CR | LINE_LONG |
+		    LINE_NOEOL);
 		c->tx.text = show;
 		tx_line(&c->tx, now(), TX_C, p, n, flags, -1, 0, NULL,
-		    smtp_server_state_name(smtp_server_state(c->srv)), 0);
+		    smtp_server_state_name(smtp_server_state(c->srv)));
 		c->tx.text = cfg->text;
 		return;
 	}
 	flags &= ~(unsigned)LINE_SECRET;
 	c->tx.text = show;
-	tx_line(&c->tx, now(), TX_C, p, n, flags & ~(unsigned)(in_data ? LINE_8BIT : 0),
-	    -1, 0, NULL, smtp_server_state_name(smtp_server_state(c->srv)), 0);
+	tx_line(&c->tx, now(), TX_C, p, n, in_data ? (flags & ~(unsigned)LINE_8BIT) | LINE_DATA :
+	    flags, -1, 0, NULL, smtp_server_state_name(smtp_server_state(c->srv)));
 	c->tx.text = cfg->text;
 }
 
@@ -330,7 +337,7 @@ ev_output(void *arg, const unsigned char *p, size_t n)
 	if (code >= 400 && code <= 599 && (n < 4 || p[3] != '-'))
 		stats.rejects++;	/* a reply's last line */
 	if (want_tx(c))
-		tx_line(&c->tx, now(), TX_S, p, n, 0, -1, code, NULL, NULL, 0);
+		tx_line(&c->tx, now(), TX_S, p, n, 0, -1, code, NULL, NULL);
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "cli/tx.h"
 #include "session/esc.h"
 #include "session/line.h"
+#include "session/xalloc.h"
 
 #define SHOW_MAX	4096	/* bytes of one line shown in text form */
 
@@ -164,26 +165,78 @@ put_prefix(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, co
 		buf_append(b, mark, 3);
 }
 
-/* put_line - one transcript line (and its '!' lines) into b */
+/* How a shown segment of a line relates to the rest of it. */
+#define SEG_CONT	1	/* continues a segment shown earlier */
+#define SEG_OPEN	2	/* the line goes on after it */
+
+/* A line arriving in pieces, per stream (client lines, client message
+ * content, server lines): for the text form the first bytes of the
+ * segment not shown yet and the counts; for JSON its octets so far. */
+struct tx_line {
+	struct buf	 shown;		/* at most SHOW_MAX + 2 bytes */
+	size_t		 seg;		/* octets of this segment */
+	size_t		 line;		/* octets of the whole line so far */
+	size_t		 jline;		/* the same, as written to JSON */
+	int		 cont;		/* a segment of it was shown already */
+};
+#define TX_STREAMS	3
+
+struct tx_open {
+	struct tx_line	 s[TX_STREAMS];
+};
+
+static int
+stream(enum tx_dir dir, unsigned flags)
+{
+	return dir == TX_S ? 2 : (flags & LINE_DATA) ? 1 : 0;
+}
+
+static enum tx_dir
+stream_dir(int k)
+{
+	return k == 2 ? TX_S : TX_C;
+}
+
+/*
+ * put_line - one transcript line (and its '!' lines) into b: shown[0..sn)
+ * are its first bytes, body its length without the line end, total the
+ * whole line's octets (for the '!' lines), seg the SEG_* marks.
+ */
 static void
 put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, const char *lat,
-    enum tx_dir dir, const unsigned char *raw, size_t n, unsigned flags, size_t dropped)
+    enum tx_dir dir, const unsigned char *shown, size_t sn, size_t body, size_t total,
+    unsigned flags, int seg)
 {
-	size_t	 bl = line_body_len(raw, n), show = bl > SHOW_MAX ? SHOW_MAX : bl, i;
+	size_t	 show = body > SHOW_MAX ? SHOW_MAX : body, i;
 	char	 tmp[160];
 
+	if (show > sn)
+		show = sn;
 	put_prefix(t, b, color, ts, tl, lat, dir);
-	esc_text(b, raw, show, 1);
-	if (show < bl || dropped)
-		buf_printf(b, "... [%zu more bytes]", bl - show + dropped);
-	if (flags & LINE_BARE_LF) {
+	if (seg & SEG_CONT) {
+		if (color)
+			PUTS(b, out_sgr(OC_DIM));
+		PUTS(b, "[continued] ");
+		if (color)
+			PUTS(b, out_reset());
+	}
+	esc_text(b, shown, show, 1);
+	if (show < body)
+		buf_printf(b, "... [%zu more bytes]", body - show);
+	if (seg & SEG_OPEN) {
+		if (color)
+			PUTS(b, out_sgr(OC_DIM));
+		PUTS(b, " [line continues]");
+		if (color)
+			PUTS(b, out_reset());
+	} else if (flags & LINE_BARE_LF) {
 		if (color)
 			PUTS(b, out_sgr(OC_BAD));
 		PUTS(b, "\\n");
 		if (color)
 			PUTS(b, out_reset());
 	}
-	if (t->answers && dir == TX_S) {
+	if (t->answers && dir == TX_S && !(seg & SEG_OPEN)) {
 		/* pipelined: which command this reply answers */
 		if (color)
 			PUTS(b, out_sgr(OC_DIM));
@@ -193,54 +246,162 @@ put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, cons
 			PUTS(b, out_reset());
 	}
 	buf_append(b, "\n", 1);
-	/* One '!' line per anomaly of this line. */
-	for (i = 0; i < 8; i++) {
+	if (seg & SEG_OPEN)
+		return;	/* judged when the line ends */
+	/* One '!' line per anomaly of the whole line. */
+	for (i = 0; i < LINE_FLAG_COUNT; i++) {
 		unsigned bit = 1u << i;
-		if (!(flags & bit) || bit == LINE_8BIT || bit == LINE_TRUNC)
+		if (!(flags & bit) || bit == LINE_8BIT)
 			continue;
-		if (bit == LINE_LONG && dir == TX_S && bl < 512)
+		if (bit == LINE_LONG && dir == TX_S && body < 512)
 			continue;
 		snprintf(tmp, sizeof(tmp), "%*s %s! %s (%zu octets)%s\n", t->wall ? 0 : 19, "",
-		    color ? out_sgr(OC_BAD) : "", line_flag_desc(bit), n + dropped,
+		    color ? out_sgr(OC_BAD) : "", line_flag_desc(bit), total,
 		    color ? out_reset() : "");
 		PUTS(b, tmp);
 	}
 }
 
+/* text_line - put_line to the terminal and /save, with the time stamp */
+static void
+text_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *shown, size_t sn,
+    size_t body, size_t total, unsigned flags, int seg, int64_t latency_us)
+{
+	/* Reused between lines: one transcript line, no allocation. */
+	static struct buf plain_s, col_s;
+	char		 ts[48], lat[24];
+	size_t		 tl;
+	int		 color = out_color();
+
+	if (plain_s.max == 0) {
+		buf_init(&plain_s, SIZE_MAX);
+		buf_init(&col_s, SIZE_MAX);
+	}
+	tl = stamp(t, now, ts, sizeof(ts));
+	lat[0] = '\0';
+	if (!t->wall && latency_us >= 0 && !(seg & SEG_OPEN))
+		snprintf(lat, sizeof(lat), "%8.3f", (double)latency_us / 1000.0);
+	else if (!t->wall)
+		snprintf(lat, sizeof(lat), "%8s", "");
+	/* Without colour the coloured line is the plain one: build it once. */
+	if (t->text)
+		put_line(t, &col_s, color, ts, tl, lat, dir, shown, sn, body, total, flags, seg);
+	if (t->save && (color || !t->text))
+		put_line(t, &plain_s, 0, ts, tl, lat, dir, shown, sn, body, total, flags, seg);
+	if (t->save)
+		buf_append(t->save, buf_ptr(color || !t->text ? &plain_s : &col_s),
+		    color || !t->text ? plain_s.len : col_s.len);
+	if (t->text)
+		out_write((const char *)buf_ptr(&col_s), col_s.len);
+	buf_clear(&plain_s);
+	buf_clear(&col_s);
+}
+
+/* seg_body - a final segment's length without the line end it carries */
+static size_t
+seg_body(size_t seg, unsigned flags)
+{
+	size_t	 end = flags & LINE_NOEOL ? 0 : flags & LINE_BARE_LF ? 1 : 2;
+
+	return seg > end ? seg - end : 0;
+}
+
+/* flush_other - before a line of stream k is shown, what came of lines
+ * of other streams is shown (as unfinished): the text keeps arrival order */
+static void
+flush_stream(struct tx *t, uint64_t now, int k)
+{
+	struct tx_line	*o = &t->open->s[k];
+
+	if (o->seg == 0)
+		return;
+	text_line(t, now, stream_dir(k), buf_ptr(&o->shown), o->shown.len, o->seg, o->line, 0,
+	    (o->cont ? SEG_CONT : 0) | SEG_OPEN, -1);
+	o->cont = 1;
+	o->seg = 0;
+	buf_clear(&o->shown);
+}
+
+void
+tx_flush(struct tx *t, uint64_t now)
+{
+	int	 k;
+
+	if (t->open == NULL || !(t->text || t->save))
+		return;
+	for (k = 0; k < TX_STREAMS; k++)
+		flush_stream(t, now, k);
+}
+
+void
+tx_free(struct tx *t)
+{
+	int	 k;
+
+	if (t->open == NULL)
+		return;
+	for (k = 0; k < TX_STREAMS; k++)
+		buf_free(&t->open->s[k].shown);
+	free(t->open);
+	t->open = NULL;
+}
+
+/* open_done - forget the pieces' state once no line is open */
+static void
+open_done(struct tx *t)
+{
+	int	 k;
+
+	for (k = 0; k < TX_STREAMS; k++)
+		if (t->open->s[k].line || t->open->s[k].jline)
+			return;
+	tx_free(t);
+}
+
 void
 tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, size_t n,
-    unsigned flags, int64_t latency_us, int code, const char *enh, const char *state,
-    size_t dropped)
+    unsigned flags, int64_t latency_us, int code, const char *enh, const char *state)
 {
-	char		 ts[48], lat[24];
-	size_t		 tl, i;
+	int		 more = (flags & LINE_MORE) != 0, k = stream(dir, flags), i;
+	unsigned	 anom = flags & ((1u << LINE_FLAG_COUNT) - 1);
+	struct tx_line	*o = NULL;
+	size_t		 octets = n;
 
+	if (more && t->open == NULL) {
+		t->open = xcalloc(1, sizeof(*t->open));
+		for (i = 0; i < TX_STREAMS; i++)
+			buf_init(&t->open->s[i].shown, SHOW_MAX + 2);
+	}
+	if (t->open) {
+		o = &t->open->s[k];
+		if (o->line == 0 && o->jline == 0 && !more)
+			o = NULL;	/* a whole line: nothing of it is held */
+	}
 	if (t->text || t->save) {
-		/* Reused between lines: one transcript line, no allocation. */
-		static struct buf plain_s, col_s;
-		int color = out_color();
-		if (plain_s.max == 0) {
-			buf_init(&plain_s, SIZE_MAX);
-			buf_init(&col_s, SIZE_MAX);
+		if (t->open)
+			for (i = 0; i < TX_STREAMS; i++)
+				if (i != k)
+					flush_stream(t, now, i);
+		if (o) {
+			buf_append(&o->shown, raw, n < buf_space(&o->shown) ? n : buf_space(&o->shown));
+			o->seg += n;
+			o->line += n;
+			if (!more)
+				text_line(t, now, dir, buf_ptr(&o->shown), o->shown.len,
+				    seg_body(o->seg, anom), o->line, anom, o->cont ? SEG_CONT : 0,
+				    latency_us);
+		} else
+			text_line(t, now, dir, raw, n, line_body_len(raw, n), n, anom, 0, latency_us);
+	}
+	if (o) {
+		o->jline += n;
+		octets = o->jline;
+		if (!more) {
+			buf_clear(&o->shown);
+			o->seg = o->line = o->jline = 0;
+			o->cont = 0;
+			open_done(t);
 		}
-		tl = stamp(t, now, ts, sizeof(ts));
-		lat[0] = '\0';
-		if (!t->wall && latency_us >= 0)
-			snprintf(lat, sizeof(lat), "%8.3f", (double)latency_us / 1000.0);
-		else if (!t->wall)
-			snprintf(lat, sizeof(lat), "%8s", "");
-		/* Without colour the coloured line is the plain one: build it once. */
-		if (t->text)
-			put_line(t, &col_s, color, ts, tl, lat, dir, raw, n, flags, dropped);
-		if (t->save && (color || !t->text))
-			put_line(t, &plain_s, 0, ts, tl, lat, dir, raw, n, flags, dropped);
-		if (t->save)
-			buf_append(t->save, buf_ptr(color || !t->text ? &plain_s : &col_s),
-			    color || !t->text ? plain_s.len : col_s.len);
-		if (t->text)
-			out_write((const char *)buf_ptr(&col_s), col_s.len);
-		buf_clear(&plain_s);
-		buf_clear(&col_s);
 	}
 	if (t->json) {
 		struct buf j;
@@ -248,8 +409,12 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 		buf_printf(&j, ",\"dir\":\"%c\",\"raw\":\"", dir);
 		esc_json(&j, raw, n);
 		buf_printf(&j, "\"");
-		if (dropped)
-			buf_printf(&j, ",\"dropped\":%zu", dropped);
+		if (more)
+			buf_printf(&j, ",\"more\":true");
+		else if (octets > n)
+			buf_printf(&j, ",\"octets\":%zu", octets);
+		if (flags & LINE_DATA)
+			buf_printf(&j, ",\"data\":true");
 		if (code > 0)
 			buf_printf(&j, ",\"code\":%d", code);
 		if (enh && *enh)
@@ -260,13 +425,15 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 			buf_printf(&j, ",\"state\":\"%s\"", state);
 		if (t->tls)
 			buf_printf(&j, ",\"tls\":true");
-		if (flags) {
-			static const char *const fn[8] = { "bare_lf", "bare_cr", "nul", "ctrl",
-			    "8bit", "long", "no_eol", "truncated" };
+		if (flags & LINE_AHEAD)
+			buf_printf(&j, ",\"ahead\":true");
+		if (anom && !more) {
+			static const char *const fn[LINE_FLAG_COUNT] = { "bare_lf", "bare_cr",
+			    "nul", "ctrl", "8bit", "long", "no_eol" };
 			buf_printf(&j, ",\"flags\":[");
-			for (i = 0; i < 8; i++)
-				if (flags & (1u << i))
-					buf_printf(&j, "%s\"%s\"", (flags & ((1u << i) - 1)) ? "," : "", fn[i]);
+			for (i = 0; i < LINE_FLAG_COUNT; i++)
+				if (anom & (1u << i))
+					buf_printf(&j, "%s\"%s\"", (anom & ((1u << i) - 1)) ? "," : "", fn[i]);
 			buf_printf(&j, "]");
 		}
 		json_end(t, &j);
@@ -284,11 +451,12 @@ tx_lines(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *p, si
 	const unsigned char *lf;
 	unsigned char	*o;
 
+	tx_flush(t, now);
 	if (!t->text || t->json || (t->save && color)) {
 		/* JSON wants one event per line, /save plain text: the general path */
 		for (; n && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len) {
 			len = (size_t)(lf - p) + 1;
-			tx_line(t, now, dir, p, len, 0, -1, 0, NULL, NULL, 0);
+			tx_line(t, now, dir, p, len, 0, -1, 0, NULL, NULL);
 		}
 		return;
 	}
@@ -328,6 +496,7 @@ tx_text(struct tx *t, uint64_t now, char kind, const char *msg)
 	enum out_color	 c = kind == '!' ? OC_BAD : kind == '#' ? OC_BOLD : OC_NOTE;
 	char		 mark[2] = { kind, ' ' };
 
+	tx_flush(t, now);
 	if (t->text || t->save) {
 		if (safe.max == 0) {
 			buf_init(&safe, SIZE_MAX);

@@ -13,6 +13,8 @@
 
 #include "session/buf.h"
 
+struct tx_open;
+
 struct tx {
 	uint64_t	 t0;		/* time zero (connect), monotonic us */
 	int		 wall;		/* stamp with time of day (sink) */
@@ -22,14 +24,29 @@ struct tx {
 	struct buf	*save;		/* plain text kept for /save, or NULL */
 	int		 tls;		/* lines are encrypted: marked "C~"/"S~" */
 	const char	*answers;	/* next S: line: the command it answers */
+	struct tx_open	*open;		/* lines arriving in pieces, or NULL */
 };
 
 enum tx_dir { TX_C = 'C', TX_S = 'S' };
 
-/* tx_line - one protocol line; latency_us < 0: none; code 0: none */
+/*
+ * tx_line - one protocol line, or a piece of one (LINE_MORE in flags: more
+ * of the line follows; the last piece carries the whole line's flags).
+ * Pieces of a line come in order, but lines of another stream may come
+ * between them: the other direction, or (LINE_DATA) message content whose
+ * line goes on across BDAT commands.  The text form shows a line once,
+ * when it ends: its first bytes and its true length; JSON records every
+ * piece.  latency_us < 0: none; code 0: none.
+ */
 void	 tx_line(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, size_t,
 	    unsigned flags, int64_t latency_us, int code, const char *enh,
-	    const char *state, size_t dropped);
+	    const char *state);
+/* tx_flush - show now what has come of an unfinished line, marked as such
+ * (its rest is shown later as its continuation); done by itself before
+ * anything else is printed */
+void	 tx_flush(struct tx *, uint64_t now);
+/* tx_free - memory held for an unfinished line */
+void	 tx_free(struct tx *);
 /* tx_lines - whole plain lines (line_plain_run) with one prefix, fast */
 void	 tx_lines(struct tx *, uint64_t now, enum tx_dir, const unsigned char *, size_t,
 	    size_t nlines);

@@ -125,8 +125,11 @@ dot_dec_line(struct dot_dec *d, const unsigned char *p, size_t n, int complete,
 			return DOT_DEC_END;
 		d->smuggle++;	/* "\n.\r\n": must not end data */
 	}
-	/* Only a CRLF terminator starts a new line for the next call. */
-	d->bol = complete && n >= 2 && p[n - 2] == '\r' && p[n - 1] == '\n';
+	/* Only a CRLF terminator starts a new line for the next call; its CR
+	 * may have ended the piece before (a line longer than a piece). */
+	d->bol = complete && n >= 1 && p[n - 1] == '\n' &&
+	    (n >= 2 ? p[n - 2] == '\r' : d->cr);
+	d->cr = !complete && n > 0 && p[n - 1] == '\r';
 	if (complete && !d->bol && n >= 2 && p[n - 1] == '\n' && p[0] == '.' &&
 	    (n == 2 || (n == 3 && p[1] == '\r')))
 		d->smuggle++;	/* ".\n" and similar: shown, never an end */

@@ -39,6 +39,7 @@ enum dot_dec_result {
 
 struct dot_dec {
 	int	 bol;		/* previous line ended with CRLF */
+	int	 cr;		/* the last piece ended with a CR (its LF may follow) */
 	size_t	 smuggle;	/* "." lines after a bare LF/CR seen */
 };
 

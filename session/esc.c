@@ -57,12 +57,51 @@ plain_run(const unsigned char *p, size_t n)
 	return i;
 }
 
+/* utf8_cp - the code point of a valid sequence of len bytes */
+static unsigned
+utf8_cp(const unsigned char *p, size_t len)
+{
+	unsigned cp = p[0] & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+	size_t	 i;
+
+	for (i = 1; i < len; i++)
+		cp = (cp << 6) | (p[i] & 0x3f);
+	return cp;
+}
+
+/*
+ * esc_hidden - code points a terminal shows as nothing, as a plain space,
+ * or that reorder what follows (Trojan Source, CVE-2021-42574): no-break
+ * and other special spaces, zero-width characters and joiners, bidi
+ * marks, embeddings, overrides and isolates, the byte order mark, soft
+ * hyphens, fillers, variation selectors and tag characters.
+ */
+int
+esc_hidden(unsigned cp)
+{
+	static const struct { unsigned lo, hi; } r[] = {
+		{ 0x00a0, 0x00a0 }, { 0x00ad, 0x00ad }, { 0x034f, 0x034f },
+		{ 0x061c, 0x061c }, { 0x115f, 0x1160 }, { 0x17b4, 0x17b5 },
+		{ 0x180b, 0x180f }, { 0x2000, 0x200f }, { 0x2028, 0x202f },
+		{ 0x205f, 0x206f }, { 0x3000, 0x3000 }, { 0x3164, 0x3164 },
+		{ 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 },
+		{ 0xfff9, 0xfffb }, { 0x1d173, 0x1d17a }, { 0xe0000, 0xe007f },
+		{ 0xe0100, 0xe01ef },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		if (cp >= r[i].lo && cp <= r[i].hi)
+			return 1;
+	return 0;
+}
+
 int
 esc_text(struct buf *out, const void *vp, size_t n, int utf8)
 {
 	const unsigned char	*p = vp;
 	size_t			 i, run, u;
-	char			 tmp[8];
+	char			 tmp[16];
 
 	for (i = 0; i < n;) {
 		run = plain_run(p + i, n - i);
@@ -73,7 +112,13 @@ esc_text(struct buf *out, const void *vp, size_t n, int utf8)
 			continue;
 		}
 		if (utf8 && p[i] >= 0x80 && (u = esc_utf8_len(p + i, n - i))) {
-			if (buf_append(out, p + i, u) == -1)
+			unsigned cp = utf8_cp(p + i, u);
+			if (esc_hidden(cp)) {
+				/* invisible or reordering: named, never shown raw */
+				snprintf(tmp, sizeof(tmp), "\\u{%X}", cp);
+				if (buf_append(out, tmp, strlen(tmp)) == -1)
+					return -1;
+			} else if (buf_append(out, p + i, u) == -1)
 				return -1;
 			i += u;
 			continue;

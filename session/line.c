@@ -20,7 +20,6 @@ static const char *const line_flag_names[LINE_FLAG_COUNT] = {
 	"8-bit bytes",
 	"line longer than the RFC 5321 limit",
 	"no line terminator before the connection ended",
-	"line longer than the buffer; the rest was dropped",
 };
 _Static_assert(sizeof(line_flag_names) / sizeof(line_flag_names[0]) == LINE_FLAG_COUNT,
     "line_flag_names");
@@ -163,4 +162,86 @@ line_flag_desc(unsigned bit)
 		if (bit == (1u << i))
 			return line_flag_names[i];
 	return "?";
+}
+
+/* byte_flags - anomalies among content bytes (a CR here is a bare one) */
+static unsigned
+byte_flags(const unsigned char *p, size_t n)
+{
+	unsigned	 f = 0;
+	size_t		 i;
+
+	if (printable(p, n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if (c == '\r')
+			f |= LINE_BARE_CR;
+		else if (c == '\0')
+			f |= LINE_NUL;
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			f |= LINE_CTRL;
+		else if (c >= 0x80)
+			f |= LINE_8BIT;
+	}
+	return f;
+}
+
+unsigned
+line_acc_add(struct line_acc *a, const unsigned char *p, size_t n, size_t rfc_max,
+    size_t *total)
+{
+	unsigned	 f;
+	size_t		 body;
+	int		 end = n > 0 && p[n - 1] == '\n', crlf, held;
+
+	if (a->len == 0 && end) {
+		/* The common case: a whole line in one piece. */
+		f = line_classify(p, n, rfc_max);
+		if (total)
+			*total = n;
+		return f;
+	}
+	f = a->flags;
+	if (n > 0) {
+		if (a->cr && p[0] != '\n')
+			f |= LINE_BARE_CR;	/* the CR that ended the last piece */
+		body = end ? n - 1 : n;
+		crlf = end && (body > 0 ? p[body - 1] == '\r' : a->cr);
+		if (end && body > 0 && p[body - 1] == '\r')
+			body--;			/* the CR of the CRLF */
+		if (end && !crlf)
+			f |= LINE_BARE_LF;
+		held = !end && p[n - 1] == '\r';	/* judged by the next byte */
+		f |= byte_flags(p, held ? body - 1 : body);
+		a->cr = held;
+	}
+	a->len += n;
+	if (rfc_max && a->len > rfc_max)
+		f |= LINE_LONG;
+	if (total)
+		*total = a->len;
+	if (!end) {
+		a->flags = f;
+		return f | LINE_MORE;
+	}
+	a->len = 0;
+	a->flags = 0;
+	a->cr = 0;
+	return f;
+}
+
+unsigned
+line_acc_end(struct line_acc *a, size_t *total)
+{
+	unsigned	 f = a->flags | LINE_NOEOL;
+
+	if (a->cr)
+		f |= LINE_BARE_CR;
+	if (total)
+		*total = a->len;
+	a->len = 0;
+	a->flags = 0;
+	a->cr = 0;
+	return f;
 }

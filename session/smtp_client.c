@@ -46,6 +46,7 @@ struct smtp_client {
 		size_t		 from, to;
 	}			 held[16];
 	size_t			 nheld;
+	char			 rawpart[80];	/* /raw: a line begun without its LF yet */
 	char			 err[256];
 };
 
@@ -191,6 +192,7 @@ smtp_client_connected(struct smtp_client *c, uint64_t now)
 	smtp_reply_reset(c->parser);
 	buf_drain(&c->out, c->out.len);
 	c->nheld = 0;
+	c->rawpart[0] = '\0';
 	c->phead = c->pcount = 0;
 	c->greeted = 0;
 	c->last_code = 0;
@@ -308,6 +310,7 @@ smtp_client_command(struct smtp_client *c, const char *line, size_t len, uint64_
 	v = smtp_cmd_lookup(line, len, NULL);
 	if (push_pending(c, v, line, len) == -1)
 		return -1;
+	c->rawpart[0] = '\0';	/* on the wire this line ends what /raw began */
 	mark = c->out.len;
 	buf_append(&c->out, line, len);
 	buf_append(&c->out, "\r\n", 2);
@@ -368,6 +371,7 @@ int
 smtp_client_data_end(struct smtp_client *c, uint64_t now)
 {
 	size_t	 mark;
+	int	 unended;
 
 	c->now = now;
 	if (c->state != SMTP_C_DATA) {
@@ -380,9 +384,13 @@ smtp_client_data_end(struct smtp_client *c, uint64_t now)
 	}
 	if (push_pending(c, SMTP_V_DOT, ".", 1) == -1)
 		return -1;
+	unended = !c->enc.bol && !c->enc.cr;
 	mark = c->out.len;
 	dot_enc_finish(&c->enc, &c->out);
 	sent(c, SMTP_SENT_DATA, mark);
+	if (unended && c->ev.on_note)
+		c->ev.on_note(c->arg, "the data did not end with a line end: CRLF added "
+		    "before the final \".\" (RFC 5321 4.1.1.4)");
 	if (c->enc.normalized && c->ev.on_note) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%zu bare CR/LF in the message were sent as CRLF",
@@ -454,12 +462,28 @@ smtp_client_raw(struct smtp_client *c, const void *vp, size_t n, uint64_t now)
 		snprintf(c->err, sizeof(c->err), "output buffer full");
 		return -1;
 	}
-	/* Outside DATA each LF-terminated line is taken as one command. */
+	/* Outside DATA each LF-terminated line is taken as one command: the
+	 * whole line, also when it was sent in several pieces. */
 	if (c->state != SMTP_C_DATA) {
-		for (s = p; (lf = memchr(s, '\n', n - (size_t)(s - p))) != NULL; s = lf + 1) {
-			enum smtp_verb v = smtp_cmd_lookup(s, (size_t)(lf - s), NULL);
-			if (push_pending(c, v == SMTP_V_UNKNOWN ? SMTP_V_RAW : v,
-			    (const char *)s, (size_t)(lf - s)) == -1)
+		char	 line[80];
+		size_t	 have, take;
+		for (s = p; s < p + n; s = lf ? lf + 1 : p + n) {
+			lf = memchr(s, '\n', n - (size_t)(s - p));
+			have = strlen(c->rawpart);
+			take = (size_t)((lf ? lf : p + n) - s);
+			if (take > sizeof(line) - 1 - have)
+				take = sizeof(line) - 1 - have;
+			memcpy(line, c->rawpart, have);
+			memcpy(line + have, s, take);
+			line[have + take] = '\0';
+			if (lf == NULL) {
+				memcpy(c->rawpart, line, have + take + 1);
+				break;
+			}
+			c->rawpart[0] = '\0';
+			enum smtp_verb v = smtp_cmd_lookup(line, have + take, NULL);
+			if (push_pending(c, v == SMTP_V_UNKNOWN ? SMTP_V_RAW : v, line,
+			    have + take) == -1)
 				return -1;
 		}
 	}

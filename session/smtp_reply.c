@@ -1,11 +1,13 @@
 /*
  * smtp_reply - incremental SMTP reply parser.
  *
- * Bytes go into a line buffer until LF.  When a line is longer than
- * max_line, the parser keeps the first max_line bytes, counts the rest as
- * dropped and skips to the LF, so memory stays bounded whatever the server
- * sends.  Each complete line is classified and passed to on_line; lines
- * accumulate into the current reply until a final line ("NNN " / "NNN").
+ * Bytes go into a line buffer until LF.  A line longer than max_line is
+ * passed on in pieces of max_line bytes (on_line with LINE_MORE), so
+ * every byte reaches the transcript while memory stays bounded; its code
+ * comes from the first piece, its flags (given with the last piece) are
+ * the whole line's.  Lines accumulate into the current reply until a
+ * final line ("NNN " / "NNN"); the reply keeps at most max_line bytes of
+ * a line's text.
  */
 #include "config.h"
 
@@ -22,18 +24,19 @@ struct smtp_reply_parser {
 	struct smtp_reply_limits lim;
 	struct smtp_reply_cb	 cb;
 	void			*arg;
-	struct buf		 line;		/* current partial line */
-	size_t			 dropped;	/* bytes skipped on this line */
-	int			 over;		/* this line passed max_line */
+	struct buf		 line;		/* the current piece of a line */
+	struct line_acc		 acc;		/* the current line, across pieces */
+	int			 started;	/* its first piece was passed on */
+	struct smtp_line	 lc;		/* what the first piece said */
 	int			 paused;	/* stop feeding after this line */
-	unsigned char		 last;		/* last byte of an over-long line */
 	struct smtp_reply	 cur;		/* reply being assembled */
 	int			 in_reply;
 	unsigned long long	 off;		/* bytes consumed since the last reset */
 	unsigned long long	 line_off;	/* offset of the current line's first byte */
 };
 
-static void	 reply_line(struct smtp_reply_parser *, int eof);
+static void	 piece(struct smtp_reply_parser *, int end, int eof);
+static void	 line_start(struct smtp_reply_parser *);
 static void	 reply_finish(struct smtp_reply_parser *);
 
 struct smtp_reply_parser *
@@ -65,17 +68,17 @@ smtp_reply_free(struct smtp_reply_parser *p)
 int
 smtp_reply_pending(const struct smtp_reply_parser *p)
 {
-	return p->line.len > 0 || p->dropped > 0 || p->in_reply;
+	return p->line.len > 0 || p->started || p->in_reply;
 }
 
 size_t
 smtp_reply_reset(struct smtp_reply_parser *p)
 {
-	size_t	 n = p->line.len + p->dropped + p->cur.bytes;
+	size_t	 n = p->line.len + p->acc.len + p->cur.bytes;
 
 	buf_drain(&p->line, p->line.len);
-	p->dropped = 0;
-	p->over = 0;
+	line_acc_end(&p->acc, NULL);
+	p->started = 0;
 	buf_drain(&p->cur.text, p->cur.text.len);
 	p->cur.code = 0;
 	p->cur.nlines = p->cur.bytes = 0;
@@ -86,63 +89,39 @@ smtp_reply_reset(struct smtp_reply_parser *p)
 	return n;
 }
 
-/*
- * smtp_reply_feed - split into lines.  Invariant, whatever the
- * fragmentation: a line of at most max_line bytes (terminator included)
- * is kept as sent; a longer one keeps its first max_line - 2 bytes, its
- * real terminator (CRLF or LF), and counts the rest in dropped.
- */
 void
 smtp_reply_pause(struct smtp_reply_parser *p)
 {
 	p->paused = 1;
 }
 
+/*
+ * smtp_reply_feed - split into lines, and lines longer than max_line into
+ * pieces of max_line bytes: the same events whatever the fragmentation.
+ */
 size_t
 smtp_reply_feed(struct smtp_reply_parser *p, const void *vdata, size_t n)
 {
 	const unsigned char	*d = vdata, *lf;
-	size_t			 total = n;
-	size_t			 take, content, fit, keep = p->lim.max_line - 2;
+	size_t			 total = n, take, room;
 
 	while (n > 0) {
+		if (p->line.len == 0 && !p->started)
+			p->line_off = p->off;	/* a line starts here */
 		lf = memchr(d, '\n', n);
 		take = lf ? (size_t)(lf - d) + 1 : n;
-		content = lf ? take - 1 : take;
-		if (p->line.len == 0 && !p->over)
-			p->line_off = p->off;	/* a line starts here */
-		p->off += take;
-		if (!p->over && p->line.len + take <= p->lim.max_line) {
-			buf_append(&p->line, d, take);
-		} else if (!p->over) {
-			fit = p->lim.max_line - p->line.len;
-			if (fit > content)
-				fit = content;
-			buf_append(&p->line, d, fit);
-			p->dropped = content - fit;
-			p->last = content ? d[content - 1] : buf_ptr(&p->line)[p->line.len - 1];
-			p->over = 1;
-			if (p->line.len > keep) {
-				p->dropped += p->line.len - keep;
-				p->line.len = keep;
-			}
-		} else {
-			p->dropped += content;
-			if (content)
-				p->last = d[content - 1];
+		room = p->lim.max_line - p->line.len;
+		if (take > room) {
+			/* The buffer fills before the line ends: pass a piece on. */
+			buf_append(&p->line, d, room);
+			d += room, n -= room, p->off += room;
+			piece(p, 0, 0);
+			continue;
 		}
-		d += take;
-		n -= take;
+		buf_append(&p->line, d, take);
+		d += take, n -= take, p->off += take;
 		if (lf) {
-			if (p->over) {
-				/* The last dropped byte may be the terminator's CR. */
-				if (p->last == '\r') {
-					p->dropped--;
-					buf_append(&p->line, "\r\n", 2);
-				} else
-					buf_append(&p->line, "\n", 1);
-			}
-			reply_line(p, 0);
+			piece(p, 1, 0);
 			if (p->paused) {
 				p->paused = 0;
 				return total - n;
@@ -155,8 +134,8 @@ smtp_reply_feed(struct smtp_reply_parser *p, const void *vdata, size_t n)
 void
 smtp_reply_eof(struct smtp_reply_parser *p)
 {
-	if (p->line.len > 0 || p->dropped > 0)
-		reply_line(p, 1);
+	if (p->line.len > 0 || p->started)
+		piece(p, 1, 1);
 	if (p->in_reply) {
 		p->cur.flags |= SMTP_REPLY_INCOMPLETE;
 		reply_finish(p);
@@ -194,89 +173,115 @@ smtp_reply_parse_enh(const unsigned char *t, size_t n, int klass, char *out, siz
 	return i;
 }
 
-/* reply_line - one complete (or EOF-ended) line is in p->line */
+/* line_start - the first piece of a line is in p->line: its code, and
+ * what it adds to the reply */
 static void
-reply_line(struct smtp_reply_parser *p, int eof)
+line_start(struct smtp_reply_parser *p)
 {
-	struct smtp_line	 l;
+	struct smtp_line	*l = &p->lc;
 	const unsigned char	*r = buf_ptr(&p->line);
-	size_t			 n = p->line.len, body;
-	int			 fin;
+	size_t			 n = p->line.len, body = line_body_len(r, n);
 
-	memset(&l, 0, sizeof(l));
-	l.raw = r;
-	l.len = n;
-	l.dropped = p->dropped;
-	l.flags = line_classify(r, n, RFC_REPLY_LINE);
-	if (p->dropped) {
-		l.flags |= LINE_TRUNC | LINE_LONG;
-	}
-	if (!eof)
-		l.flags &= ~LINE_NOEOL;
-	else
-		l.flags |= LINE_NOEOL;
-	body = line_body_len(r, n);
-	l.code = -1;
+	memset(l, 0, sizeof(*l));
+	l->code = -1;
 	if (body >= 3 && r[0] >= '2' && r[0] <= '5' && r[1] >= '0' && r[1] <= '9' &&
 	    r[2] >= '0' && r[2] <= '9' && (body == 3 || r[3] == ' ' || r[3] == '-')) {
-		l.code = (r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0');
-		l.sep = body == 3 ? 0 : (char)r[3];
-		l.text = r + (body == 3 ? 3 : 4);
-		l.textlen = body - (body == 3 ? 3 : 4);
+		l->code = (r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0');
+		l->sep = body == 3 ? 0 : (char)r[3];
+		l->text = r + (body == 3 ? 3 : 4);
+		l->textlen = body - (body == 3 ? 3 : 4);
 	} else {
-		l.text = r;
-		l.textlen = body;
+		l->text = r;
+		l->textlen = body;
 	}
 	/* A malformed line or a final line ends the reply. */
-	l.last = l.code < 0 || l.sep != '-' || eof;
+	l->last = l->code < 0 || l->sep != '-';
+	if (n == p->lim.max_line && l->textlen > 0 && l->text[l->textlen - 1] == '\r')
+		l->textlen--;	/* a CR the next piece judges */
 
 	if (!p->in_reply) {
 		p->in_reply = 1;
 		p->cur.start = p->line_off;
-		p->cur.code = l.code;
+		p->cur.code = l->code;
 		p->cur.enh[0] = '\0';
-		if (l.code > 0)
-			smtp_reply_parse_enh(l.text, l.textlen, l.code / 100,
+		if (l->code > 0)
+			smtp_reply_parse_enh(l->text, l->textlen, l->code / 100,
 			    p->cur.enh, sizeof(p->cur.enh));
-	} else if (l.code != p->cur.code) {
-		if (l.code < 0) {
+	} else if (l->code != p->cur.code) {
+		if (l->code < 0) {
 			p->cur.flags |= SMTP_REPLY_MALFORMED;
 		} else {
-			l.mismatch = 1;
+			l->mismatch = 1;
 			p->cur.flags |= SMTP_REPLY_MISMATCH;
 		}
 	}
-	if (l.code < 0)
+	if (l->code < 0)
 		p->cur.flags |= SMTP_REPLY_MALFORMED;
-	p->cur.line_flags |= l.flags;
 	p->cur.nlines++;
-	p->cur.bytes += n + l.dropped;
 	if (!(p->cur.flags & SMTP_REPLY_TOO_LONG)) {
+		/* The reply keeps at most one buffer of a line's text. */
 		if (p->cur.nlines > p->lim.max_lines ||
-		    (p->cur.text.len ? 1 : 0) + l.textlen > buf_space(&p->cur.text)) {
+		    (p->cur.text.len ? 1 : 0) + l->textlen > buf_space(&p->cur.text)) {
 			p->cur.flags |= SMTP_REPLY_TOO_LONG;
 		} else {
 			if (p->cur.nlines > 1)
 				buf_append(&p->cur.text, "\n", 1);
-			buf_append(&p->cur.text, l.text, l.textlen);
+			buf_append(&p->cur.text, l->text, l->textlen);
+			if (n == p->lim.max_line)	/* a line over the buffer */
+				p->cur.flags |= SMTP_REPLY_TOO_LONG;
 		}
 	}
+	l->text = NULL;	/* valid for this piece only */
+	p->started = 1;
+}
+
+/* piece - p->line holds a piece of a line; end: the line ends with it
+ * (eof: by the end of the connection) */
+static void
+piece(struct smtp_reply_parser *p, int end, int eof)
+{
+	struct smtp_line	 l;
+	const unsigned char	*r = buf_ptr(&p->line);
+	size_t			 n = p->line.len, total;
+	int			 deliver = 0;
+
+	if (!p->started)
+		line_start(p);
+	l = p->lc;
+	l.raw = r;
+	l.len = n;
+	l.flags = line_acc_add(&p->acc, r, n, RFC_REPLY_LINE, &total);
+	if (eof)
+		l.flags = line_acc_end(&p->acc, &total);
+	if (!end) {
+		l.last = 0;
+		l.text = NULL;
+		l.textlen = 0;
+		p->cb.on_line(p->arg, &l);
+		buf_drain(&p->line, p->line.len);
+		return;
+	}
+	if (eof)
+		l.last = 1;
+	if (l.code > 0 && total == n) {
+		l.text = r + (line_body_len(r, n) == 3 ? 3 : 4);
+		l.textlen = line_body_len(r, n) - (size_t)(l.text - r);
+	}
+	p->cur.line_flags |= l.flags;
+	p->cur.bytes += total;
 	/* A reply over the limits is delivered now; its tail is only shown. */
-	fin = l.last;
 	if ((p->cur.flags & SMTP_REPLY_TOO_LONG) && p->in_reply == 1) {
 		p->in_reply = 2;
+		deliver = 1;
 		l.last = 1;	/* this line completes what is delivered */
-		p->cb.on_line(p->arg, &l);
+	} else if (p->in_reply == 2)
+		l.last = 0;	/* already delivered */
+	p->cb.on_line(p->arg, &l);
+	if (deliver)
 		p->cb.on_reply(p->arg, &p->cur);
-	} else {
-		if (p->in_reply == 2)
-			l.last = 0;	/* already delivered */
-		p->cb.on_line(p->arg, &l);
-	}
 	buf_drain(&p->line, p->line.len);
-	p->dropped = 0;
-	p->over = 0;
-	if (fin)
+	p->started = 0;
+	if (p->lc.last || eof)
 		reply_finish(p);
 }
 

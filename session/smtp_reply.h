@@ -5,9 +5,11 @@
  * every complete reply (on_reply).  A reply ends at a line "NNN " or "NNN".
  * Continuation codes that differ, malformed lines, lines over 512 octets,
  * bare CR/LF and over-long replies are reported, never repaired.  Memory is
- * bounded by the limits: a line keeps at most max_line bytes, a reply at
- * most max_lines lines and max_bytes text; past that the reply is delivered
- * with SMTP_REPLY_TOO_LONG and the rest of it is only shown, not kept.
+ * bounded by the limits: a line over max_line bytes is passed on in pieces
+ * (every byte, LINE_MORE on all but the last), a reply keeps at most
+ * max_lines lines and max_bytes text; past that (or with a line over
+ * max_line) the reply is delivered with SMTP_REPLY_TOO_LONG and the rest
+ * of it is only shown, not kept.
  *
  * Pointers passed to callbacks are borrowed and live only for the call.
  */
@@ -26,13 +28,14 @@ enum smtp_reply_flag {
 };
 
 struct smtp_line {
-	const unsigned char	*raw;	/* bytes as received (maybe truncated) */
+	const unsigned char	*raw;	/* bytes as received: the line, or a piece */
 	size_t			 len;
-	size_t			 dropped; /* bytes beyond max_line not kept */
-	unsigned		 flags;	/* enum line_flag */
+	unsigned		 flags;	/* enum line_flag; LINE_MORE: a piece, more
+					 * follows; else the whole line's flags */
 	int			 code;	/* 200..599, or -1 when malformed */
 	char			 sep;	/* '-', ' ', or 0 (code alone) */
-	const unsigned char	*text;	/* after "NNN-", without terminator */
+	const unsigned char	*text;	/* after "NNN-", without terminator; NULL
+					 * for a line that came in pieces */
 	size_t			 textlen;
 	int			 last;	/* ends the reply */
 	int			 mismatch; /* code differs from the first line */

@@ -55,7 +55,12 @@ struct smtp_server {
 	enum smtp_server_state	 state;
 	struct buf		 in;
 	struct buf		 out;
-	size_t			 skipping;	/* bytes of an over-long line dropped */
+	size_t			 skipping;	/* bytes of an over-long line passed on */
+	int			 skip_secret;	/* that line is an AUTH with a credential */
+	int			 in_long;	/* such a line is being passed on */
+	struct line_acc		 cacc;		/* an over-long command line, in pieces */
+	unsigned long long	 rx;		/* bytes fed so far */
+	unsigned long long	 rx_reply;	/* rx when the last reply was queued */
 	unsigned		 errors;
 	char			*helo;
 	struct pend		*pend;		/* allocated while a reply is decided */
@@ -99,6 +104,8 @@ struct smtp_server {
 	size_t			 bare_lf, bare_cr, long_lines;
 	int			 eightbit;
 	int			 data_bol;	/* data line piece starts a line */
+	struct line_acc		 dacc;		/* the data line, across pieces */
+	int			 norm_cr;	/* --bare-lf normalize: a CR waits for its next byte */
 	unsigned		 seq;
 	int			 tls;		/* the session is encrypted */
 	int			 esmtp;		/* EHLO, not HELO */
@@ -129,6 +136,7 @@ static void	 cmd_auth(struct smtp_server *, const char *, size_t);
 static void	 auth_line(struct smtp_server *, const unsigned char *, size_t);
 static void	 handover(struct smtp_server *);
 static void	 eof_finish(struct smtp_server *);
+static void	 data_close(struct smtp_server *, int);
 static void	 reply(struct smtp_server *, int, const char *, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 
@@ -414,6 +422,7 @@ emit_line(struct smtp_server *s, const char *line, size_t n)
 {
 	if (buf_append(&s->out, line, n) == -1)
 		fatalx("%s: output overflow", __func__);
+	s->rx_reply = s->rx;
 	if (s->ev.on_output)
 		s->ev.on_output(s->arg, (const unsigned char *)line, n);
 }
@@ -781,6 +790,7 @@ smtp_server_feed(struct smtp_server *s, const void *p, size_t n)
 		s->lint.before_greeting++;
 	if (buf_append(&s->in, p, n) == -1)
 		fatalx("%s: fed %zu bytes, room for %zu", __func__, n, buf_space(&s->in));
+	s->rx += n;
 	smtp_server_process(s);
 }
 
@@ -839,6 +849,56 @@ tls_check(struct smtp_server *s)
 		s->ev.on_starttls(s->arg);
 }
 
+/*
+ * long_command - a command line over max_line (or an AUTH response over
+ * AUTH_LINE_MAX): every byte is passed on, in pieces of DATA_CHUNK bytes
+ * (the same whatever the reads), none is executed; at its end "500".
+ * n: the line's length if its LF is here, else 0.  Returns 1 after a
+ * piece, 0 when more input is needed, -1 when the session ended.
+ */
+static int
+long_command(struct smtp_server *s, size_t n)
+{
+	const unsigned char	*p = buf_ptr(&s->in);
+	size_t			 take, lim = s->cfg.max_line;
+	unsigned		 f;
+
+	if (!s->in_long) {
+		s->in_long = 1;
+		s->skipping = 0;
+		if (!s->skip_auth)
+			s->skip_secret = s->in.len >= 5 &&
+			    strncasecmp((const char *)p, "AUTH ", 5) == 0;
+	}
+	if (n == 0 || n > DATA_CHUNK) {
+		if (s->in.len < DATA_CHUNK)
+			return 0;
+		take = DATA_CHUNK;
+	} else
+		take = n;
+	f = line_acc_add(&s->cacc, p, take, lim, NULL);
+	if (s->skip_secret || s->skip_auth)
+		f |= LINE_SECRET;
+	if (s->ev.on_input)
+		s->ev.on_input(s->arg, p, take, f, 0);
+	s->skipping += take;
+	buf_drain(&s->in, take);
+	if (f & LINE_MORE)
+		return 1;
+	note(s, "command line of %zu bytes is over the %zu-byte limit; not executed",
+	    s->skipping, s->skip_auth ? (size_t)AUTH_LINE_MAX : lim);
+	s->in_long = 0;
+	s->skipping = 0;
+	s->skip_secret = 0;
+	if (s->skip_auth) {
+		s->skip_auth = 0;
+		reply(s, 500, "5.5.6", "Authentication Exchange line is too long");
+		return 1;
+	}
+	reply(s, 500, "5.5.2", "Error: line too long");
+	return error(s) == -1 ? -1 : 1;
+}
+
 void
 smtp_server_process(struct smtp_server *s)
 {
@@ -879,7 +939,7 @@ smtp_server_process(struct smtp_server *s)
 			}
 		}
 		n = buf_findline(&s->in);
-		if (s->state == SMTP_S_AUTH && !s->skipping) {
+		if (s->state == SMTP_S_AUTH && !s->in_long) {
 			/* RFC 4954 4: AUTH lines may be up to 12288 octets */
 			if (n == 0 && s->in.len <= AUTH_LINE_MAX)
 				break;
@@ -890,14 +950,8 @@ smtp_server_process(struct smtp_server *s)
 				sasl_server_free(s->sasl);
 				s->sasl = NULL;
 				s->skip_auth = 1;
-				if (n == 0) {
-					s->skipping = s->in.len;
-					buf_drain(&s->in, s->in.len);
-					break;
-				}
-				buf_drain(&s->in, n);
-				s->skip_auth = 0;
-				reply(s, 500, "5.5.6", "Authentication Exchange line is too long");
+				s->in_long = 1;
+				s->skipping = 0;
 				continue;
 			}
 			auth_line(s, buf_ptr(&s->in), n);
@@ -905,8 +959,10 @@ smtp_server_process(struct smtp_server *s)
 			continue;
 		}
 		if (s->state == SMTP_S_DATA) {
-			if (n == 0 && s->in.len >= DATA_CHUNK)
-				n = DATA_CHUNK;	/* a piece of a long line */
+			/* A line longer than a piece goes in pieces of DATA_CHUNK
+			 * bytes, whatever the reads: the same pieces every time. */
+			if ((n == 0 || n > DATA_CHUNK) && s->in.len >= DATA_CHUNK)
+				n = DATA_CHUNK;
 			if (n == 0)
 				break;
 			if (cut(s, n))
@@ -917,50 +973,16 @@ smtp_server_process(struct smtp_server *s)
 			continue;
 		}
 		lim = s->cfg.max_line;
-		if (s->skipping) {
-			/* Drop an over-long command line up to its LF. */
-			if (n == 0) {
-				s->skipping += s->in.len;
-				buf_drain(&s->in, s->in.len);
-				break;
-			}
-			s->skipping += n;
-			buf_drain(&s->in, n);
-			note(s, "command line of %zu bytes is over the %zu-byte limit; "
-			    "dropped, not executed", s->skipping, lim);
-			s->skipping = 0;
-			if (s->skip_auth) {
-				s->skip_auth = 0;
-				reply(s, 500, "5.5.6", "Authentication Exchange line is too long");
-				continue;
-			}
-			reply(s, 500, "5.5.2", "Error: line too long");
-			if (error(s) == -1)
+		if (s->in_long || (n == 0 && s->in.len > lim) || n > lim) {
+			int r = long_command(s, n);
+			if (r == -1)
 				return;
+			if (r == 0)
+				break;	/* wait for more of it */
 			continue;
 		}
-		if (n == 0) {
-			if (s->in.len > lim) {
-				if (s->ev.on_input)
-					s->ev.on_input(s->arg, buf_ptr(&s->in), lim,
-					    LINE_TRUNC | LINE_LONG | LINE_NOEOL, 0);
-				s->skipping = s->in.len;
-				buf_drain(&s->in, s->in.len);
-			}
+		if (n == 0)
 			break;
-		}
-		if (n > lim) {
-			if (s->ev.on_input)
-				s->ev.on_input(s->arg, buf_ptr(&s->in), lim,
-				    LINE_TRUNC | LINE_LONG, 0);
-			buf_drain(&s->in, n);
-			note(s, "command line of %zu bytes is over the %zu-byte limit; "
-			    "dropped, not executed", n, lim);
-			reply(s, 500, "5.5.2", "Error: line too long");
-			if (error(s) == -1)
-				return;
-			continue;
-		}
 		/* ahead: the next command is here already, sent before this reply */
 		server_line(s, buf_ptr(&s->in), n, s->in.len > n);
 		buf_drain(&s->in, n);
@@ -980,11 +1002,21 @@ smtp_server_process(struct smtp_server *s)
 static void
 eof_finish(struct smtp_server *s)
 {
-	if (s->in.len > 0 && s->ev.on_input)
-		s->ev.on_input(s->arg, buf_ptr(&s->in), s->in.len,
-		    line_classify(buf_ptr(&s->in), s->in.len, s->cfg.max_line),
-		    s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT);
-	if (s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT)
+	int		 data = s->state == SMTP_S_DATA || s->state == SMTP_S_BDAT;
+	struct line_acc	*a = data ? &s->dacc : &s->cacc;
+	unsigned	 f;
+
+	if ((s->in.len > 0 || line_acc_open(a)) && s->ev.on_input) {
+		/* what came of a line that never ended: shown as it is */
+		line_acc_add(a, buf_ptr(&s->in), s->in.len, data ? RFC_TEXT_LINE :
+		    s->cfg.max_line, NULL);
+		f = line_acc_end(a, NULL);
+		if (!data && (s->skip_secret || s->skip_auth || s->state == SMTP_S_AUTH ||
+		    (s->in.len > 5 && strncasecmp((const char *)buf_ptr(&s->in), "AUTH ", 5) == 0)))
+			f |= LINE_SECRET;
+		s->ev.on_input(s->arg, buf_ptr(&s->in), s->in.len, f, data);
+	}
+	if (data)
 		note(s, "connection closed inside message data: message discarded");
 	if (!s->quit_seen)
 		s->lint.no_quit++;
@@ -1292,6 +1324,8 @@ data_begin(struct smtp_server *s)
 	s->bare_lf = s->bare_cr = s->long_lines = 0;
 	s->eightbit = 0;
 	s->data_bol = 1;
+	line_acc_end(&s->dacc, NULL);
+	s->norm_cr = 0;
 	if (s->ev.on_data_start) {
 		struct smtp_message m;
 		memset(&m, 0, sizeof(m));
@@ -1375,6 +1409,14 @@ static void
 bdat_end(struct smtp_server *s)
 {
 	server_state(s, s->bdat_back);
+	if (s->bdat_err || s->bdat_last)
+		data_close(s, !s->bdat_err);
+	if (s->norm_cr && s->bdat_last && !s->bdat_err) {
+		/* a CR that ended the message: a bare one */
+		s->norm_cr = 0;
+		if (s->ev.on_data && !s->too_big)
+			s->ev.on_data(s->arg, (const unsigned char *)"\r\n", 2);
+	}
 	if (s->bdat_err) {
 		pend_error(s, SMTP_ST_BDAT, s->bdat_err, "5.5.1", "%s (chunk discarded)",
 		    s->bdat_errtext);
@@ -1563,6 +1605,9 @@ server_line(struct smtp_server *s, const unsigned char *raw, size_t n, int ahead
 	size_t		 len = line_body_len(raw, n), off, an;
 	enum smtp_verb	 v;
 
+	/* Its first byte came before the last reply was given: pipelined. */
+	if (s->rx - s->in.len < s->rx_reply)
+		f |= LINE_AHEAD;
 	if (s->ev.on_input)
 		s->ev.on_input(s->arg, raw, n, f | (len > 5 && strncasecmp(line, "AUTH ", 5) == 0 &&
 		    memchr(line + 5, ' ', len - 5) ? LINE_SECRET : 0), 0);
@@ -1796,22 +1841,56 @@ smtp_server_message_done(struct smtp_server *s, int code, const char *enh, const
 		closing(s);
 }
 
-/* data_piece - a piece of message content (after unstuffing) */
+/* normalize - --bare-lf normalize: a bare LF or bare CR is stored as
+ * CRLF; a CR at the end of a piece waits for the byte after it, so any
+ * split of the data stores the same bytes */
+static void
+normalize(struct smtp_server *s, const unsigned char *c, size_t cl)
+{
+	static const unsigned char crlf[2] = { '\r', '\n' };
+	size_t	 i, from = 0;
+
+	for (i = 0; i < cl; i++) {
+		if (s->norm_cr) {
+			s->norm_cr = 0;
+			s->ev.on_data(s->arg, crlf, 2);
+			if (c[i] == '\n') {
+				from = i + 1;	/* CRLF as it came */
+				continue;
+			}
+		}
+		if (c[i] == '\r' || c[i] == '\n') {
+			if (i > from)
+				s->ev.on_data(s->arg, c + from, i - from);
+			if (c[i] == '\r')
+				s->norm_cr = 1;
+			else
+				s->ev.on_data(s->arg, crlf, 2);
+			from = i + 1;
+		}
+	}
+	if (cl > from)
+		s->ev.on_data(s->arg, c + from, cl - from);
+}
+
+/* data_piece - a piece of message content (after unstuffing); f: the
+ * line's flags (the whole line's when complete) */
 static void
 data_piece(struct smtp_server *s, const unsigned char *c, size_t cl, int complete, unsigned f)
 {
-	size_t	 body, i;
-
-	if (f & LINE_BARE_LF) {
-		s->bare_lf++;
-		s->lint.bare_lf++;
+	if (complete) {
+		/* judged once per line, on the whole line */
+		if (f & LINE_BARE_LF) {
+			s->bare_lf++;
+			s->lint.bare_lf++;
+		}
+		if (f & LINE_BARE_CR) {
+			s->bare_cr++;
+			s->lint.bare_cr++;
+		}
+		if (f & LINE_LONG)
+			s->long_lines++;
 	}
-	if (f & LINE_BARE_CR) {
-		s->bare_cr++;
-		s->lint.bare_cr++;
-	}
-	if (s->data_bol && (!complete || cl > RFC_TEXT_LINE))
-		s->long_lines++;
 	if (f & LINE_8BIT)
 		s->eightbit = 1;
 	if (s->in_headers && s->data_bol && complete)
@@ -1826,19 +1905,31 @@ data_piece(struct smtp_server *s, const unsigned char *c, size_t cl, int complet
 	s->size += cl;
 	if (s->ev.on_data == NULL)
 		return;
-	if (s->cfg.bare_lf == SMTP_BARE_NORMALIZE && (f & (LINE_BARE_LF | LINE_BARE_CR))) {
-		body = complete ? line_body_len(c, cl) : cl;
-		for (i = 0; i < body; i++) {
-			if (c[i] == '\r')
-				s->ev.on_data(s->arg, (const unsigned char *)"\r\n", 2);
-			else
-				s->ev.on_data(s->arg, c + i, 1);
-		}
-		if (complete)
-			s->ev.on_data(s->arg, (const unsigned char *)"\r\n", 2);
+	if (s->cfg.bare_lf == SMTP_BARE_NORMALIZE)
+		normalize(s, c, cl);
+	else
+		s->ev.on_data(s->arg, c, cl);
+}
+
+/* data_close - the data ended inside a line (BDAT LAST, or a discarded
+ * chunk): that line is judged as it is, and shown as ended */
+static void
+data_close(struct smtp_server *s, int count)
+{
+	unsigned f;
+
+	if (!line_acc_open(&s->dacc))
 		return;
+	f = line_acc_end(&s->dacc, NULL);
+	if (s->ev.on_input)
+		s->ev.on_input(s->arg, (const unsigned char *)"", 0, f, 1);
+	if (count && (f & LINE_BARE_CR)) {
+		s->bare_cr++;
+		s->lint.bare_cr++;
 	}
-	s->ev.on_data(s->arg, c, cl);
+	if (count && (f & LINE_LONG))
+		s->long_lines++;
+	s->data_bol = 1;
 }
 
 /* server_data - one data line piece; complete: it ends with LF */
@@ -1846,11 +1937,13 @@ static void
 server_data(struct smtp_server *s, const unsigned char *raw, size_t n, int complete)
 {
 	const unsigned char	*c;
-	size_t			 cl;
-	unsigned		 f = line_classify(raw, n, RFC_TEXT_LINE);
+	size_t			 cl, lim = RFC_TEXT_LINE;
+	unsigned		 f;
 
-	if (!complete)
-		f &= ~(unsigned)LINE_NOEOL;
+	/* RFC 5321 4.5.3.1.6: the limit does not count a stuffed dot */
+	if (!line_acc_open(&s->dacc) && s->dec.bol && raw[0] == '.')
+		lim++;
+	f = line_acc_add(&s->dacc, raw, n, lim, NULL);
 	if (s->ev.on_input)
 		s->ev.on_input(s->arg, raw, n, f, 1);
 	if (dot_dec_line(&s->dec, raw, n, complete, &c, &cl) == DOT_DEC_END) {
@@ -1860,14 +1953,13 @@ server_data(struct smtp_server *s, const unsigned char *raw, size_t n, int compl
 	data_piece(s, c, cl, complete, f);
 }
 
-/* bdat_piece - BDAT content: as it came, no dot processing */
+/* bdat_piece - BDAT content: as it came, no dot processing; a line may
+ * go on in the next chunk */
 static void
 bdat_piece(struct smtp_server *s, const unsigned char *raw, size_t n, int complete)
 {
-	unsigned f = line_classify(raw, n, RFC_TEXT_LINE);
+	unsigned f = line_acc_add(&s->dacc, raw, n, RFC_TEXT_LINE, NULL);
 
-	if (!complete)
-		f &= ~(unsigned)LINE_NOEOL;
 	if (s->ev.on_input)
 		s->ev.on_input(s->arg, raw, n, f, 1);
 	if (s->bdat_err)

@@ -169,7 +169,8 @@ engines(size_t chunk)
 	buf_append(&p.log, "", 1);
 	is_str((const char *)buf_ptr(&p.log),
 	    "greeting=220 EHLO=250 MAIL=250 RCPT=250 DATA=354 "
-	    "(5 bare CR/LF in the message were sent as CRLF) .=250 QUIT=221 ",
+	    "(the data did not end with a line end: CRLF added before the final \".\" "
+	    "(RFC 5321 4.1.1.4)) (5 bare CR/LF in the message were sent as CRLF) .=250 QUIT=221 ",
 	    "chunk %zu: every reply answered the right command", chunk);
 	is_int(smtp_client_state(p.c), SMTP_C_CLOSED, "chunk %zu: closed after QUIT", chunk);
 	is_int(p.anomalies, 0, "chunk %zu: no anomalies between our own engines", chunk);
