@@ -1383,9 +1383,20 @@ cmd_bdat(struct smtp_server *s, const char *a, size_t n)
 	if (dl < n && n - dl == 5 && strncasecmp(a + dl, " LAST", 5) == 0)
 		last = 1;
 	if (parse_size(a, dl, &size) == -1 || (dl < n && !last)) {
+		/* Where its chunk ends is unknown: its bytes would be read as
+		 * commands.  Hang up (Postfix does the same). */
 		note(s, "BDAT without a valid size: its chunk cannot be skipped, so the "
 		    "session ends");
-		reply(s, 501, "5.5.4", "Syntax: BDAT size [LAST]");
+		reply(s, 521, "5.5.4", "Syntax: BDAT size [LAST]; closing the connection");
+		closing(s);
+		return;
+	}
+	if (size > s->cfg.max_size || (s->bdat_txn && s->size + size > s->cfg.max_size)) {
+		/* Reading it only to throw it away could take for ever. */
+		note(s, "BDAT chunk of %llu octets would pass the %llu-octet limit: it is not "
+		    "read, so the session ends", (unsigned long long)size,
+		    (unsigned long long)s->cfg.max_size);
+		reply(s, 552, "5.3.4", "Message size exceeds fixed limit; closing the connection");
 		closing(s);
 		return;
 	}

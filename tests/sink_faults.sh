@@ -211,6 +211,27 @@ PYEOF
 check "BDAT: every split accepted" [ "$(grep -c '250 2.0.0 Ok: queued' "$T/d.py")" = 4 ]
 check "BDAT without a transaction: the chunk is discarded, not run" \
     grep -q '503 5.5.1 Error: need MAIL command (chunk discarded)' "$T/d.py"
+# A chunk that cannot be skipped: the session ends, its bytes never run.
+for bd in 'BDAT 99999999999999999999 LAST' 'BDAT 40000000 LAST' 'BDAT 12x'; do
+	$PY - "$SINK_PORT" "$bd" >"$T/bd.out" 2>&1 <<'PYEOF'
+import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+f = s.makefile('rb')
+def reply():
+    while True:
+        l = f.readline()
+        if not l or l[3:4] != b'-':
+            return l
+reply(); s.sendall(b'EHLO c\r\n'); reply()
+s.sendall(b'MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n'); reply(); reply()
+s.sendall(sys.argv[2].encode() + b'\r\nRSET\r\nNOOP\r\nQUIT\r\n')
+print(b''.join(f.readlines()).decode().replace('\r\n', '|'))
+PYEOF
+	case $bd in *40000000*) want='^552 5.3.4 Message size exceeds fixed limit; closing the connection[|]$' ;;
+	*) want='^521 5.5.4 Syntax: BDAT size \[LAST\]; closing the connection[|]$' ;; esac
+	check "$bd: one reply, then the connection ends; RSET, NOOP, QUIT never run" \
+	    grep -Eq "$want" "$T/bd.out"
+done
 stop_sink
 $PY - "$T/md/new" >"$T/d.cmp" 2>&1 <<'PYEOF'
 import os, sys

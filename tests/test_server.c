@@ -283,9 +283,20 @@ static const struct {
 	  TXN_OK "250 2.0.0 Ok: 2 octets received\r\n"
 	  "503 5.5.1 Error: DATA inside a BDAT transaction\r\n", "", 0, 0, 0, CH },
 	{ "BDAT without a size ends the session", "HELO c\r\nBDAT x\r\nQUIT\r\n",
-	  HELO_OK "501 5.5.4 Syntax: BDAT size [LAST]\r\n<closed>", "", 0, 0, 0, CH },
-	{ "BDAT over the size limit: read to the end, then 552", TXN "BDAT 12 LAST\r\n0123456789\r\nNOOP\r\n",
-	  TXN_OK "552 5.3.4 Error: message too big\r\n" OK250, "", 10, 0, 0, CH },
+	  HELO_OK "521 5.5.4 Syntax: BDAT size [LAST]; closing the connection\r\n<closed>", "",
+	  0, 0, 0, CH },
+	{ "BDAT with a size that does not parse: its chunk's commands never run",
+	  TXN "BDAT 99999999999999999999 LAST\r\nRSET\r\nMAIL FROM:<x@y>\r\nQUIT\r\n",
+	  TXN_OK "521 5.5.4 Syntax: BDAT size [LAST]; closing the connection\r\n<closed>", "",
+	  0, 0, 0, CH },
+	{ "BDAT over the size limit: 552, the chunk is not read, the session ends",
+	  TXN "BDAT 12 LAST\r\n0123456789\r\nNOOP\r\n",
+	  TXN_OK "552 5.3.4 Message size exceeds fixed limit; closing the connection\r\n<closed>",
+	  "", 10, 0, 0, CH },
+	{ "BDAT chunks passing the size limit together: 552 and close",
+	  TXN "BDAT 6\r\n012345BDAT 6 LAST\r\n012345NOOP\r\n",
+	  TXN_OK "250 2.0.0 Ok: 6 octets received\r\n552 5.3.4 Message size exceeds fixed limit; "
+	  "closing the connection\r\n<closed>", "", 10, 0, 0, CH },
 	{ "LMTP: one reply per recipient", "LHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@f>\r\n"
 	  "DATA\r\nhi\r\n.\r\n", "250-localhost\r\n250-SIZE 36700160\r\n250-8BITMIME\r\n"
 	  "250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"
