@@ -64,6 +64,7 @@ struct client {
 	char			 ehlo[300];	/* the last EHLO/HELO sent, redone after TLS */
 	struct buf		 last_text;	/* the last reply's text */
 	char			*mask;		/* shown instead of the next line sent */
+	const char		*viol;		/* the last fatal violation, in words */
 };
 
 static void	 tls_start(struct client *, int implicit);
@@ -75,6 +76,80 @@ static void	 client_io(int, unsigned, void *);
 static void	 client_update(struct client *);
 static int	 read_input(struct client *);
 static void	 kick(struct client *);
+
+/*
+ * What the server may do wrong, and whether the reply stream can still be
+ * trusted.  Fatal: a script or send ends (exit 5) unless --keep-going.
+ * Warning: shown (escaped, with a '!' line) and the session goes on.  The
+ * manual's PROTOCOL VIOLATIONS section is this table in words.
+ */
+enum viol {
+	V_MALFORMED, V_MISMATCH, V_UNSOLICITED, V_TOO_LONG,
+	V_BARE_LF, V_BARE_CR, V_NUL, V_CTRL, V_8BIT, V_LONG_LINE,
+	V_COUNT
+};
+static const struct {
+	const char	*what;
+	int		 fatal;
+} viol_tab[V_COUNT] = {
+	[V_MALFORMED]	= { "a reply line without a valid code", 1 },
+	[V_MISMATCH]	= { "a multi-line reply whose codes differ", 1 },
+	[V_UNSOLICITED]	= { "an unsolicited reply", 1 },
+	[V_TOO_LONG]	= { "a reply over the limits (1000 lines, 64 KiB, a line over "
+			    "8192 octets)", 1 },
+	[V_BARE_LF]	= { "a reply line ending in a bare LF", 0 },
+	[V_BARE_CR]	= { "a bare CR in a reply line", 0 },
+	[V_NUL]		= { "a NUL byte in a reply", 0 },
+	[V_CTRL]	= { "control characters in a reply", 0 },
+	[V_8BIT]	= { "8-bit bytes in a reply", 0 },
+	[V_LONG_LINE]	= { "a reply line over 512 octets", 0 },
+};
+
+static void	 hook(struct client *, enum client_ev, int);
+
+/* violation - the server broke the protocol: fatal ones go to the runner */
+static void
+violation(struct client *c, enum viol v, int code)
+{
+	if ((unsigned)v >= V_COUNT)
+		fatalx("%s: bad violation %d", __func__, (int)v);
+	if (viol_tab[v].fatal) {
+		c->viol = viol_tab[v].what;
+		hook(c, CLIENT_VIOLATION, code);
+	}
+}
+
+const char *
+client_violation_row(size_t i, int *fatal)
+{
+	if (i >= V_COUNT)
+		return NULL;
+	*fatal = viol_tab[i].fatal;
+	return viol_tab[i].what;
+}
+
+const char *
+client_violation(const struct client *c)
+{
+	return c->viol ? c->viol : "a protocol violation";
+}
+
+/* line_violations - the warnings a reply line's flags carry */
+static void
+line_violations(struct client *c, unsigned f)
+{
+	static const struct { unsigned flag; enum viol v; } m[] = {
+		{ LINE_BARE_LF, V_BARE_LF }, { LINE_BARE_CR, V_BARE_CR }, { LINE_NUL, V_NUL },
+		{ LINE_CTRL, V_CTRL }, { LINE_8BIT, V_8BIT }, { LINE_LONG, V_LONG_LINE },
+	};
+	size_t	 i;
+
+	if (f & LINE_MORE)
+		return;	/* judged on the whole line */
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (f & m[i].flag)
+			violation(c, m[i].v, 0);
+}
 
 static void
 hook(struct client *c, enum client_ev ev, int code)
@@ -104,8 +179,7 @@ ev_line(void *arg, const struct smtp_line *l)
 
 	tx_line(&c->tx, loop_now(), TX_S, l->raw, l->len, l->flags, -1,
 	    l->code > 0 ? l->code : 0, NULL, NULL);
-	if (!(l->flags & LINE_MORE) && (l->flags & (LINE_BARE_LF | LINE_BARE_CR | LINE_NUL)))
-		hook(c, CLIENT_VIOLATION, 0);
+	line_violations(c, l->flags);
 }
 
 /* ev_line_last - keep a reply's final line until ev_reply has the latency */
@@ -147,8 +221,7 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 		    r->code > 0 ? r->code : 0, r->enh,
 		    smtp_client_state_name(smtp_client_state(c->eng)));
 		c->tx.answers = NULL;
-		if (c->last.flags & (LINE_BARE_LF | LINE_BARE_CR | LINE_NUL))
-			hook(c, CLIENT_VIOLATION, 0);
+		line_violations(c, c->last.flags);
 		c->last.raw = NULL;
 	}
 	buf_drain(&c->last_text, c->last_text.len);
@@ -166,10 +239,14 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 		caps_diff(c);
 		c->caps_before.valid = 0;
 	}
-	if (r->flags & (SMTP_REPLY_MISMATCH | SMTP_REPLY_MALFORMED | SMTP_REPLY_TOO_LONG))
-		hook(c, CLIENT_VIOLATION, r->code);
-	if (cmd == NULL && r->code != 421)
-		hook(c, CLIENT_VIOLATION, r->code);
+	if (r->flags & SMTP_REPLY_MALFORMED)
+		violation(c, V_MALFORMED, r->code);
+	else if (r->flags & SMTP_REPLY_MISMATCH)
+		violation(c, V_MISMATCH, r->code);
+	else if (r->flags & SMTP_REPLY_TOO_LONG)
+		violation(c, V_TOO_LONG, r->code);
+	else if (cmd == NULL && r->code != 421)
+		violation(c, V_UNSOLICITED, r->code);
 	hook(c, CLIENT_REPLY, r->code);
 }
 

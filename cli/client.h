@@ -69,6 +69,11 @@ int	 client_command(struct client *, const char *, char *err, size_t);
 int	 client_channel_binding(struct client *, unsigned char *, size_t);
 /* client_mask_next - show this instead of the next line sent (a credential) */
 void	 client_mask_next(struct client *, const char *);
+/* client_violation - the last fatal protocol violation, in words (see the
+ * table in client.c and the manual's PROTOCOL VIOLATIONS) */
+const char *client_violation(const struct client *);
+/* client_violation_row - row i of that table (NULL past its end) */
+const char *client_violation_row(size_t i, int *fatal);
 /* client_last_text - the last reply's text, lines joined with '\n' */
 const char *client_last_text(struct client *, size_t *);
 int	 client_data_line(struct client *, const char *, size_t, char *err, size_t);

@@ -456,8 +456,9 @@ on_client(void *arg, enum client_ev ev, int code)
 	case CLIENT_VIOLATION:
 		r->violations++;
 		if (!r->interactive && !r->o->keep_going)
-			fail(r, EXIT_PROTOCOL, "protocol violation by the server "
-			    "(see the transcript; --keep-going to continue)");
+			fail(r, EXIT_PROTOCOL, "protocol violation by the server: %s "
+			    "(see the transcript; --keep-going to continue)",
+			    client_violation(r->cl));
 		break;
 	case CLIENT_STATE:
 		update_prompt(r);

@@ -723,8 +723,8 @@ on_event(void *arg, enum client_ev ev, int code)
 		return;
 	case CLIENT_VIOLATION:
 		if (!s->o->ro->keep_going) {
-			failed(s, EXIT_PROTOCOL, "protocol violation by the server (see the "
-			    "transcript; --keep-going to continue)");
+			failed(s, EXIT_PROTOCOL, "protocol violation by the server: %s (see the "
+			    "transcript; --keep-going to continue)", client_violation(s->cl));
 			finish(s);
 		}
 		return;

@@ -251,8 +251,8 @@ put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, cons
 	/* One '!' line per anomaly of the whole line. */
 	for (i = 0; i < LINE_FLAG_COUNT; i++) {
 		unsigned bit = 1u << i;
-		if (!(flags & bit) || bit == LINE_8BIT)
-			continue;
+		if (!(flags & bit) || (bit == LINE_8BIT && dir != TX_S))
+			continue;	/* 8-bit is news only in a reply */
 		if (bit == LINE_LONG && dir == TX_S && body < 512)
 			continue;
 		snprintf(tmp, sizeof(tmp), "%*s %s! %s (%zu octets)%s\n", t->wall ? 0 : 19, "",

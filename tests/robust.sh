@@ -40,7 +40,8 @@ timeout 20 "$SMTPDBG" --color=always "127.0.0.1:$PORT" < "$T/in" > "$T/esc2" 2>&
 check "with colours on, no raw ESC from the peer reaches the terminal" \
 	sh -c "! grep -q \"$(printf '\033')\][0-9]\" '$T/esc2' && ! grep -q \"$(printf '\033')\[2J\" '$T/esc2'"
 check "a NUL in a reply is escaped and flagged" has "$T/esc" 'S: 250 a\\x00b'
-check "a NUL in a reply is a protocol violation: exit 5" [ "$RC" = 5 ]
+check "a NUL in a reply is a warning (a '!' line), not the end: exit 0 (got $RC)" \
+    sh -c "[ $RC = 0 ] && grep -q '! NUL byte' '$T/esc'"
 
 serve flood <<'EOS'
 send b'220 hi\r\n'
@@ -119,7 +120,36 @@ EOS
 printf '%s\n' 'QUIT' > "$T/in"
 run_smtpdbg "$T/bare" "127.0.0.1:$PORT" < "$T/in"
 check "a bare LF reply ending is shown as \\n" has "$T/bare" 'S: 220 hi\\n$'
-check "a bare LF reply is a protocol violation: exit 5" [ "$RC" = 5 ]
+check "a bare LF reply ending is a warning (a '!' line), not the end: exit 0 (got $RC)" \
+    sh -c "[ $RC = 0 ] && grep -q '! bare LF line ending' '$T/bare'"
+
+# A NUL in the greeting's text is a warning: the server accepts mail, and
+# send delivers it (it ended with exit 5 before).
+serve nulgreet <<'EOS'
+send b'220 mx\x00 ready\r\n'
+recv
+send b'250-mx\r\n250 8BITMIME\r\n'
+recv
+send b'250 ok\r\n'
+recv
+send b'250 ok\r\n'
+recv
+send b'354 go\r\n'
+recv
+recv
+recv
+recv
+recv
+recv
+recv
+recv
+send b'250 queued\r\n'
+recv
+send b'221 bye\r\n'
+EOS
+run_smtpdbg "$T/nulgreet" send --no-pipeline --from a@b.example --to c@d.example --body hi "127.0.0.1:$PORT"
+check "send: a NUL in the greeting's text is a warning, the message is delivered (exit $RC)" \
+    sh -c "[ $RC = 0 ] && grep -q '! NUL byte' '$T/nulgreet' && grep -q 'S: 250 queued' '$T/nulgreet'"
 
 serve inj <<'EOS'
 send b'220 hi\r\n'

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "cli/client.h"
 #include "cli/opts.h"
 #include "cli/run.h"
 #include "man/render.h"
@@ -59,6 +60,23 @@ main(void)
 			for (cmds = run_cmd_names(); *cmds; cmds++)
 				found |= strcmp(*cmds, name) == 0;
 			ok(found, "manual section %s is a real command", line);
+		}
+	}
+	/* The protocol violations table is the manual's, word for word. */
+	{
+		const char *src = man_source(), *sec = strstr(src, "\n# PROTOCOL VIOLATIONS\n");
+		const char *fat = sec ? strstr(sec, "\nFatal") : NULL;
+		const char *warn = fat ? strstr(fat, "\nWarnings") : NULL;
+		const char *end = sec ? strstr(sec + 1, "\n# ") : NULL;
+		const char *w;
+		int	 fatal;
+		size_t	 k;
+		ok(sec && fat && warn && end && warn < end,
+		    "the manual has PROTOCOL VIOLATIONS with Fatal and Warnings");
+		for (k = 0; sec && fat && warn && end && (w = client_violation_row(k, &fatal)); k++) {
+			const char *at = strstr(fat, w);
+			ok(at && at < end && (fatal ? at < warn : at > warn),
+			    "violation \"%s\" is listed as %s", w, fatal ? "fatal" : "a warning");
 		}
 	}
 	ok(man_help("exit", 0, &text) == 0 && strstr(text, "70") != NULL,
