@@ -10,6 +10,22 @@ S() { run_smtpdbg "$@"; }	# run_smtpdbg OUT send ...
 
 start_sink "$T/sink" --maildir "$T/md" --json-sidecar || exit 1
 P=$SINK_PORT
+# A pipelined group leaves in one write (each command in its own segment
+# stalls Postfix by a delayed ACK); so does BDAT with its chunk.
+if command -v strace >/dev/null 2>&1; then
+	keep_pid=$SINK_PID
+	start_sink "$T/sink-st" || exit 1
+	strace -f -qq -e trace=sendto,write,sendmsg -s 400 -o "$T/st1" timeout 20 "$SMTPDBG" send -q \
+	    --from a@b.example --to c@d.example --to e@d.example --body hi 127.0.0.1:$SINK_PORT >/dev/null 2>&1
+	check "pipelined: MAIL, both RCPTs and DATA in one write" \
+	    grep -q 'MAIL FROM:<a@b.example> SIZE=[0-9]*\\r\\nRCPT TO:<c@d.example>\\r\\nRCPT TO:<e@d.example>\\r\\nDATA\\r\\n", [0-9]*' "$T/st1"
+	strace -f -qq -e trace=sendto,write,sendmsg -s 400 -o "$T/st2" timeout 20 "$SMTPDBG" send -q \
+	    --bdat --from a@b.example --to c@d.example --body hi 127.0.0.1:$SINK_PORT >/dev/null 2>&1
+	check "BDAT: the group with the command and its chunk in one write" \
+	    grep -q 'RCPT TO:<c@d.example>\\r\\nBDAT [0-9]* LAST\\r\\nDate: ' "$T/st2"
+	stop_sink
+	SINK_PID=$keep_pid
+fi
 head -c 5000 /dev/urandom >"$T/blob.bin"
 printf 'col1,col2\n1,2\n' >"$T/data.csv"
 run_smtpdbg "$T/o1" send --from 'a@example.org' --to 'b@example.org' --cc 'c@example.org' \
