@@ -765,10 +765,11 @@ probe_summary(struct run *r)
 		printf("probe: no TLS session\n");
 		return;
 	}
-	printf("probe: %s %s; trust %s, hostname %s, validity %s, OCSP %s, DANE %s; "
+	printf("probe: %s %s; trust %s, hostname %s, validity %s, strength %s, OCSP %s, DANE %s; "
 	    "leaf expires in %ld days\n", t->protocol, t->cipher,
 	    tls_verdict_name(t->trust.v), tls_verdict_name(t->name.v),
-	    tls_verdict_name(t->validity.v), tls_verdict_name(t->ocsp.v),
+	    tls_verdict_name(t->validity.v), tls_verdict_name(t->strength.v),
+	    tls_verdict_name(t->ocsp.v),
 	    tls_verdict_name(t->dane.v), t->ncerts ?
 	    (long)((t->certs[0].not_after - time(NULL)) / 86400) : 0L);
 	fflush(stdout);

@@ -12,6 +12,7 @@ q() { certtool "$@" >/dev/null 2>&1; }
 key() {	# key NAME TYPE
 	case $2 in
 	rsa) q --generate-privkey --key-type rsa --bits 2048 --outfile "$1.key" ;;
+	rsa1024) q --generate-privkey --key-type rsa --bits 1024 --outfile "$1.key" ;;
 	*) q --generate-privkey --key-type "$2" --outfile "$1.key" ;;
 	esac
 }
@@ -34,7 +35,7 @@ key int ecdsa
 q --generate-certificate --load-privkey int.key --load-ca-certificate ca.pem \
 	--load-ca-privkey ca.key --template int.tmpl --outfile int.pem
 
-leaf() {	# leaf NAME KEYTYPE [extra template lines...]
+leaf() {	# leaf NAME KEYTYPE [extra template lines...]; HASH: the signature's
 	name=$1; kt=$2; shift 2
 	{
 		echo 'cn = "mail.test"'
@@ -43,13 +44,14 @@ leaf() {	# leaf NAME KEYTYPE [extra template lines...]
 		echo 'ip_address = "127.0.0.1"'
 		echo 'tls_www_server'
 		echo 'signing_key'
-		[ "$kt" = rsa ] && echo 'encryption_key'
+		case $kt in rsa*) echo 'encryption_key' ;; esac
 		for l in "$@"; do echo "$l"; done
 		case "$*" in *_date*) ;; *) echo 'expiration_days = 30' ;; esac
 	} > "$name.tmpl"
 	key "$name" "$kt"
 	q --generate-certificate --load-privkey "$name.key" --load-ca-certificate int.pem \
-		--load-ca-privkey int.key --template "$name.tmpl" --outfile "$name.leaf.pem"
+		--load-ca-privkey int.key --template "$name.tmpl" --outfile "$name.leaf.pem" \
+		${HASH:+--hash "$HASH"}
 	cat "$name.leaf.pem" int.pem > "$name.pem"
 }
 
@@ -60,6 +62,8 @@ leaf future ecdsa 'activation_date = "2090-01-01 00:00:00 UTC"' \
 	'expiration_date = "2091-01-01 00:00:00 UTC"'
 leaf ed25519 ed25519
 leaf rsa rsa
+leaf weakrsa rsa1024
+HASH=SHA1 leaf sha1 ecdsa
 cat > self.tmpl <<T
 cn = "mail.test"
 dns_name = "mail.test"

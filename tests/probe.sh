@@ -13,7 +13,7 @@ run_smtpdbg "$T/p1" probe --ca-file "$P/ca.pem" "localhost:$SINK_PORT" < /dev/nu
 check "probe of a good server: exit 0" [ "$RC" = 0 ]
 check "probe: EHLO, STARTTLS, EHLO again, QUIT in that order" sh -c "grep -E 'C[:~] (EHLO|STARTTLS|QUIT)' '$T/p1' | cut -c21- | tr '\n' ' ' | grep -q '^C: EHLO .* C: STARTTLS C~ EHLO .* C~ QUIT'"
 check "probe: the capability diff" has "$T/p1" 'capabilities after TLS: -STARTTLS'
-check "probe: the summary line" has "$T/p1" '^probe: TLS1\.3 [A-Z0-9-]+; trust pass, hostname pass, validity pass, OCSP n/a, DANE n/a; leaf expires in (29|30) days$'
+check "probe: the summary line" has "$T/p1" '^probe: TLS1\.3 [A-Z0-9-]+; trust pass, hostname pass, validity pass, strength pass, OCSP n/a, DANE n/a; leaf expires in (29|30) days$'
 
 run_smtpdbg "$T/p2" probe -q "localhost:$SINK_PORT" < /dev/null
 check "probe -q with an untrusted CA: exit 6" [ "$RC" = 6 ]

@@ -50,6 +50,21 @@ check "untrusted: no MAIL was sent after the failed verdict" hasnt "$T/untrusted
 tls noverify good --no-verify
 check "--no-verify: the same chain goes on, exit 0" [ "$RC" = 0 ]
 
+check "good chain: strength pass" verdict "$T/good" strength pass "keys and signatures meet GnuTLS's MEDIUM profile"
+
+# Weak keys and signatures are a failed check of their own, as curl and
+# Python refuse them: no MAIL unless --no-verify.
+tls weakrsa weakrsa --ca-file "$P/ca.pem"
+check "a 1024-bit RSA key: exit 6 (got $RC)" [ "$RC" = 6 ]
+check "1024-bit RSA: strength FAIL names the certificate and its key" verdict "$T/weakrsa" strength FAIL "certificate 0 has a 1024-bit RSA key \\(under GnuTLS's MEDIUM profile\\)"
+check "1024-bit RSA: trust itself passes (its own line)" verdict "$T/weakrsa" trust pass ""
+check "1024-bit RSA: no MAIL was sent" hasnt "$T/weakrsa" 'C~ MAIL'
+tls sha1 sha1 --ca-file "$P/ca.pem"
+check "a SHA-1 signature below the root: exit 6 (got $RC)" [ "$RC" = 6 ]
+check "SHA-1: strength FAIL names the signature" verdict "$T/sha1" strength FAIL "certificate 0 is signed with ECDSA-SHA1"
+tls sha1nv sha1 --ca-file "$P/ca.pem" --no-verify
+check "SHA-1 with --no-verify: goes on, exit 0 (got $RC)" [ "$RC" = 0 ]
+
 tls wrongname good --ca-file "$P/ca.pem" --sni other.example
 check "wrong name: exit 6" [ "$RC" = 6 ]
 check "wrong name: hostname FAIL names the name and the SANs" verdict "$T/wrongname" hostname FAIL "other\.example is not in the certificate \(SAN DNS:mail\.test"

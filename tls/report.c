@@ -253,6 +253,48 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 		check(&r->dane, TLS_FAIL, "no TLSA record matches: %s", why);
 }
 
+/*
+ * strength - keys and signatures against GnuTLS's MEDIUM profile (112-bit
+ * security), by GnuTLS's own judgement of each: a key whose security
+ * parameter is under MEDIUM (RSA or DSA under 2048 bits, EC under 224), a
+ * signature GnuTLS does not hold secure for certificates (MD5, SHA-1)
+ * below a self-signed root.  pstatus: the profile verification's status
+ * (0 when it could not run), for what the chain's own certificates do not
+ * show (a weak trust anchor).
+ */
+static void
+strength(struct tls_report *r, gnutls_x509_crt_t *crts, size_t n, unsigned pstatus)
+{
+	char	 w[sizeof(r->strength.why)];
+	size_t	 i, l = 0;
+
+	w[0] = '\0';
+	for (i = 0; i < n && l + 80 < sizeof(w); i++) {
+		unsigned bits = 0;
+		int	 pk = gnutls_x509_crt_get_pk_algorithm(crts[i], &bits);
+		int	 sig = gnutls_x509_crt_get_signature_algorithm(crts[i]);
+
+		if (pk >= 0 && bits > 0 && gnutls_pk_bits_to_sec_param((gnutls_pk_algorithm_t)pk,
+		    bits) < GNUTLS_SEC_PARAM_MEDIUM)
+			l += (size_t)snprintf(w + l, sizeof(w) - l, "%scertificate %zu has a %u-bit %s "
+			    "key", l ? "; " : "", i, bits,
+			    gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
+		if (sig >= 0 && !gnutls_x509_crt_check_issuer(crts[i], crts[i]) &&
+		    !gnutls_sign_is_secure2((gnutls_sign_algorithm_t)sig,
+		    GNUTLS_SIGN_FLAG_SECURE_FOR_CERTS))
+			l += (size_t)snprintf(w + l, sizeof(w) - l, "%scertificate %zu is signed with "
+			    "%s", l ? "; " : "", i, gnutls_sign_get_name((gnutls_sign_algorithm_t)sig));
+	}
+	if (w[0])
+		check(&r->strength, TLS_FAIL, "%s (under GnuTLS's MEDIUM profile)", w);
+	else if (pstatus & GNUTLS_CERT_INSECURE_ALGORITHM)
+		check(&r->strength, TLS_FAIL, "the chain fails GnuTLS's MEDIUM profile (its trust "
+		    "anchor's key or signature is weak)");
+	else
+		check(&r->strength, TLS_PASS, "keys and signatures meet GnuTLS's MEDIUM profile "
+		    "(112-bit security)");
+}
+
 int
 tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_report *r,
     char *err, size_t errlen)
@@ -260,7 +302,7 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 	struct tls_xp		*t = x->priv;
 	gnutls_session_t	 s;
 	const gnutls_datum_t	*peers;
-	unsigned		 n = 0, i, status = 0;
+	unsigned		 n = 0, i, status = 0, pstatus = 0;
 	gnutls_x509_crt_t	 crts[TLS_CHAIN_MAX];
 	gnutls_datum_t		 alpn, ocsp;
 	const char		*g;
@@ -297,6 +339,7 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 		check(&r->trust, TLS_FAIL, "the peer sent no certificate");
 		check(&r->name, TLS_NA, "no certificate");
 		check(&r->validity, TLS_NA, "no certificate");
+		check(&r->strength, TLS_NA, "no certificate");
 		check(&r->ocsp, TLS_NA, "no certificate");
 		check(&r->dane, TLS_NA, "no certificate");
 		return 0;
@@ -322,13 +365,16 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 		snprintf(r->order_why, sizeof(r->order_why), r->ncerts > 1 ?
 		    "each certificate is issued by the next" : "a single certificate");
 
-	/* Trust, without the name; time problems are their own verdict. */
+	/* Trust, without the name; time problems and weak algorithms are
+	 * their own verdicts. */
 	if (t->ctx->server) {
 		/* A client certificate: the sink only reports it. */
 		ret = gnutls_certificate_verify_peers3(s, NULL, &status);
+		pstatus = status;
 	} else
-		ret = tls_trust_verify(t->ctx, crts, (unsigned)r->ncerts, &status, r->trust_desc,
-		    sizeof(r->trust_desc));
+		ret = tls_trust_verify(t->ctx, crts, (unsigned)r->ncerts, &status, &pstatus,
+		    r->trust_desc, sizeof(r->trust_desc));
+	strength(r, crts, r->ncerts, ret < 0 ? 0 : pstatus);
 	if (ret < 0)
 		check(&r->trust, TLS_FAIL, "verification could not run: %s", gnutls_strerror(ret));
 	else if ((status & ~TIME_BITS & ~GNUTLS_CERT_INVALID) == 0)
@@ -445,7 +491,8 @@ int
 tls_report_failed(const struct tls_report *r)
 {
 	return (r->trust.v == TLS_FAIL) + (r->name.v == TLS_FAIL) +
-	    (r->validity.v == TLS_FAIL) + (r->ocsp.v == TLS_FAIL) + (r->dane.v == TLS_FAIL);
+	    (r->validity.v == TLS_FAIL) + (r->strength.v == TLS_FAIL) +
+	    (r->ocsp.v == TLS_FAIL) + (r->dane.v == TLS_FAIL);
 }
 
 static void
@@ -465,7 +512,7 @@ tls_report_text(const struct tls_report *r, int color, struct buf *b)
 	const char *dim = color ? "\033[2m" : "";
 	const struct { const char *name; const struct tls_check *c; } v[] = {
 		{ "trust", &r->trust }, { "hostname", &r->name }, { "validity", &r->validity },
-		{ "OCSP", &r->ocsp }, { "DANE", &r->dane },
+		{ "strength", &r->strength }, { "OCSP", &r->ocsp }, { "DANE", &r->dane },
 	};
 	char	 a[64], z[64];
 	size_t	 i;
@@ -530,7 +577,7 @@ tls_report_json(const struct tls_report *r, struct buf *b)
 {
 	const struct { const char *name; const struct tls_check *c; } v[] = {
 		{ "trust", &r->trust }, { "hostname", &r->name }, { "validity", &r->validity },
-		{ "ocsp", &r->ocsp }, { "dane", &r->dane },
+		{ "strength", &r->strength }, { "ocsp", &r->ocsp }, { "dane", &r->dane },
 	};
 	size_t	 i;
 

@@ -49,6 +49,7 @@ struct tls_report {
 	int		 order_ok;
 	char		 order_why[200];
 	struct tls_check trust, name, validity, ocsp, dane;
+	struct tls_check strength;	/* keys and signatures: GnuTLS's MEDIUM profile */
 	int		 dane_usage;	/* usage of the matching TLSA record, or -1 */
 	char		 verify_name[256];
 	char		 trust_desc[300];

@@ -704,7 +704,7 @@ add_named_cas(gnutls_x509_trust_list_t tl, const char *path, const gnutls_x509_c
 
 int
 tls_trust_verify(struct tls_ctx *c, const gnutls_x509_crt_t *chain, unsigned n,
-    unsigned *status, char *desc, size_t dlen)
+    unsigned *status, unsigned *pstatus, char *desc, size_t dlen)
 {
 	gnutls_x509_trust_list_t tl;
 	int		 r, added = 0, total;
@@ -712,7 +712,7 @@ tls_trust_verify(struct tls_ctx *c, const gnutls_x509_crt_t *chain, unsigned n,
 
 	if (bundle == NULL || *bundle == '\0')
 		bundle = SYSTEM_BUNDLE;
-	*status = 0;
+	*status = *pstatus = 0;
 	if (gnutls_x509_trust_list_init(&tl, 0) < 0) {
 		snprintf(desc, dlen, "no trust list");
 		return -1;
@@ -728,8 +728,13 @@ tls_trust_verify(struct tls_ctx *c, const gnutls_x509_crt_t *chain, unsigned n,
 		r = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
 		snprintf(desc, dlen, "the system store (%d CAs)", r < 0 ? 0 : r);
 	}
-	r = gnutls_x509_trust_list_verify_crt2(tl, (gnutls_x509_crt_t *)chain, n, NULL, 0, 0,
-	    status, NULL);
+	/* Whether it chains, also through weak signatures (judged below)... */
+	r = gnutls_x509_trust_list_verify_crt2(tl, (gnutls_x509_crt_t *)chain, n, NULL, 0,
+	    GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5, status, NULL);
+	/* ... and whether it meets the MEDIUM profile (the strength verdict). */
+	if (r >= 0 && gnutls_x509_trust_list_verify_crt2(tl, (gnutls_x509_crt_t *)chain, n,
+	    NULL, 0, GNUTLS_PROFILE_TO_VFLAGS(GNUTLS_PROFILE_MEDIUM), pstatus, NULL) < 0)
+		*pstatus = GNUTLS_CERT_INVALID;
 	gnutls_x509_trust_list_deinit(tl, 1);
 	return r;
 }

@@ -16,10 +16,13 @@ struct tls_ctx {
 	char				*ca_file;	/* client: --ca-file, or NULL */
 };
 
-/* tls_trust_verify - verify a chain against the trust anchors of ctx;
- * fills status (GnuTLS bits) and describes where trust came from */
+/* tls_trust_verify - verify a chain against the trust anchors of ctx:
+ * status (GnuTLS bits) says whether it chains to them, whatever its
+ * algorithms; pstatus whether it also meets GnuTLS's MEDIUM verification
+ * profile (112-bit security: RSA/DSA 2048, EC 224 bits, no MD5 or SHA-1
+ * signature); desc where trust came from */
 int	 tls_trust_verify(struct tls_ctx *, const gnutls_x509_crt_t *, unsigned,
-	    unsigned *status, char *desc, size_t);
+	    unsigned *status, unsigned *pstatus, char *desc, size_t);
 
 struct tls_xp {
 	gnutls_session_t	 s;
