@@ -255,7 +255,11 @@ put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, cons
 			continue;	/* 8-bit is news only in a reply */
 		if (bit == LINE_LONG && dir == TX_S && body < 512)
 			continue;
-		snprintf(tmp, sizeof(tmp), "%*s %s! %s (%zu octets)%s\n", t->wall ? 0 : 19, "",
+		/* The sink's lines of many sessions interleave: its '!' lines
+		 * carry the time and session of the line they explain. */
+		if (t->wall)
+			buf_append(b, ts, tl);
+		snprintf(tmp, sizeof(tmp), "%*s %s! %s (%zu octets)%s\n", t->wall ? 2 : 19, "",
 		    color ? out_sgr(OC_BAD) : "", line_flag_desc(bit), total,
 		    color ? out_reset() : "");
 		PUTS(b, tmp);

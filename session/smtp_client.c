@@ -581,8 +581,10 @@ client_on_reply(void *arg, const struct smtp_reply *r)
 {
 	struct smtp_client	*c = arg;
 	struct smtp_client_cmd	 cmd, *cp = NULL;
-	int			 code = r->code;
+	int			 code = r->code, n = 0, k;
+	char			 why[6][192];	/* said after the reply is shown */
 
+#define WHY(...) snprintf(why[n++], sizeof(why[0]), __VA_ARGS__)
 	c->last_code = code;
 	if (c->state == SMTP_C_GREETING && !c->greeted) {
 		c->greeted = 1;
@@ -592,7 +594,7 @@ client_on_reply(void *arg, const struct smtp_reply *r)
 		snprintf(cmd.text, sizeof(cmd.text), "(connect)");
 		cp = &cmd;
 		if (code != 220)
-			anomaly(c, code == 554 ? "server refuses service (554 greeting)" :
+			WHY(code == 554 ? "server refuses service (554 greeting)" :
 			    "greeting is %d, not 220", code);
 	} else if (c->pcount > 0 && c->pending[c->phead].rx_mark <= r->start) {
 		cmd = c->pending[c->phead];
@@ -603,7 +605,7 @@ client_on_reply(void *arg, const struct smtp_reply *r)
 		/* It began to arrive before the oldest waiting command was
 		 * sent: an answer to nothing, never to that command. */
 		if (code != 421)
-			anomaly(c, "unsolicited reply: it arrived before \"%s\" was sent, "
+			WHY("unsolicited reply: it arrived before \"%s\" was sent, "
 			    "so it answers nothing", c->pending[c->phead].text);
 	} else if (c->state == SMTP_C_DATA) {
 		/* Data ended by raw bytes: this answers it. */
@@ -612,17 +614,17 @@ client_on_reply(void *arg, const struct smtp_reply *r)
 		cmd.sent_us = c->now;
 		cp = &cmd;
 	} else if (code != 421)
-		anomaly(c, "unsolicited reply: no command was waiting for it");
+		WHY("unsolicited reply: no command was waiting for it");
 
 	if (r->flags & SMTP_REPLY_MISMATCH)
-		anomaly(c, "multi-line reply changes its code between lines (RFC 5321 4.2.1)");
+		WHY("multi-line reply changes its code between lines (RFC 5321 4.2.1)");
 	if (r->flags & SMTP_REPLY_MALFORMED)
-		anomaly(c, "malformed reply line: not \"NNN text\"");
+		WHY("malformed reply line: not \"NNN text\"");
 	if (r->flags & SMTP_REPLY_TOO_LONG)
-		anomaly(c, "reply exceeds %s; the rest is shown but not kept",
+		WHY("reply exceeds %s; the rest is shown but not kept",
 		    r->nlines > 1000 ? "1000 lines" : "the reply size limit");
 	if (r->flags & SMTP_REPLY_INCOMPLETE)
-		anomaly(c, "reply cut off by the end of the connection");
+		WHY("reply cut off by the end of the connection");
 
 	/* Follow the state first: the event sees the state after the reply. */
 	if (code == 421)
@@ -631,6 +633,9 @@ client_on_reply(void *arg, const struct smtp_reply *r)
 		follow(c, cp, r);
 	if (c->ev.on_reply)
 		c->ev.on_reply(c->arg, r, cp);
+	for (k = 0; k < n; k++)
+		anomaly(c, "%s", why[k]);
+#undef WHY
 }
 
 /* follow - the state change a reply to cmd causes */

@@ -31,6 +31,7 @@ struct smtp_reply_parser {
 	int			 paused;	/* stop feeding after this line */
 	struct smtp_reply	 cur;		/* reply being assembled */
 	int			 in_reply;
+	int			 early;		/* over max_lines/max_bytes: deliver now */
 	unsigned long long	 off;		/* bytes consumed since the last reset */
 	unsigned long long	 line_off;	/* offset of the current line's first byte */
 };
@@ -85,6 +86,7 @@ smtp_reply_reset(struct smtp_reply_parser *p)
 	p->cur.flags = p->cur.line_flags = 0;
 	p->cur.enh[0] = '\0';
 	p->in_reply = 0;
+	p->early = 0;
 	p->off = p->line_off = 0;
 	return n;
 }
@@ -222,7 +224,9 @@ line_start(struct smtp_reply_parser *p)
 		/* The reply keeps at most one buffer of a line's text. */
 		if (p->cur.nlines > p->lim.max_lines ||
 		    (p->cur.text.len ? 1 : 0) + l->textlen > buf_space(&p->cur.text)) {
+			/* memory: the reply is delivered now, its tail only shown */
 			p->cur.flags |= SMTP_REPLY_TOO_LONG;
+			p->early = 1;
 		} else {
 			if (p->cur.nlines > 1)
 				buf_append(&p->cur.text, "\n", 1);
@@ -270,7 +274,7 @@ piece(struct smtp_reply_parser *p, int end, int eof)
 	p->cur.line_flags |= l.flags;
 	p->cur.bytes += total;
 	/* A reply over the limits is delivered now; its tail is only shown. */
-	if ((p->cur.flags & SMTP_REPLY_TOO_LONG) && p->in_reply == 1) {
+	if (p->early && p->in_reply == 1) {
 		p->in_reply = 2;
 		deliver = 1;
 		l.last = 1;	/* this line completes what is delivered */
@@ -290,6 +294,7 @@ reply_finish(struct smtp_reply_parser *p)
 {
 	if (p->in_reply == 1)
 		p->cb.on_reply(p->arg, &p->cur);
+	p->early = 0;
 	buf_drain(&p->cur.text, p->cur.text.len);
 	p->cur.nlines = p->cur.bytes = 0;
 	p->cur.flags = p->cur.line_flags = 0;
