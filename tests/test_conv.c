@@ -211,20 +211,20 @@ static const struct {
 	{ "greeting then EHLO", "EHLO x\0", "220 hi\r\n250-a\r\n250 b\r\n",
 	  "greeting=220 EHLO=250 state=ready", 0 },
 	{ "554 greeting", NULL, "554 go away\r\n",
-	  "[server refuses service (554 greeting)] greeting=554 state=ready", 0 },
+	  "greeting=554 [server refuses service (554 greeting)] state=ready", 0 },
 	{ "unsolicited second reply", "NOOP\0", "220 hi\r\n250 ok\r\n250 again\r\n",
-	  "greeting=220 NOOP=250 [unsolicited reply: no command was waiting for it] ?=250 state=ready", 0 },
+	  "greeting=220 NOOP=250 ?=250 [unsolicited reply: no command was waiting for it] state=ready", 0 },
 	{ "421 closes", "NOOP\0", "220 hi\r\n421 4.3.2 shutting down\r\n",
 	  "greeting=220 NOOP=421 state=quit", 0 },
 	{ "codes differ across lines", "EHLO x\0", "220 hi\r\n250-a\r\n550 b\r\n",
-	  "greeting=220 [multi-line reply changes its code between lines (RFC 5321 4.2.1)] EHLO=250 state=ready", 0 },
+	  "greeting=220 EHLO=250 [multi-line reply changes its code between lines (RFC 5321 4.2.1)] state=ready", 0 },
 	{ "close with replies outstanding", "MAIL FROM:<a@b>\0", "220 hi\r\n",
 	  "greeting=220 [server closed the connection in state ready with 1 reply outstanding] state=closed", 1 },
 	{ "reply cut by EOF", "NOOP\0", "220 hi\r\n250-partial\r\n",
-	  "greeting=220 [reply cut off by the end of the connection] NOOP=250 "
+	  "greeting=220 NOOP=250 [reply cut off by the end of the connection] "
 	  "[server closed the connection in state ready] state=closed", 1 },
 	{ "garbage instead of a greeting", NULL, "HTTP/1.1 400 Bad\r\n",
-	  "[greeting is -1, not 220] [malformed reply line: not \"NNN text\"] greeting=-1 state=ready", 0 },
+	  "greeting=-1 [greeting is -1, not 220] [malformed reply line: not \"NNN text\"] state=ready", 0 },
 };
 
 int
