@@ -26,6 +26,7 @@
 #include "cli/manual.h"
 #include "cli/net.h"
 #include "cli/sink.h"
+#include "cli/sinktx.h"
 #include "cli/store.h"
 #include "cli/tx.h"
 #include "session/esc.h"
@@ -55,7 +56,7 @@ struct conn {
 	size_t			 nrcpts;
 	int			 job_ended;	/* store_end called, answer due */
 	struct loop_timer	*throttle;	/* re-check a storage backlog */
-	size_t			 data_shown, data_hidden;
+	struct sinktx		 stx;		/* message lines shown and not */
 	char			 ip[64];	/* the client's address, for rules */
 	struct smtp_decision	*held;		/* a reply held back (delay) */
 	struct loop_timer	*hold;
@@ -85,6 +86,7 @@ struct side {
 #define want_tx(c)	(cfg->text || (c)->tx.json || (c)->tx.save)
 
 static struct sink_cfg	*cfg;
+static struct sinktx_cfg stxcfg;	/* how client lines are written */
 static int		 draining;
 static struct smtp_server_cfg tls_scfg;	/* for implicit-TLS sessions */
 static struct tls_ctx	*ctx;
@@ -233,13 +235,10 @@ slow_watch(struct conn *c)
 	    1000, on_slow, c);
 }
 
-static void	 input_line(struct conn *, const unsigned char *, size_t, unsigned, int);
-
 static void
 ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_data)
 {
 	struct conn	*c = arg;
-	struct buf	*save = c->tx.save;
 
 	if (c->side && !in_data && n >= 4 && strncasecmp((const char *)p, "MAIL", 4) == 0) {
 		/* The session's start ends at the first MAIL; each later
@@ -250,82 +249,18 @@ ev_input(void *arg, const unsigned char *p, size_t n, unsigned flags, int in_dat
 			c->side->tx.len = c->side->pre;
 		c->side->done = 0;
 	}
-	if (in_data)
-		c->tx.save = NULL;	/* the message file has the data */
-	input_line(c, p, n, flags, in_data);
-	c->tx.save = save;
-}
-
-static void
-input_line(struct conn *c, const unsigned char *p, size_t n, unsigned flags, int in_data)
-{
-	int		 show = cfg->text, end = !(flags & LINE_MORE);
-
-	if (in_data && cfg->data_lines >= 0) {
-		/* a line is counted when it ends: its pieces are shown or not together */
-		if (c->data_shown >= (size_t)cfg->data_lines) {
-			show = 0;
-			c->data_hidden += end;
-		} else
-			c->data_shown += end;
-	}
-	if (!show && !c->tx.json && !c->tx.save)
-		return;
-	if ((flags & LINE_SECRET) && !cfg->show_secrets) {
-		/* "AUTH MECH ****" or "****": the credential never reaches a
-		 * transcript, not even a piece of it */
-		unsigned char	 m[80];
-		size_t		 k = 0, sp = 0;
-		if (!end)
-			return;
-		if (n > 5 && strncasecmp((const char *)p, "AUTH ", 5) == 0)
-			for (k = 5; k < n && k < 40 && p[k] != ' '; k++)
-				;
-		if (k) {
-			memcpy(m, p, k);
-			m[k++] = ' ';
-		}
-		memcpy(m + k, "****\r\n", 6);
-		sp = k + 6;
-		p = m;
-		n = sp;
-		flags &= ~(unsigned)(LINE_SECRET | LINE_BARE_LF | LINE_BARE_CR | LINE_LONG |
-		    LINE_NOEOL);
-		c->tx.text = show;
-		tx_line(&c->tx, now(), TX_C, p, n, flags, -1, 0, NULL,
-		    smtp_server_state_name(smtp_server_state(c->srv)));
-		c->tx.text = cfg->text;
-		return;
-	}
-	flags &= ~(unsigned)LINE_SECRET;
-	c->tx.text = show;
-	tx_line(&c->tx, now(), TX_C, p, n, in_data ? (flags & ~(unsigned)LINE_8BIT) | LINE_DATA :
-	    flags, -1, 0, NULL, smtp_server_state_name(smtp_server_state(c->srv)));
-	c->tx.text = cfg->text;
+	sinktx_input(&c->tx, &c->stx, &stxcfg, now(), p, n, flags, in_data,
+	    smtp_server_state_name(smtp_server_state(c->srv)));
 }
 
 /* ev_data_lines - whole plain data lines at once: the fast transcript */
 static void
 ev_data_lines(void *arg, const unsigned char *p, size_t n, size_t nlines)
 {
-	struct conn		*c = arg;
-	const unsigned char	*lf;
-	size_t			 len;
+	struct conn *c = arg;
 
-	if (cfg->data_lines >= 0 || c->tx.json || !cfg->text) {
-		/* --data-lines counts, JSON events: one line at a time */
-		for (; n && (lf = memchr(p, '\n', n)) != NULL; n -= len, p += len) {
-			len = (size_t)(lf - p) + 1;
-			ev_input(arg, p, len, 0, 1);
-		}
-		return;
-	}
-	{
-		struct buf *save = c->tx.save;
-		c->tx.save = NULL;	/* the message file has the data */
-		tx_lines(&c->tx, now(), TX_C, p, n, nlines);
-		c->tx.save = save;
-	}
+	sinktx_lines(&c->tx, &c->stx, &stxcfg, now(), p, n, nlines,
+	    smtp_server_state_name(smtp_server_state(c->srv)));
 }
 
 static void
@@ -534,10 +469,10 @@ ev_message(void *arg, const struct smtp_message *m)
 	struct buf	 s, j;
 	size_t		 i;
 
-	if (c->data_hidden && cfg->text)
+	if (c->stx.hidden && cfg->text)
 		tx_note(&c->tx, loop_now(), '*', "%zu more data lines not shown (--data-lines)",
-		    c->data_hidden);
-	c->data_shown = c->data_hidden = 0;
+		    c->stx.hidden);
+	c->stx.shown = c->stx.hidden = 0;
 	stats.messages++;
 	stats.bytes += m->size;
 	buf_init(&s, SIZE_MAX);
@@ -1231,6 +1166,10 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 	char		 tb[128];
 
 	cfg = sc;
+	stxcfg.text = cfg->text;
+	stxcfg.data_lines = cfg->data_lines;
+	stxcfg.show_secrets = cfg->show_secrets;
+	stxcfg.save_data = 0;	/* the sidecar: the message file has the data */
 	if (cfg->idle_timeout <= 0)
 		cfg->idle_timeout = 300;
 	if (cfg->command_timeout <= 0)

@@ -9,8 +9,11 @@ out=fuzz/out
 mkdir -p "$out"
 printf '#define _GNU_SOURCE 1\n' > "$out/config.h"
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$out -I."
-for t in reply server sasl; do
-	$CC $flags -o "fuzz/${t}_fuzzer" "fuzz/fuzz_$t.c" session/*.c
+for t in reply server sasl front; do
+	# front: the sink's transcript writer too (cli/, with readline for out.c)
+	extra=
+	[ $t = front ] && extra="cli/sinktx.c cli/tx.c cli/out.c -lreadline"
+	$CC $flags -o "fuzz/${t}_fuzzer" "fuzz/fuzz_$t.c" session/*.c $extra
 	mkdir -p "$out/corpus-$t"
 	"fuzz/${t}_fuzzer" -dict=fuzz/smtp.dict -max_len=65536 -timeout=5 \
 	    -rss_limit_mb=1024 -max_total_time="$secs" -artifact_prefix="$out/$t-" \
