@@ -27,6 +27,17 @@ interleave() {
 		i=$((i + 1))
 	done
 }
+# table RUNS MESSAGES: after interleave, each tool's time per message and
+# its ratio to the first tool's
+table() {
+	base=0
+	for t in $tools; do
+		eval "tot=\$total_$t"
+		per=$((tot / $1 / $2))
+		[ "$base" = 0 ] && base=$per
+		awk -v l="$t" -v a="$per" -v b="$base" 'BEGIN { printf "  %-12s %10.3f ms/message %8.2fx\n", l, a / 1e6, a / b }'
+	done
+}
 # each_sink N: start smtpdbg's sink, then Postfix's smtp-sink and aiosmtpd
 # when present, each allowed N+100 descriptors, on a free port $p as $pid
 # named $name, and call measure (the caller's) after each; measure ends by

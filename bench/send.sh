@@ -20,19 +20,10 @@ hundred_msmtp() { i=0; while [ $i -lt 100 ]; do one_msmtp; i=$((i + 1)); done; }
 tools=smtpdbg
 command -v swaks >/dev/null && tools="$tools swaks"
 command -v msmtp >/dev/null && tools="$tools msmtp"
-report() {	# report KIND RUNS MESSAGES-PER-RUN
-	base=0
-	for t in $tools; do
-		eval "tot=\$total_$t"
-		per=$((tot / $2 / $3))
-		[ "$base" = 0 ] && base=$per
-		awk -v l="$t" -v a="$per" -v b="$base" 'BEGIN { printf "  %-10s %10.3f ms/message %8.1fx\n", l, a / 1e6, a / b }'
-	done
-}
 interleave one "$runs"
 echo "one message per process ($runs runs each, interleaved):"
-report one "$runs" 1
+table "$runs" 1
 r2=$(( runs / 10 )); [ "$r2" -ge 1 ] || r2=1
 interleave hundred "$r2"
 echo "100 messages ($r2 rounds; smtpdbg: one connection with --count 100; the others: 100 processes):"
-report hundred "$r2" 100
+table "$r2" 100

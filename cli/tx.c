@@ -172,7 +172,7 @@ put_prefix(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, co
 /* A line arriving in pieces, per stream (client lines, client message
  * content, server lines): for the text form the first bytes of the
  * segment not shown yet and the counts; for JSON its octets so far. */
-struct tx_line {
+struct tx_piece {
 	struct buf	 shown;		/* at most SHOW_MAX + 2 bytes */
 	size_t		 seg;		/* octets of this segment */
 	size_t		 line;		/* octets of the whole line so far */
@@ -182,7 +182,7 @@ struct tx_line {
 #define TX_STREAMS	3
 
 struct tx_open {
-	struct tx_line	 s[TX_STREAMS];
+	struct tx_piece	 s[TX_STREAMS];
 };
 
 static int
@@ -310,12 +310,12 @@ seg_body(size_t seg, unsigned flags)
 	return seg > end ? seg - end : 0;
 }
 
-/* flush_other - before a line of stream k is shown, what came of lines
- * of other streams is shown (as unfinished): the text keeps arrival order */
+/* flush_stream - before a line of another stream is shown, what came of
+ * line k so far is shown (as unfinished): the text keeps arrival order */
 static void
 flush_stream(struct tx *t, uint64_t now, int k)
 {
-	struct tx_line	*o = &t->open->s[k];
+	struct tx_piece	*o = &t->open->s[k];
 
 	if (o->seg == 0)
 		return;
@@ -368,7 +368,7 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 {
 	int		 more = (flags & LINE_MORE) != 0, k = stream(dir, flags), i;
 	unsigned	 anom = flags & ((1u << LINE_FLAG_COUNT) - 1);
-	struct tx_line	*o = NULL;
+	struct tx_piece	*o = NULL;
 	size_t		 octets = n;
 
 	if (more && t->open == NULL) {

@@ -109,7 +109,7 @@ check "cut inside the data: nothing stored" [ "$(count_msgs "$T/cut" maildir)" =
 check "cut inside the data: the transcript says the message was discarded" has "$T/sink-cut" 'connection closed inside message data: message discarded'
 
 # The client: a server that sends its last reply and half-closes at once.
-cat > "$T/srv1" <<'EOF'
+serve srv1 <<'EOF'
 send b'220 fake ESMTP\r\n'
 recv
 send b'250-fake\r\n250 PIPELINING\r\n'
@@ -130,18 +130,14 @@ recv
 send b'221 bye\r\n'
 shutdown
 EOF
-port=$(free_port)
-$PY "$top_srcdir/tests/fakeserver.py" "$port" "$T/srv1" >/dev/null 2>&1 &
-pids="$pids $!"
-wait_port "$port"
-run_smtpdbg "$T/c1" send --from a@b.example --to c@d.example --body hi "127.0.0.1:$port"
+run_smtpdbg "$T/c1" send --from a@b.example --to c@d.example --body hi "127.0.0.1:$PORT"
 check "client: 221 and a half-close at once: send exits 0 (got $RC)" [ "$RC" = 0 ]
 check "client: the 221 answers QUIT" has "$T/c1" 'S: 221 bye'
 check "client: no violation reported" hasnt "$T/c1" 'unsolicited|violation'
 
 # An extra reply in the same segment as the greeting: the automatic EHLO
 # (queued while that segment is parsed) must not take it for its answer.
-cat > "$T/srv2" <<'EOF'
+serve srv2 <<'EOF'
 send b'220 fake ESMTP\r\n250 extra\r\n'
 recv
 send b'250 fake\r\n'
@@ -149,12 +145,8 @@ recv
 send b'221 bye\r\n'
 shutdown
 EOF
-port=$(free_port)
-$PY "$top_srcdir/tests/fakeserver.py" "$port" "$T/srv2" >/dev/null 2>&1 &
-pids="$pids $!"
-wait_port "$port"
 printf '/expect 250\nQUIT\n' >"$T/c2.in"
-run_smtpdbg "$T/c2" -e "127.0.0.1:$port" <"$T/c2.in"
+run_smtpdbg "$T/c2" -e "127.0.0.1:$PORT" <"$T/c2.in"
 check "client: an extra reply that came with the greeting is a violation (exit 5, got $RC)" [ "$RC" = 5 ]
 check "client: it is called unsolicited, not taken as the answer to EHLO" \
     has "$T/c2" 'unsolicited reply: it arrived before "EHLO'

@@ -78,6 +78,16 @@ wait_port() {	# wait_port PORT: until something listens (5 s at most), without c
 	return 1
 }
 
+# serve NAME < steps: a scripted, misbehaving server (tests/fakeserver.py)
+# on a free port; sets PORT
+serve() {
+	cat > "$T/$1.steps"
+	PORT=$(free_port)
+	$PY "${top_srcdir:-.}/tests/fakeserver.py" "$PORT" "$T/$1.steps" > "$T/$1.srv" 2>&1 &
+	pids="$pids $!"
+	wait_port "$PORT"
+}
+
 # screen, wait_screen REGEX: a tmux pane's text, and waiting (5 s at most)
 # until it shows REGEX; the test defines TM, its tmux command
 screen() { TM capture-pane -p -t t; }

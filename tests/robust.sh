@@ -2,15 +2,6 @@
 # robust - the client against misbehaving servers: every byte shown, every
 # problem named, memory bounded, never a crash.
 . "${top_srcdir:-.}/tests/lib.sh"
-FAKE="$PY ${top_srcdir:-.}/tests/fakeserver.py"
-
-serve() {	# serve NAME < steps: start a fake server, sets PORT
-	cat > "$T/$1.steps"
-	PORT=$(free_port)
-	$FAKE "$PORT" "$T/$1.steps" > "$T/$1.srv" 2>&1 &
-	pids="$pids $!"
-	wait_port "$PORT"
-}
 
 serve drip <<'EOS'
 drip b'220 slow\r\n'

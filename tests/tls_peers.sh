@@ -124,9 +124,8 @@ if command -v gnutls-serv >/dev/null 2>&1; then
 fi
 
 # Response injection: extra plaintext after the 220 to STARTTLS.
-FAKE="$PY ${top_srcdir:-.}/tests/fakeserver.py"
 inject() {	# inject NAME BYTES-EXPR
-	cat > "$T/$1.steps" <<EOS
+	serve "$1" <<EOS
 send b'220 fake ESMTP\r\n'
 recv
 send b'250-fake\r\n250 STARTTLS\r\n'
@@ -134,12 +133,8 @@ recv
 send $2
 sleep 1
 EOS
-	port=$(free_port)
-	$FAKE "$port" "$T/$1.steps" > /dev/null 2>&1 &
-	pids="$pids $!"
-	wait_port "$port"
 	printf '%s\n' 'MAIL FROM:<a@b>' > "$T/in"
-	run_smtpdbg "$T/$1" --starttls --no-verify "127.0.0.1:$port" < "$T/in"
+	run_smtpdbg "$T/$1" --starttls --no-verify "127.0.0.1:$PORT" < "$T/in"
 }
 inject inj1 "b'220 go ahead\r\n250-evil.example\r\n250 AUTH LOGIN\r\n'"
 check "injection (complete lines): the upgrade is aborted with exit 6" [ "$RC" = 6 ]
