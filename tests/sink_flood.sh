@@ -7,7 +7,7 @@
 need "$PY"
 
 start_sink "$T/f" -q --max-size 1000000 --max-line 1000 || exit 1
-timeout 60 $PY - $SINK_PORT >"$T/flood.py" 2>&1 <<'PYEOF'
+timeout 300 $PY - $SINK_PORT >"$T/flood.py" 2>&1 <<'PYEOF'
 import socket, sys, threading, time, smtplib
 port = int(sys.argv[1])
 MB = 1024 * 1024
@@ -15,7 +15,7 @@ def line_flood():
     s = socket.create_connection(('127.0.0.1', port)); s.recv(100)
     chunk = b'A' * MB
     for i in range(64): s.sendall(chunk)          # one 64 MB line, no LF
-    s.sendall(b'\r\nNOOP\r\n'); s.settimeout(10)
+    s.sendall(b'\r\nNOOP\r\n'); s.settimeout(120)
     data = b''
     while b'250 2.0.0 Ok' not in data: data += s.recv(4096)
     print("line flood:", b'500 5.5.2' in data and "500 then NOOP ok" or data[:200])
