@@ -135,6 +135,28 @@ check "a name's addresses are tried in turn until one answers" [ "$RC" = 0 ]
 (printf 'EHLO pipe\n'; sleep 0.3; printf 'QUIT\n') | timeout 10 "$SMTPDBG" --color=never "$S" > "$T/pipe" 2>&1
 check "a script from a pipe runs as lines arrive" has "$T/pipe" 'S: 221 2\.0\.0 Bye'
 
+# A line sent in pieces is one line: /raw without a line end is shown as
+# unfinished, its rest as the continuation, and the server ran one NOOP.
+printf 'abc\nno newline at the end' >"$T/nonl.txt"
+cat >"$T/pieces.script" <<'EOF'
+/expect 220
+/raw NO
+/raw OP\r\n
+/expect 250
+/expect 250 HELO pieces.example
+/expect 250 MAIL FROM:<a@example.org>
+/expect 250 RCPT TO:<b@example.org>
+EOF
+printf '/data %s\n/expect 250\n/expect 221 QUIT\n' "$T/nonl.txt" >>"$T/pieces.script"
+run_smtpdbg "$T/pieces" -f "$T/pieces.script" 127.0.0.1:$SINK_PORT
+check "/raw NO then /raw OP\\r\\n: one NOOP, answered 250 (exit $RC)" [ "$RC" = 0 ]
+check "the first piece is shown as unfinished, the rest as its continuation" \
+    sh -c "grep -q 'C: NO \[line continues\]\$' '$T/pieces' && grep -q 'C: \[continued\] OP\$' '$T/pieces'"
+check "the sink saw one NOOP line" has "$T/sink" 'C: NOOP$'
+check "/data of a file without a final newline: its last line shown once, no empty line" \
+    sh -c "grep -q 'C: no newline at the end\$' '$T/pieces' && ! grep -Eq 'C: (\[continued\] )?\$' '$T/pieces'"
+check "... and a note says the client added the CRLF" has "$T/pieces" 'the data did not end with a line end: CRLF added'
+
 stop_sink
 check "the sink stops on SIGINT with a summary" has "$T/sink.err" 'sink stopped: [0-9]+ sessions, [0-9]+ messages'
 done_testing
