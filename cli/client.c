@@ -65,6 +65,10 @@ struct client {
 	struct buf		 last_text;	/* the last reply's text */
 	char			*mask;		/* shown instead of the next line sent */
 	const char		*viol;		/* the last fatal violation, in words */
+	enum smtp_verb		 answers;	/* what the reply in the hook answers */
+	char			 tls_err[600];
+	char			 port[16];
+	char			 words[64];
 };
 
 static void	 tls_start(struct client *, int implicit);
@@ -247,7 +251,9 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 		violation(c, V_TOO_LONG, r->code);
 	else if (cmd == NULL && r->code != 421)
 		violation(c, V_UNSOLICITED, r->code);
+	c->answers = cmd ? cmd->verb : SMTP_V_UNKNOWN;
 	hook(c, CLIENT_REPLY, r->code);
+	c->answers = SMTP_V_UNKNOWN;
 }
 
 /* ev_sent - bytes queued for the server, a line or a piece of one at a
@@ -389,7 +395,8 @@ client_new(struct client_cfg *cfg, const struct client_hooks *hooks)
 	c->cfg = cfg;
 	c->hooks = *hooks;
 	memset(&ecfg, 0, sizeof(ecfg));
-	ecfg.timeout = cfg->timeout;
+	ecfg.timeout_ms = cfg->timeout_ms;
+	ecfg.greeting_ms = cfg->greeting_ms;
 	c->eng = smtp_client_new(&ecfg, &ev, c);
 	c->datafd = -1;
 	buf_init(&c->saved, 64 * 1024 * 1024);
@@ -476,17 +483,23 @@ client_connect(struct client *c, const char *target, char *err, size_t errlen)
 		c->cfg->tls_mode = CLIENT_TLS_IMPLICIT;
 		target += 8;
 	}
-	if (net_parse(target, c->cfg->tls_mode == CLIENT_TLS_IMPLICIT ? "465" : "25", &t,
-	    err, errlen) == -1)
+	if (net_parse(target, c->cfg->tls_mode == CLIENT_TLS_IMPLICIT ? "465" : c->cfg->lmtp ?
+	    "24" : "25", &t, err, errlen) == -1)
 		return -1;
-	snprintf(c->host, sizeof(c->host), "%s", t.host);
+	snprintf(c->host, sizeof(c->host), "%s", t.path[0] ? "" : t.host);
+	snprintf(c->port, sizeof(c->port), "%s", t.port);
 	c->have_report = 0;
 	c->ehlo[0] = '\0';
+	c->tls_err[0] = '\0';
 	c->tx.tls = 0;
-	snprintf(c->target, sizeof(c->target), "%s%s%s:%s", strchr(t.host, ':') ? "[" : "",
-	    t.host, strchr(t.host, ':') ? "]" : "", t.port);
+	if (t.path[0])
+		snprintf(c->target, sizeof(c->target), "unix:%s", t.path);
+	else
+		snprintf(c->target, sizeof(c->target), "%s%s%s:%s", strchr(t.host, ':') ? "[" :
+		    "", t.host, strchr(t.host, ':') ? "]" : "", t.port);
 	buf_drain(&c->saved, c->saved.len);
-	c->nc = net_connect(&t, c->cfg->connect_timeout, on_connected, c, err, errlen);
+	smtp_client_set_timeouts(c->eng, c->cfg->timeout_ms, c->cfg->greeting_ms);
+	c->nc = net_connect(&t, c->cfg->connect_timeout_ms, on_connected, c, err, errlen);
 	return c->nc ? 0 : -1;
 }
 
@@ -581,9 +594,8 @@ on_deadline(void *arg)
 
 	c->deadline = NULL;
 	c->deadline_at = 0;
-	client_note(c, '!', "timeout: no reply within %d s in state %s",
-	    c->cfg->timeout ? c->cfg->timeout : 300,
-	    smtp_client_state_name(smtp_client_state(c->eng)));
+	client_note(c, '!', "timeout: no reply within %s in state %s",
+	    client_timeout_words(c), smtp_client_state_name(smtp_client_state(c->eng)));
 	hook(c, CLIENT_TIMEOUT, 0);
 }
 
@@ -778,6 +790,8 @@ tls_start(struct client *c, int implicit)
 		if (!c->cfg->allow_injection) {
 			client_note(c, '!', "STARTTLS aborted: nothing the server sends in "
 			    "plaintext after its 220 may be trusted (--allow-injection to go on)");
+			snprintf(c->tls_err, sizeof(c->tls_err), "STARTTLS response injection "
+			    "(--allow-injection to go on)");
 			hook(c, CLIENT_TLS_FAILED, 0);
 			client_close(c, NULL);
 			return;
@@ -787,6 +801,7 @@ tls_start(struct client *c, int implicit)
 go:
 	if (c->ctx == NULL && (c->ctx = tls_ctx_client(&c->cfg->tcfg, err, sizeof(err))) == NULL) {
 		client_note(c, '!', "TLS set-up failed: %s", err);
+		snprintf(c->tls_err, sizeof(c->tls_err), "set-up failed: %s", err);
 		hook(c, CLIENT_TLS_FAILED, 0);
 		client_close(c, NULL);
 		return;
@@ -800,6 +815,7 @@ go:
 		close(fd);
 		c->connected = 0;
 		client_note(c, '!', "TLS set-up failed: %s", err);
+		snprintf(c->tls_err, sizeof(c->tls_err), "set-up failed: %s", err);
 		hook(c, CLIENT_TLS_FAILED, 0);
 		loop_del_fd(fd);
 		hook(c, CLIENT_CLOSED, 0);
@@ -810,8 +826,8 @@ go:
 	c->hs_start = loop_now();
 	client_note(c, '*', "TLS handshake%s, SNI %s", implicit ? " (implicit TLS)" : "",
 	    sni ? sni : c->cfg->no_sni ? "not sent (--no-sni)" : "not sent (IP literal)");
-	c->hs_timer = loop_add_timer((uint64_t)(c->cfg->connect_timeout > 0 ?
-	    c->cfg->connect_timeout : 30) * 1000, hs_timeout, c);
+	c->hs_timer = loop_add_timer(c->cfg->connect_timeout_ms > 0 ?
+	    c->cfg->connect_timeout_ms : 30000, hs_timeout, c);
 	tls_step(c);
 }
 
@@ -821,8 +837,10 @@ hs_timeout(void *arg)
 	struct client *c = arg;
 
 	c->hs_timer = NULL;
-	client_note(c, '!', "TLS handshake timed out after %d s",
-	    c->cfg->connect_timeout > 0 ? c->cfg->connect_timeout : 30);
+	snprintf(c->tls_err, sizeof(c->tls_err), "the handshake timed out after %.3g s",
+	    (double)(c->cfg->connect_timeout_ms > 0 ? c->cfg->connect_timeout_ms : 30000) /
+	    1000.0);
+	client_note(c, '!', "TLS %s", c->tls_err);
 	hook(c, CLIENT_TIMEOUT, 0);
 	client_close(c, NULL);
 }
@@ -844,7 +862,8 @@ tls_step(struct client *c)
 	c->hs_timer = NULL;
 	c->handshaking = 0;
 	if (r == -1) {
-		client_note(c, '!', "TLS handshake failed: %s", xport_error(c->xp));
+		snprintf(c->tls_err, sizeof(c->tls_err), "%s", xport_error(c->xp));
+		client_note(c, '!', "TLS handshake failed: %s", c->tls_err);
 		hook(c, CLIENT_TLS_FAILED, 0);
 		client_close(c, NULL);
 		return;
@@ -879,13 +898,8 @@ tls_step(struct client *c)
 	snprintf(m, sizeof(m), "%d", c->have_report ? tls_report_failed(&c->report) : 0);
 	if (c->implicit)
 		smtp_client_connected(c->eng, c->tx.t0);
-	else {
-		smtp_client_tls_up(c->eng, loop_now());
-		/* RFC 3207 4.2: the capabilities are gone; ask again. */
-		if (c->ehlo[0] && smtp_client_command(c->eng, c->ehlo, strlen(c->ehlo),
-		    loop_now()) == -1)
-			client_note(c, '!', "%s", smtp_client_error(c->eng));
-	}
+	else
+		smtp_client_tls_up(c->eng, loop_now());	/* the opening says EHLO again */
 	hook(c, CLIENT_TLS_UP, c->have_report ? tls_report_failed(&c->report) : 0);
 	if (c->connected)
 		client_update(c);
@@ -945,6 +959,56 @@ client_mask_next(struct client *c, const char *shown)
 {
 	free(c->mask);
 	c->mask = xstrdup(shown);
+}
+
+enum smtp_verb
+client_answers(const struct client *c)
+{
+	return c->answers;
+}
+
+const char *
+client_last_greet(const struct client *c)
+{
+	return c->ehlo;
+}
+
+const char *
+client_target(const struct client *c)
+{
+	return c->target;
+}
+
+const char *
+client_tls_error(const struct client *c)
+{
+	return c->tls_err[0] ? c->tls_err : "see the transcript";
+}
+
+const char *
+client_timeout_words(struct client *c)
+{
+	uint64_t ms = smtp_client_state(c->eng) == SMTP_C_GREETING && c->cfg->greeting_ms ?
+	    c->cfg->greeting_ms : c->cfg->timeout_ms;
+
+	if (ms == 0)
+		snprintf(c->words, sizeof(c->words), "%s",
+		    smtp_client_state(c->eng) == SMTP_C_GREETING ? "300 s (RFC 5321)" :
+		    "the RFC 5321 time");
+	else
+		snprintf(c->words, sizeof(c->words), "%.3g s", (double)ms / 1000.0);
+	return c->words;
+}
+
+const char *
+client_implicit_hint(const struct client *c)
+{
+	if (c->tx.tls || c->cfg->tls_mode == CLIENT_TLS_IMPLICIT || c->target[0] == 'u')
+		return "";
+	if (strcmp(c->port, "465") == 0)
+		return "; port 465 is usually implicit TLS: try --tls";
+	return "; an implicit-TLS port (like 465) says nothing before the handshake: if this "
+	    "is one, try --tls";
 }
 
 const char *

@@ -33,8 +33,10 @@ enum client_tls_mode { CLIENT_TLS_NONE, CLIENT_TLS_STARTTLS, CLIENT_TLS_IMPLICIT
 
 struct client_cfg {
 	char		 helo[256];
-	int		 timeout;	/* reply timeout, s; 0: RFC 5321 values */
-	int		 connect_timeout;
+	uint64_t	 timeout_ms;	/* reply timeout; 0: RFC 5321 values */
+	uint64_t	 greeting_ms;	/* greeting timeout; 0: timeout_ms */
+	uint64_t	 connect_timeout_ms; /* TCP connect and TLS handshake */
+	int		 lmtp;		/* LMTP: port 24 by default */
 	int		 data_lines;	/* data lines shown per message */
 	FILE		*json;
 	int		 text;		/* print the transcript */
@@ -74,6 +76,19 @@ void	 client_mask_next(struct client *, const char *);
 const char *client_violation(const struct client *);
 /* client_violation_row - row i of that table (NULL past its end) */
 const char *client_violation_row(size_t i, int *fatal);
+/* client_answers - in CLIENT_REPLY: the verb of the command the reply
+ * answers (SMTP_V_GREETING for the banner, SMTP_V_UNKNOWN when none) */
+enum smtp_verb client_answers(const struct client *);
+/* client_last_greet - the last EHLO/HELO/LHLO line sent ("" if none) */
+const char *client_last_greet(const struct client *);
+/* client_target - "host:port" or "unix:/path" as given to client_connect */
+const char *client_target(const struct client *);
+/* client_tls_error - why the last TLS step failed, in words */
+const char *client_tls_error(const struct client *);
+/* client_timeout_words - the reply timeout in force, e.g. "300 s" */
+const char *client_timeout_words(struct client *);
+/* client_implicit_hint - after no greeting: a hint about implicit TLS */
+const char *client_implicit_hint(const struct client *);
 /* client_last_text - the last reply's text, lines joined with '\n' */
 const char *client_last_text(struct client *, size_t *);
 int	 client_data_line(struct client *, const char *, size_t, char *err, size_t);

@@ -20,6 +20,7 @@
 #include "cli/loop.h"
 #include "cli/opts.h"
 #include "cli/out.h"
+#include "cli/probe.h"
 #include "cli/repl.h"
 #include "cli/run.h"
 #include "cli/mx.h"
@@ -115,6 +116,24 @@ num(const char *opt, const char *s, long long lo, long long hi, long long *out)
 	return 0;
 }
 
+/* seconds - a duration with fractions ("0.5", "30"), 1 ms .. 1 day */
+static int
+seconds(const char *opt, const char *s, uint64_t *ms)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end || errno || !(v >= 0.001 && v <= 86400)) {
+		fprintf(stderr, "smtpdbg: --%s: \"%s\" is not a number of seconds from 0.001 to "
+		    "86400\n", opt, s);
+		return -1;
+	}
+	*ms = (uint64_t)(v * 1000.0 + 0.5);
+	return 0;
+}
+
 static int
 no_ext(struct main_opts *m, const char *kw)
 {
@@ -203,12 +222,10 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			break;
 		case O_EHLO: m->ro.auto_ehlo = 1; break;
 		case O_TIMEOUT:
-			if (num(o->name, optarg, 1, 86400, &v) == -1) goto bad;
-			m->ro.ccfg.timeout = (int)v;
+			if (seconds(o->name, optarg, &m->ro.ccfg.timeout_ms) == -1) goto bad;
 			break;
 		case O_CONNECT_TIMEOUT:
-			if (num(o->name, optarg, 1, 86400, &v) == -1) goto bad;
-			m->ro.ccfg.connect_timeout = (int)v;
+			if (seconds(o->name, optarg, &m->ro.ccfg.connect_timeout_ms) == -1) goto bad;
 			break;
 		case O_DATA_LINES:
 			if (num(o->name, optarg, -1, 1000000000, &v) == -1) goto bad;
@@ -523,7 +540,7 @@ defaults(struct main_opts *m)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(m->ro.ccfg.helo, sizeof(m->ro.ccfg.helo), "%s", host);
-	m->ro.ccfg.connect_timeout = 30;
+	m->ro.ccfg.connect_timeout_ms = 30000;
 	m->ro.ccfg.data_lines = -1;
 	m->ro.ccfg.text = 1;
 	m->ro.ccfg.report = 1;
@@ -889,10 +906,26 @@ static const char *const demo_script[] = {
 	NULL,
 };
 
-static const char *const probe_script[] = {
-	"/expect 221 QUIT",
-	NULL,
-};
+
+static int
+main_probe(struct main_opts *m, int argc, char **argv)
+{
+	int	 code;
+
+	if (argc != 1) {
+		fprintf(stderr, "smtpdbg: probe: give HOST[:PORT] (or smtps://HOST[:PORT])\n");
+		return EXIT_USAGE;
+	}
+	out_init(m->color);
+	m->ro.ccfg.json = open_json(m);
+	m->ro.quiet = m->quiet;
+	m->ro.ccfg.text = !m->quiet;
+	code = probe_run(&m->ro, argv[0]);
+	if (m->ro.ccfg.json && m->ro.ccfg.json != stdout)
+		fclose(m->ro.ccfg.json);
+	fflush(stdout);
+	return code;
+}
 
 static int
 main_client(struct main_opts *m, int argc, char **argv, int demo)
@@ -905,18 +938,7 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 		usage(stderr, "client");
 		return EXIT_USAGE;
 	}
-	interactive = m->file == NULL && isatty(STDIN_FILENO) && !m->ro.probe;
-	if (m->ro.probe) {
-		if (argc != 1) {
-			usage(stderr, "client");
-			return EXIT_USAGE;
-		}
-		m->ro.auto_ehlo = 1;
-		if (strncmp(argv[0], "smtps://", 8) == 0)
-			m->ro.ccfg.tls_mode = CLIENT_TLS_IMPLICIT;
-		if (m->ro.ccfg.tls_mode != CLIENT_TLS_IMPLICIT)
-			m->ro.starttls = m->ro.tls_required = 1;
-	}
+	interactive = m->file == NULL && isatty(STDIN_FILENO);
 	out_init(m->color);
 	m->ro.ccfg.json = open_json(m);
 	m->ro.quiet = m->quiet;
@@ -957,8 +979,6 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 		}
 	} else if (demo) {
 		run_script_lines(r, demo_script, "demo");
-	} else if (m->ro.probe) {
-		run_script_lines(r, probe_script, "probe");
 	} else {
 		if (m->file && strcmp(m->file, "-") != 0) {
 			if ((fd = open(m->file, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -1018,6 +1038,7 @@ main(int argc, char **argv)
 		return main_sink(&m, argc - ind, argv + ind);
 	if (strcmp(mode, "send") == 0)
 		return main_send(&m, argc - ind, argv + ind);
-	m.ro.probe = strcmp(mode, "probe") == 0;
+	if (strcmp(mode, "probe") == 0)
+		return main_probe(&m, argc - ind, argv + ind);
 	return main_client(&m, argc - ind, argv + ind, strcmp(mode, "demo") == 0);
 }

@@ -25,11 +25,12 @@
 struct net_connect {
 	struct addrinfo		*res, *cur;
 	int			 fd;
-	int			 timeout_s;
+	uint64_t		 timeout_ms;
 	struct loop_timer	*timer;
 	net_connect_cb		 cb;
 	void			*arg;
 	char			 errs[512];
+	int			 own_res;	/* res made here (unix:), not by getaddrinfo */
 };
 
 int
@@ -39,6 +40,15 @@ net_parse(const char *s, const char *defport, struct net_target *t, char *err, s
 	size_t		 hl;
 
 	memset(t, 0, sizeof(*t));
+	if (strncmp(s, "unix:", 5) == 0) {
+		if (s[5] == '\0' || strlen(s + 5) >= sizeof(t->path)) {
+			snprintf(err, errlen, "unix:PATH needs a path of 1 to %zu bytes",
+			    sizeof(t->path) - 1);
+			return -1;
+		}
+		snprintf(t->path, sizeof(t->path), "%s", s + 5);
+		return 0;
+	}
 	if (strncmp(s, "smtp://", 7) == 0)
 		s += 7;
 	if (*s == '[') {
@@ -100,7 +110,10 @@ net_addr_str(const struct sockaddr *sa, char *out, size_t len)
 		const struct sockaddr_in *s4 = (const void *)sa;
 		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
 		snprintf(out, len, "%s:%u", a, ntohs(s4->sin_port));
-	} else
+	} else if (sa->sa_family == AF_UNIX && ((const struct sockaddr_un *)(const void *)sa)->
+	    sun_path[0])
+		snprintf(out, len, "unix:%s", ((const struct sockaddr_un *)(const void *)sa)->sun_path);
+	else
 		snprintf(out, len, "(unix)");
 }
 
@@ -204,7 +217,8 @@ attempt_done(struct net_connect *nc, int ok, const char *why)
 	loop_del_fd(fd);
 	net_addr_str(nc->cur->ai_addr, peer, sizeof(peer));
 	if (ok) {
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		if (nc->cur->ai_family != AF_UNIX)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		nc->fd = -1;
 		nc->cb(fd, peer, NULL, nc->arg);
 		net_connect_cancel(nc);
@@ -246,8 +260,8 @@ on_timeout(void *arg)
 		close(nc->fd);
 		nc->fd = -1;
 		size_t l = strlen(nc->errs);
-		snprintf(nc->errs + l, sizeof(nc->errs) - l, "%s%s: connect timed out after %d s",
-		    l ? "; " : "", peer, nc->timeout_s);
+		snprintf(nc->errs + l, sizeof(nc->errs) - l, "%s%s: connect timed out after %.3g s",
+		    l ? "; " : "", peer, (double)nc->timeout_ms / 1000.0);
 		nc->cur = nc->cur->ai_next;
 		try_next(nc);
 	}
@@ -264,7 +278,7 @@ try_next(struct net_connect *nc)
 		if (connect(nc->fd, nc->cur->ai_addr, nc->cur->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS) {
 			loop_add_fd(nc->fd, LOOP_OUT, on_writable, nc);
-			nc->timer = loop_add_timer((uint64_t)nc->timeout_s * 1000, on_timeout, nc);
+			nc->timer = loop_add_timer(nc->timeout_ms, on_timeout, nc);
 			return;
 		}
 		char peer[128];
@@ -289,13 +303,24 @@ start_attempts(void *arg)
 }
 
 struct net_connect *
-net_connect(const struct net_target *t, int timeout_s, net_connect_cb cb, void *arg,
+net_connect(const struct net_target *t, uint64_t timeout_ms, net_connect_cb cb, void *arg,
     char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res;
 	struct net_connect *nc;
 	int		 r;
 
+	if (t->path[0]) {
+		struct sockaddr_un *su = xcalloc(1, sizeof(*su));
+		res = xcalloc(1, sizeof(*res));
+		su->sun_family = AF_UNIX;
+		snprintf(su->sun_path, sizeof(su->sun_path), "%s", t->path);
+		res->ai_family = AF_UNIX;
+		res->ai_socktype = SOCK_STREAM;
+		res->ai_addr = (struct sockaddr *)su;
+		res->ai_addrlen = sizeof(*su);
+		goto resolved;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
@@ -307,10 +332,12 @@ net_connect(const struct net_target *t, int timeout_s, net_connect_cb cb, void *
 			return NULL;
 		}
 	}
+resolved:
 	nc = xcalloc(1, sizeof(*nc));
+	nc->own_res = t->path[0] != '\0';
 	nc->res = nc->cur = res;
 	nc->fd = -1;
-	nc->timeout_s = timeout_s > 0 ? timeout_s : 30;
+	nc->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
 	nc->cb = cb;
 	nc->arg = arg;
 	/* Never call back before the caller has the handle. */
@@ -328,6 +355,10 @@ net_connect_cancel(struct net_connect *nc)
 		loop_del_fd(nc->fd);
 		close(nc->fd);
 	}
-	freeaddrinfo(nc->res);
+	if (nc->own_res) {
+		free(nc->res->ai_addr);
+		free(nc->res);
+	} else
+		freeaddrinfo(nc->res);
 	free(nc);
 }

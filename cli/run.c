@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli/loop.h"
+#include "cli/opening.h"
 #include "cli/out.h"
 #include "cli/run.h"
 #include "cli/send.h"
@@ -61,12 +62,12 @@ struct run {
 	int			 quitting;	/* /quit: exit once closed */
 	int			 failed;
 	int			 exit_code;
+	int			 quit_sent;	/* a failed script says QUIT before it exits */
 	size_t			 violations;
-	int			 ehlo_sent;
-	int			 tls_tried;	/* --starttls already sent STARTTLS */
-	int			 tls_gave_up;	/* --starttls: no TLS this session */
-	struct auth		*auth;		/* an AUTH exchange in progress */
-	int			 auth_tried;	/* --auth-user: AUTH was started */
+	struct opening		*op;		/* greeting, EHLO, STARTTLS, AUTH */
+	int			 code;		/* the last reply to what was sent, for /expect */
+	int			 typed;		/* a line sent something since the connect */
+	struct auth		*auth;		/* an /auth exchange in progress */
 	char			*secret;	/* typed at the /auth prompt */
 	struct buf		 bdat;		/* /bdat: the message */
 	size_t			 bdat_off, bdat_chunk;
@@ -91,7 +92,6 @@ static int	 auth_start(struct run *, const char *, const char *, int);
 static void	 auth_step(struct run *, int);
 static void	 bdat_next(struct run *);
 static void	 schedule(struct run *);
-static void	 probe_summary(struct run *);
 static void	 finish(struct run *);
 static int	 cmd_connect(struct run *, char *);
 static int	 cmd_quit(struct run *, char *);
@@ -168,6 +168,8 @@ fail(struct run *r, int code, const char *fmt, ...)
 	char	*msg;
 	va_list	 ap;
 
+	if (r->failed)
+		return;	/* the first failure decides; the rest is its echo */
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
@@ -181,15 +183,11 @@ fail(struct run *r, int code, const char *fmt, ...)
 		free(msg);
 		return;
 	}
-	if (r->o->probe)
-		out_err("probe: %s", msg ? msg : "error");
-	else if (r->lineno && r->sname[0])
+	if (r->lineno && r->sname[0])
 		out_err("%s:%u: %s", r->sname, r->lineno, msg ? msg : "error");
 	else
 		out_err("%s", msg ? msg : "error");
 	free(msg);
-	if (r->o->probe && client_report(r->cl))
-		probe_summary(r);
 	r->failed = 1;
 	r->exit_code = code;
 	r->wait = W_NONE;
@@ -283,7 +281,7 @@ expect_valid(const char *spec)
 static void
 check_expect(struct run *r)
 {
-	int	 code = client_last_code(r->cl);
+	int	 code = r->code;
 
 	if (r->expect[0] == '\0')
 		return;
@@ -310,10 +308,11 @@ wait_done(struct run *r)
 	case W_NONE:
 		return 1;
 	case W_REPLIES:
-		return !client_is_connected(r->cl) || client_waiting(r->cl) == 0;
+		return !client_is_connected(r->cl) ||
+		    (client_waiting(r->cl) == 0 && !opening_busy(r->op));
 	case W_CONNECT:
-		return !client_is_connecting(r->cl) &&
-		    (!client_is_connected(r->cl) || client_waiting(r->cl) == 0);
+		return !client_is_connecting(r->cl) && (!client_is_connected(r->cl) ||
+		    (client_waiting(r->cl) == 0 && !opening_busy(r->op)));
 	case W_SLEEP:
 		return r->sleep == NULL;
 	case W_CLOSE:
@@ -340,137 +339,111 @@ check_wait(struct run *r)
 	pump(r);
 }
 
+/* on_reply - a reply the opening did not take */
+static void
+on_reply(struct run *r, int code)
+{
+	char	 err[256];
+
+	if (r->auth) {
+		auth_step(r, code);
+		return;
+	}
+	r->code = code;
+	if (r->bdat_on) {
+		if (code / 100 != 2 || r->bdat_off >= r->bdat.len) {
+			if (code / 100 != 2 && r->bdat_off < r->bdat.len)
+				client_note(r->cl, '!', "/bdat: chunk refused with %d: %zu bytes "
+				    "not sent", code, r->bdat.len - r->bdat_off);
+			r->bdat_on = 0;
+			buf_free(&r->bdat);
+		} else
+			bdat_next(r);
+		return;
+	}
+	if (r->data_file) {
+		char *f = r->data_file;
+		r->data_file = NULL;
+		if (code != 354) {
+			free(f);
+			fail(r, EXIT_EXPECT, "/data: DATA got %d, not 354", code);
+			return;
+		}
+		if (client_data_file(r->cl, f, err, sizeof(err)) == -1)
+			fail(r, EXIT_LOCAL, "/data: %s", err);
+		free(f);
+	}
+}
+
 static void
 on_client(void *arg, enum client_ev ev, int code)
 {
 	struct run	*r = arg;
-	char		 err[256], cmd[300];
 
-	switch (ev) {
-	case CLIENT_CONNECTED:
+	if (ev == CLIENT_CONNECTED || ev == CLIENT_CONNECT_FAILED || ev == CLIENT_CLOSED ||
+	    ev == CLIENT_STATE || ev == CLIENT_TLS_UP)
 		update_prompt(r);
-		break;
-	case CLIENT_CONNECT_FAILED:
-		update_prompt(r);
-		fail(r, EXIT_CONNECT, "cannot connect");
-		break;
-	case CLIENT_REPLY:
-		if (r->auth) {
-			auth_step(r, code);
-			break;
-		}
-		if (r->bdat_on) {
-			if (code / 100 != 2 || r->bdat_off >= r->bdat.len) {
-				if (code / 100 != 2 && r->bdat_off < r->bdat.len)
-					client_note(r->cl, '!', "/bdat: chunk refused with %d: %zu bytes "
-					    "not sent", code, r->bdat.len - r->bdat_off);
-				r->bdat_on = 0;
-				buf_free(&r->bdat);
-			} else
-				bdat_next(r);
-			break;
-		}
-		if ((r->o->auto_ehlo || r->o->starttls) && !r->ehlo_sent &&
-		    client_state(r->cl) == SMTP_C_READY) {
-			r->ehlo_sent = 1;
-			snprintf(cmd, sizeof(cmd), "EHLO %s", r->o->ccfg.helo);
-			if (client_command(r->cl, cmd, err, sizeof(err)) == -1)
-				fail(r, EXIT_CONNECT, "%s", err);
-		}
-		if (r->data_file) {
-			char *f = r->data_file;
-			r->data_file = NULL;
-			if (code != 354) {
-				free(f);
-				fail(r, EXIT_EXPECT, "/data: DATA got %d, not 354", code);
-				break;
-			}
-			if (client_data_file(r->cl, f, err, sizeof(err)) == -1)
-				fail(r, EXIT_LOCAL, "/data: %s", err);
-			free(f);
-		}
-		if (r->o->starttls && r->ehlo_sent && !r->tls_tried && !client_tls(r->cl) &&
-		    client_caps(r->cl)->valid && code == 250) {
-			r->tls_tried = 1;
-			if (caps_find(client_caps(r->cl), "STARTTLS")) {
-				if (client_command(r->cl, "STARTTLS", err, sizeof(err)) == -1)
-					fail(r, EXIT_TLS, "%s", err);
-			} else if (r->o->tls_required)
-				fail(r, EXIT_TLS, "the server does not offer STARTTLS "
-				    "(--tls-required: nothing more is sent)");
-			else {
-				r->tls_gave_up = 1;
-				client_note(r->cl, '!', "the server does not offer STARTTLS: "
-				    "this session stays in PLAINTEXT");
-			}
-		} else if (r->o->starttls && r->tls_tried == 1 && !client_tls(r->cl) &&
-		    client_state(r->cl) != SMTP_C_TLS && code != 250 && client_waiting(r->cl) == 0) {
-			r->tls_tried = 2;
-			if (r->o->tls_required)
-				fail(r, EXIT_TLS, "STARTTLS refused with %d (--tls-required: nothing "
-				    "more is sent)", code);
-			else {
-				r->tls_gave_up = 1;
-				client_note(r->cl, '!', "STARTTLS refused: this session stays in "
-				    "PLAINTEXT");
-			}
-		}
-		/* --auth-user: AUTH once EHLO is answered (after TLS with --starttls) */
-		if (r->o->auth.user && !r->auth_tried && !r->failed && code == 250 &&
-		    client_caps(r->cl)->valid && client_waiting(r->cl) == 0 &&
-		    client_state(r->cl) == SMTP_C_READY &&
-		    (client_tls(r->cl) || !r->o->starttls || r->tls_gave_up)) {
-			r->auth_tried = 1;
-			auth_start(r, NULL, NULL, 1);
-		}
-		if (r->quitting && client_is_connected(r->cl) && client_waiting(r->cl) == 0)
-			r->close_due = 1;
-		break;
-	case CLIENT_TLS_UP:
-		update_prompt(r);
-		if (code > 0 && !r->o->no_verify)
-			fail(r, EXIT_TLS, "TLS verification failed: %d check%s (see the verdicts; "
-			    "--no-verify to go on)", code, code == 1 ? "" : "s");
-		else if (code > 0)
-			client_note(r->cl, '!', "TLS verification failed; going on (--no-verify)");
-		break;
-	case CLIENT_TLS_FAILED:
-		fail(r, EXIT_TLS, "TLS failed (see the transcript)");
-		break;
-	case CLIENT_CLOSED:
-		update_prompt(r);
-		if (r->auth) {
-			auth_free(r->auth);
-			r->auth = NULL;
-			if (!r->interactive)
-				fail(r, EXIT_CONNECT, "connection closed during AUTH");
-		}
-		if (!r->interactive && r->wait == W_REPLIES && !r->quitting &&
-		    client_waiting(r->cl) == 0 && client_last_code(r->cl) != 221 &&
-		    client_last_code(r->cl) != 421)
-			fail(r, EXIT_CONNECT, "connection closed while waiting for a reply");
-		break;
-	case CLIENT_TIMEOUT:
-		fail(r, EXIT_TIMEOUT, "timeout waiting for a reply");
-		break;
-	case CLIENT_VIOLATION:
-		r->violations++;
-		if (!r->interactive && !r->o->keep_going)
-			fail(r, EXIT_PROTOCOL, "protocol violation by the server: %s "
-			    "(see the transcript; --keep-going to continue)",
-			    client_violation(r->cl));
-		break;
-	case CLIENT_STATE:
-		update_prompt(r);
-		break;
-	case CLIENT_DATA_DONE:
-		break;
-	case CLIENT_LOCAL_ERROR:
-		fail(r, EXIT_LOCAL, "local error while sending data");
-		break;
-	default:
-		fatalx("%s: bad event %d", __func__, (int)ev);
+	if (ev == CLIENT_CONNECTED)
+		r->typed = 0;
+	if (ev == CLIENT_REPLY && r->auth) {
+		auth_step(r, code);
+		schedule(r);
+		return;
 	}
+	switch (opening_event(r->op, ev, code)) {
+	case OPEN_FAILED:
+		if (ev == CLIENT_REPLY && !r->typed)
+			r->code = code;
+		fail(r, opening_exit(r->op), "%s", opening_why(r->op));
+		break;
+	case OPEN_TAKEN:
+	case OPEN_READY:
+	case OPEN_STOPPED:
+		/* Right after a connect its replies are the ones /expect sees;
+		 * the EHLO after a typed STARTTLS is not what the line sent. */
+		if (ev == CLIENT_REPLY && !r->typed)
+			r->code = code;
+		break;
+	case OPEN_PASS:
+		switch (ev) {
+		case CLIENT_REPLY:
+			on_reply(r, code);
+			break;
+		case CLIENT_CLOSED:
+			if (r->auth) {
+				auth_free(r->auth);
+				r->auth = NULL;
+				if (!r->interactive)
+					fail(r, EXIT_CONNECT, "connection closed during AUTH");
+			}
+			if (!r->interactive && r->wait == W_REPLIES && !r->quitting &&
+			    client_waiting(r->cl) == 0 && client_last_code(r->cl) != 221 &&
+			    client_last_code(r->cl) != 421)
+				fail(r, EXIT_CONNECT, "connection closed while waiting for a reply");
+			break;
+		case CLIENT_TIMEOUT:
+			if (r->quit_sent)
+				client_close(r->cl, NULL);
+			fail(r, EXIT_TIMEOUT, "timeout waiting for a reply (%s)",
+			    client_timeout_words(r->cl));
+			break;
+		case CLIENT_VIOLATION:
+			r->violations++;
+			if (!r->interactive && !r->o->keep_going)
+				fail(r, EXIT_PROTOCOL, "protocol violation by the server: %s "
+				    "(see the transcript; --keep-going to continue)",
+				    client_violation(r->cl));
+			break;
+		case CLIENT_LOCAL_ERROR:
+			fail(r, EXIT_LOCAL, "local error while sending data");
+			break;
+		default:
+			break;
+		}
+		break;
+	}
+	if (r->quitting && client_is_connected(r->cl) && client_waiting(r->cl) == 0)
+		r->close_due = 1;
 	/* Never act inside the engine's callback: do the rest at the tick. */
 	schedule(r);
 }
@@ -507,9 +480,8 @@ auth_start(struct run *r, const char *mech, const char *user, int automatic)
 		a.user = user;
 	if (r->secret)
 		a.secret = r->secret;
-	if (!client_tls(r->cl) && !r->o->auth_plaintext_ok) {
-		fail(r, EXIT_TLS, "refusing to send credentials over a plaintext connection "
-		    "(--starttls or --tls; --auth-plaintext-ok to allow it)");
+	if (opening_plaintext(r->cl, r->o->auth_plaintext_ok, err, sizeof(err)) == -1) {
+		fail(r, EXIT_TLS, "%s", err);
 		return -1;
 	}
 	if ((r->auth = auth_begin(r->cl, &a, err, sizeof(err))) == NULL) {
@@ -556,6 +528,18 @@ tick(void *arg)
 
 	r->tick = NULL;
 	if (r->failed) {
+		/* A script that failed still ends the session politely when the
+		 * server can hear it: QUIT, its reply, then the exit code. */
+		if (!r->quit_sent && r->exit_code != EXIT_TIMEOUT &&
+		    r->exit_code != EXIT_PROTOCOL && opening_may_quit(r->op) &&
+		    client_state(r->cl) != SMTP_C_DATA) {
+			char err[256];
+			r->quit_sent = 1;
+			if (client_command(r->cl, "QUIT", err, sizeof(err)) == 0)
+				return;
+		}
+		if (r->quit_sent && client_is_connected(r->cl) && client_waiting(r->cl) > 0)
+			return;	/* its reply, a close or a timeout comes */
 		client_close(r->cl, NULL);
 		loop_quit(r->exit_code);
 		return;
@@ -589,6 +573,20 @@ run_new(struct run_opts *o, int interactive)
 	r->sfd = -1;
 	buf_init(&r->sbuf, 1024 * 1024);
 	r->cl = client_new(&o->ccfg, &h);
+	{
+		struct opening_cfg oc;
+		memset(&oc, 0, sizeof(oc));
+		oc.helo = o->ccfg.helo;
+		oc.greet = o->auto_ehlo || o->starttls || o->tls_required || o->auth.user;
+		oc.lmtp = o->ccfg.lmtp;
+		oc.starttls = o->tls_required ? OPEN_TLS_REQUIRED : o->starttls ? OPEN_TLS_TRY :
+		    OPEN_TLS_OFF;
+		oc.no_verify = o->no_verify || interactive;
+		oc.auth = &o->auth;
+		oc.auth_plaintext_ok = o->auth_plaintext_ok;
+		oc.ask_secret = isatty(STDIN_FILENO);
+		r->op = opening_new(r->cl, &oc);
+	}
 	update_prompt(r);
 	return r;
 }
@@ -608,6 +606,7 @@ run_free(struct run *r)
 	if (r == NULL)
 		return;
 	client_free(r->cl);
+	opening_free(r->op);
 	for (i = 0; i < r->qlen; i++)
 		free(r->q[(r->qhead + i) % r->qcap]);
 	free(r->q);
@@ -755,26 +754,6 @@ source_done(struct run *r)
 	return r->sfd == -1 || (r->seof && r->sbuf.len == 0);
 }
 
-/* probe_summary - one line: what TLS gave and every verdict */
-static void
-probe_summary(struct run *r)
-{
-	const struct tls_report *t = client_report(r->cl);
-
-	if (t == NULL) {
-		printf("probe: no TLS session\n");
-		return;
-	}
-	printf("probe: %s %s; trust %s, hostname %s, validity %s, strength %s, OCSP %s, DANE %s; "
-	    "leaf expires in %ld days\n", t->protocol, t->cipher,
-	    tls_verdict_name(t->trust.v), tls_verdict_name(t->name.v),
-	    tls_verdict_name(t->validity.v), tls_verdict_name(t->strength.v),
-	    tls_verdict_name(t->ocsp.v),
-	    tls_verdict_name(t->dane.v), t->ncerts ?
-	    (long)((t->certs[0].not_after - time(NULL)) / 86400) : 0L);
-	fflush(stdout);
-}
-
 static void
 finish(struct run *r)
 {
@@ -784,9 +763,7 @@ finish(struct run *r)
 		r->wait = W_REPLIES;
 		return;
 	}
-	if (r->o->probe)
-		probe_summary(r);
-	else if (r->o->quiet)
+	if (r->o->quiet)
 		printf("ok: last reply %d\n", client_last_code(r->cl));
 	client_close(r->cl, NULL);
 	loop_quit(r->exit_code);
@@ -879,6 +856,10 @@ pump(struct run *r)
 			client_note(r->cl, '*', "%s> %s", r->sname, l);
 		exec_line(r, l);
 		free(l);
+		if (r->wait == W_REPLIES || r->wait == W_CLOSE || r->wait == W_AUTH) {
+			r->typed = 1;	/* /expect now checks what this line sent */
+			r->code = 0;
+		}
 		if (r->wait != W_NONE && wait_done(r))
 			r->wait = W_NONE, check_expect(r);
 	}
@@ -905,8 +886,6 @@ cmd_connect(struct run *r, char *a)
 		fail(r, EXIT_USAGE, "usage: /connect HOST[:PORT]");
 		return -1;
 	}
-	r->ehlo_sent = 0;
-	r->tls_tried = 0;
 	if (client_connect(r->cl, a, err, sizeof(err)) == -1) {
 		fail(r, EXIT_CONNECT, "%s", err);
 		return -1;
@@ -1125,10 +1104,9 @@ cmd_set(struct run *r, char *a)
 			return -1;
 		}
 		if (k == SO_TIMEOUT) {
-			r->o->ccfg.timeout = iv;
-			out_err("timeout applies from the next connection");
+			r->o->ccfg.timeout_ms = (uint64_t)iv * 1000;
 		} else if (k == SO_CONNECT_TIMEOUT)
-			r->o->ccfg.connect_timeout = iv;
+			r->o->ccfg.connect_timeout_ms = (uint64_t)iv * 1000;
 		else
 			r->o->ccfg.data_lines = iv;
 		return 0;
@@ -1145,14 +1123,14 @@ static int
 cmd_show(struct run *r, char *a)
 {
 	out_printf("helo            %s\n"
-	    "timeout         %d%s\n"
-	    "connect-timeout %d\n"
+	    "timeout         %g%s\n"
+	    "connect-timeout %g\n"
 	    "data-lines      %d%s\n"
 	    "keep-going      %s\n"
 	    "connection      %s (%s)\n",
-	    r->o->ccfg.helo, r->o->ccfg.timeout,
-	    r->o->ccfg.timeout ? " s" : " (RFC 5321 values)",
-	    r->o->ccfg.connect_timeout, r->o->ccfg.data_lines,
+	    r->o->ccfg.helo, (double)r->o->ccfg.timeout_ms / 1000.0,
+	    r->o->ccfg.timeout_ms ? " s" : " (RFC 5321 values)",
+	    (double)r->o->ccfg.connect_timeout_ms / 1000.0, r->o->ccfg.data_lines,
 	    r->o->ccfg.data_lines < 0 ? " (all)" : "",
 	    r->o->keep_going ? "on" : "off",
 	    client_peer(r->cl) ? client_peer(r->cl) : "none",

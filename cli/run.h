@@ -21,7 +21,7 @@ enum exit_code {
 	EXIT_CONNECT	= 3,	/* could not connect, or connection lost */
 	EXIT_TIMEOUT	= 4,	/* no reply in time */
 	EXIT_PROTOCOL	= 5,	/* the server broke the protocol */
-	EXIT_TLS	= 6,	/* TLS failure (reserved) */
+	EXIT_TLS	= 6,	/* TLS missing, refused, failed or not trusted */
 	EXIT_LOCAL	= 7,	/* local file or system error */
 	EXIT_AUTH	= 8,	/* authentication failed or was refused */
 	/* smtpdbg send: the stage that failed */
@@ -31,6 +31,13 @@ enum exit_code {
 	EXIT_DATA	= 12,	/* DATA or BDAT refused */
 	EXIT_MESSAGE	= 13,	/* the message refused at its end */
 	EXIT_MX		= 14,	/* no mail server found for the domain */
+	/* the same stages refused with a 4xx: try again later */
+	EXIT_AUTH_TEMP	= 18,
+	EXIT_HELO_TEMP	= 19,
+	EXIT_MAIL_TEMP	= 20,
+	EXIT_RCPT_TEMP	= 21,
+	EXIT_DATA_TEMP	= 22,
+	EXIT_MESSAGE_TEMP = 23,
 	EXIT_INTERNAL	= 70,	/* bug */
 };
 
@@ -42,7 +49,6 @@ struct run_opts {
 	int		 starttls;	/* --starttls: EHLO, then STARTTLS when offered */
 	int		 tls_required;	/* never send MAIL/RCPT/DATA/AUTH in plaintext */
 	int		 no_verify;	/* failed verdicts do not end a script */
-	int		 probe;		/* smtpdbg probe: a summary line at the end */
 	struct auth_cfg	 auth;		/* --auth-user (and the secret): AUTH after EHLO */
 	int		 auth_plaintext_ok; /* credentials may go without TLS */
 };

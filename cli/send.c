@@ -21,6 +21,7 @@
 #include "cli/auth.h"
 #include "cli/client.h"
 #include "cli/loop.h"
+#include "cli/opening.h"
 #include "cli/out.h"
 #include "cli/send.h"
 #include "session/caps.h"
@@ -32,7 +33,10 @@ static const char *const stage_names[SEND_STAGE_COUNT] = {
 	"CONNECT", "EHLO", "TLS", "AUTH", "MAIL", "RCPT", "DATA", "DOT",
 };
 
-enum phase { P_GREETING, P_EHLO, P_HELO, P_STARTTLS, P_TLS, P_AUTH, P_TXN, P_QUIT, P_DONE };
+/* TEMP - a stage's exit code; 4xx ("try later") has its own, 10 higher */
+#define TEMP(code, exit)	((code) / 100 == 4 ? (exit) + 10 : (exit))
+
+enum phase { P_OPENING, P_TXN, P_QUIT, P_DONE };
 enum item { I_MAIL, I_RCPT, I_DATA, I_BDAT, I_DOT };
 
 struct plan {
@@ -45,9 +49,9 @@ struct plan {
 struct send {
 	struct send_opts *o;
 	struct client	*cl;
+	struct opening	*op;		/* greeting, EHLO, STARTTLS, AUTH */
 	const char	*const *targets;	/* tried in order until one connects */
 	size_t		 ntargets, ti;
-	struct auth	*auth;
 	enum phase	 phase;
 	struct plan	*plan;
 	size_t		 nplan, sent, answered;
@@ -59,17 +63,26 @@ struct send {
 	int		 code;		/* exit code; first failure wins */
 	char		 outcome[600];
 	int		 finished;
-	char		*secret;	/* typed at the prompt */
 };
 
 int
 send_stage_parse(const char *s, int *st)
 {
-	int	 i;
+	/* swaks' names too: FIRST-HELO is the first EHLO, HELO the last one */
+	static const struct { const char *name; int st; } alias[] = {
+		{ "FIRST-EHLO", SEND_EHLO }, { "FIRST-HELO", SEND_EHLO }, { "HELO", SEND_TLS },
+		{ "STARTTLS", SEND_TLS }, { "FROM", SEND_MAIL }, { "TO", SEND_RCPT },
+	};
+	size_t	 i;
 
 	for (i = 0; i < SEND_STAGE_COUNT; i++)
 		if (strcasecmp(s, stage_names[i]) == 0) {
-			*st = i;
+			*st = (int)i;
+			return 0;
+		}
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcasecmp(s, alias[i].name) == 0) {
+			*st = alias[i].st;
 			return 0;
 		}
 	return -1;
@@ -547,7 +560,7 @@ txn_reply(struct send *s, int code)
 			if (stage_done(s, SEND_MAIL))
 				return;
 		} else {
-			failed(s, EXIT_MAIL, "MAIL refused: %d %s", code, last_reply(s));
+			failed(s, TEMP(code, EXIT_MAIL), "MAIL refused: %d %s", code, last_reply(s));
 			if (!s->pipelining) {
 				quit(s);
 				return;
@@ -560,7 +573,7 @@ txn_reply(struct send *s, int code)
 		else {
 			s->rcpt_bad++;
 			client_note(s->cl, '!', "recipient refused: %s", p->line + 8);
-			failed(s, EXIT_RCPT, "RCPT refused: %d %s", code, last_reply(s));
+			failed(s, TEMP(code, EXIT_RCPT), "RCPT refused: %d %s", code, last_reply(s));
 		}
 		if (s->answered < s->nplan && s->plan[s->answered].kind == I_RCPT)
 			break;
@@ -581,15 +594,16 @@ txn_reply(struct send *s, int code)
 			message(s);
 			return;
 		}
-		failed(s, EXIT_DATA, "DATA refused: %d %s", code, last_reply(s));
+		failed(s, TEMP(code, EXIT_DATA), "DATA refused: %d %s", code, last_reply(s));
 		quit(s);
 		return;
 	case I_BDAT:
 		if (code / 100 != 2)
-			failed(s, EXIT_DATA, "BDAT refused: %d %s", code, last_reply(s));
+			failed(s, TEMP(code, EXIT_DATA), "BDAT refused: %d %s", code, last_reply(s));
 		break;
 	case I_DOT:
-		if (code / 100 == 2 && s->mail_ok && s->rcpt_ok && s->code != EXIT_DATA) {
+		if (code / 100 == 2 && s->mail_ok && s->rcpt_ok && s->code != EXIT_DATA &&
+		    s->code != EXIT_DATA_TEMP) {
 			s->done++;
 			if (s->code == 0)
 				snprintf(s->outcome, sizeof(s->outcome), "%d %s", code,
@@ -601,7 +615,7 @@ txn_reply(struct send *s, int code)
 			if (stage_done(s, SEND_DOT))
 				return;
 		} else if (code / 100 != 2)
-			failed(s, EXIT_MESSAGE, "message refused: %d %s", code, last_reply(s));
+			failed(s, TEMP(code, EXIT_MESSAGE), "message refused: %d %s", code, last_reply(s));
 		if (s->code == 0 && s->done < s->o->count) {
 			transaction(s);
 			return;
@@ -612,105 +626,59 @@ txn_reply(struct send *s, int code)
 	send_more(s);
 }
 
-/* ready - EHLO (and TLS) done: AUTH, or the first transaction */
-static void
-ready(struct send *s)
+/* on_stage - the opening passed a stage: --quit-after, --drop-after */
+static int
+on_stage(void *arg, enum open_stage st)
 {
-	char	 err[512];
-	struct auth_cfg a = s->o->ro->auth;
+	struct send	*s = arg;
+	static const int map[] = {
+		[OPEN_ST_CONNECT] = SEND_CONNECT, [OPEN_ST_EHLO] = SEND_EHLO,
+		[OPEN_ST_TLS] = SEND_TLS, [OPEN_ST_AUTH] = SEND_AUTH,
+	};
 
-	if (a.user && !s->auth) {
-		if (!client_tls(s->cl) && !s->o->ro->auth_plaintext_ok) {
-			failed(s, EXIT_TLS, "refusing to send credentials over a plaintext "
-			    "connection (--starttls or --tls; --auth-plaintext-ok to allow it)");
-			quit(s);
-			return;
-		}
-		if (a.secret == NULL && isatty(STDIN_FILENO)) {
-			char prompt[300];
-			snprintf(prompt, sizeof(prompt), "secret for %s (not shown): ", a.user);
-			s->secret = auth_read_secret(prompt);
-			a.secret = s->secret;
-		}
-		if (a.secret == NULL) {
-			failed(s, EXIT_USAGE, "--auth-user needs --auth-password-env or "
-			    "--auth-password-file (or a terminal to ask on)");
-			quit(s);
-			return;
-		}
-		s->phase = P_AUTH;
-		if ((s->auth = auth_begin(s->cl, &a, err, sizeof(err))) == NULL) {
-			failed(s, EXIT_AUTH, "AUTH: %s", err);
-			quit(s);
-		}
-		return;
-	}
-	s->phase = P_TXN;
-	transaction(s);
+	return stage_done(s, map[st]);
 }
 
-/* ehlo_done - capabilities known: STARTTLS next if wanted */
+/* close_failed - a failure: QUIT when the server can still hear it */
 static void
-ehlo_done(struct send *s)
+close_failed(struct send *s)
 {
-	char	 err[256];
-	struct run_opts *ro = s->o->ro;
-
-	if (stage_done(s, SEND_EHLO))
-		return;
-	if (ro->starttls && !client_tls(s->cl)) {
-		if (use(s, "STARTTLS", FORCE_STARTTLS)) {
-			s->phase = P_STARTTLS;
-			if (client_command(s->cl, "STARTTLS", err, sizeof(err)) == -1) {
-				failed(s, EXIT_TLS, "%s", err);
-				finish(s);
-			}
-			return;
-		}
-		if (ro->tls_required) {
-			failed(s, EXIT_TLS, "the server does not offer STARTTLS (--tls-required)");
-			quit(s);
-			return;
-		}
-		client_note(s->cl, '!', "the server does not offer STARTTLS: this session stays "
-		    "in PLAINTEXT");
-	}
-	ready(s);
+	if (opening_may_quit(s->op) && s->phase != P_QUIT)
+		quit(s);
+	else
+		finish(s);
 }
 
 static void
 on_event(void *arg, enum client_ev ev, int code)
 {
 	struct send	*s = arg;
-	char		 err[512], cmd[300];
+	char		 err[512];
 
 	if (s->phase == P_DONE)
 		return;
-	switch (ev) {
-	case CLIENT_CONNECT_FAILED:
-		if (s->ti + 1 < s->ntargets) {
+	switch (opening_event(s->op, ev, code)) {
+	case OPEN_READY:
+		s->phase = P_TXN;
+		transaction(s);
+		return;
+	case OPEN_FAILED:
+		if (opening_failure(s->op) == OF_CONNECT && s->ti + 1 < s->ntargets) {
 			s->ti++;
 			client_note(s->cl, '!', "trying the next mail server: %s", s->targets[s->ti]);
 			if (client_connect(s->cl, s->targets[s->ti], err, sizeof(err)) == 0)
 				return;
 		}
-		failed(s, EXIT_CONNECT, "cannot connect");
-		finish(s);
+		failed(s, opening_exit(s->op), "%s", opening_why(s->op));
+		close_failed(s);
 		return;
-	case CLIENT_TLS_UP:
-		if (code > 0 && !s->o->ro->no_verify) {
-			failed(s, EXIT_TLS, "TLS verification failed: %d check%s (--no-verify to go "
-			    "on)", code, code == 1 ? "" : "s");
-			finish(s);
-			return;
-		}
-		if (s->phase == P_STARTTLS)
-			s->phase = P_TLS;	/* the client re-sends EHLO */
+	case OPEN_TAKEN:
+	case OPEN_STOPPED:
 		return;
-	case CLIENT_TLS_FAILED:
-		failed(s, EXIT_TLS, "TLS failed (see the transcript)");
-		finish(s);
-		return;
+	case OPEN_PASS:
+		break;
+	}
+	switch (ev) {
 	case CLIENT_CLOSED:
 		if (s->phase != P_QUIT)
 			failed(s, EXIT_CONNECT, "the server closed the connection (%s)",
@@ -718,7 +686,8 @@ on_event(void *arg, enum client_ev ev, int code)
 		finish(s);
 		return;
 	case CLIENT_TIMEOUT:
-		failed(s, EXIT_TIMEOUT, "timeout waiting for a reply");
+		failed(s, EXIT_TIMEOUT, "timeout waiting for a reply (%s)",
+		    client_timeout_words(s->cl));
 		finish(s);
 		return;
 	case CLIENT_VIOLATION:
@@ -738,89 +707,14 @@ on_event(void *arg, enum client_ev ev, int code)
 		return;
 	}
 	switch (s->phase) {
-	case P_GREETING:
-		if (code != 220) {
-			failed(s, EXIT_CONNECT, "greeting: %d %s", code, last_reply(s));
-			quit(s);
-			return;
-		}
-		if (stage_done(s, SEND_CONNECT))
-			return;
-		s->phase = P_EHLO;
-		snprintf(cmd, sizeof(cmd), "EHLO %s", s->o->ro->ccfg.helo);
-		if (client_command(s->cl, cmd, err, sizeof(err)) == -1) {
-			failed(s, EXIT_USAGE, "%s", err);
-			finish(s);
-		}
-		return;
-	case P_EHLO:
-		if (code == 250) {
-			ehlo_done(s);
-			return;
-		}
-		if (code / 100 == 5) {
-			client_note(s->cl, '!', "EHLO refused: trying HELO (no extensions)");
-			s->phase = P_HELO;
-			snprintf(cmd, sizeof(cmd), "HELO %s", s->o->ro->ccfg.helo);
-			if (client_command(s->cl, cmd, err, sizeof(err)) == -1)
-				finish(s);
-			return;
-		}
-		failed(s, EXIT_HELO, "EHLO refused: %d %s", code, last_reply(s));
-		quit(s);
-		return;
-	case P_HELO:
-		if (code != 250) {
-			failed(s, EXIT_HELO, "HELO refused: %d %s", code, last_reply(s));
-			quit(s);
-			return;
-		}
-		ehlo_done(s);
-		return;
-	case P_STARTTLS:
-		if (code == 220)
-			return;	/* the handshake follows */
-		if (s->o->ro->tls_required) {
-			failed(s, EXIT_TLS, "STARTTLS refused: %d %s", code, last_reply(s));
-			quit(s);
-			return;
-		}
-		client_note(s->cl, '!', "STARTTLS refused: this session stays in PLAINTEXT");
-		ready(s);
-		return;
-	case P_TLS:
-		if (code != 250) {
-			failed(s, EXIT_HELO, "EHLO after TLS refused: %d %s", code, last_reply(s));
-			quit(s);
-			return;
-		}
-		if (stage_done(s, SEND_TLS))
-			return;
-		ready(s);
-		return;
-	case P_AUTH:
-		switch (auth_reply(s->auth, code, err, sizeof(err))) {
-		case AUTH_MORE:
-			return;
-		case AUTH_DONE:
-			client_note(s->cl, '*', "authenticated with %s", auth_mech(s->auth));
-			if (stage_done(s, SEND_AUTH))
-				return;
-			s->phase = P_TXN;
-			transaction(s);
-			return;
-		case AUTH_FAILED:
-			failed(s, EXIT_AUTH, "AUTH failed: %s", err);
-			quit(s);
-			return;
-		}
-		return;
 	case P_TXN:
 		txn_reply(s, code);
 		return;
 	case P_QUIT:
-		finish(s);
+		if (client_waiting(s->cl) == 0)
+			finish(s);
 		return;
+	case P_OPENING:
 	case P_DONE:
 		return;
 	}
@@ -844,6 +738,23 @@ send_run(struct send_opts *o, const char *const *targets, size_t ntargets)
 	if (o->pipeline == 1)
 		o->force |= FORCE_PIPELINING;
 	s.cl = client_new(&o->ro->ccfg, &h);
+	{
+		struct opening_cfg oc;
+		memset(&oc, 0, sizeof(oc));
+		oc.helo = o->ro->ccfg.helo;
+		oc.greet = 1;
+		oc.lmtp = o->ro->ccfg.lmtp;
+		oc.starttls = o->ro->tls_required ? OPEN_TLS_REQUIRED : o->ro->starttls ?
+		    OPEN_TLS_TRY : OPEN_TLS_OFF;
+		oc.force_starttls = (o->force & FORCE_STARTTLS) != 0;
+		oc.no_verify = o->ro->no_verify;
+		oc.auth = &o->ro->auth;
+		oc.auth_plaintext_ok = o->ro->auth_plaintext_ok;
+		oc.ask_secret = isatty(STDIN_FILENO);
+		oc.stage = on_stage;
+		oc.arg = &s;
+		s.op = opening_new(s.cl, &oc);
+	}
 	if (client_connect(s.cl, targets[0], err, sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: send: %s\n", err);
 		client_free(s.cl);
@@ -871,11 +782,7 @@ send_run(struct send_opts *o, const char *const *targets, size_t ntargets)
 		}
 		fprintf(o->ro->ccfg.json, "\"}\n");
 	}
-	auth_free(s.auth);
-	if (s.secret) {
-		memset(s.secret, 0, strlen(s.secret));
-		free(s.secret);
-	}
+	opening_free(s.op);
 	plan_free(&s);
 	client_free(s.cl);
 	buf_free(&s.msg);

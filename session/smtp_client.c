@@ -176,14 +176,23 @@ smtp_client_deadline(const struct smtp_client *c)
 	uint64_t	 t;
 
 	if (c->state == SMTP_C_GREETING && !c->greeted) {
-		t = c->cfg.timeout ? (uint64_t)c->cfg.timeout : 300;
-		return c->connected_us + t * 1000000u;
+		t = c->cfg.greeting_ms ? c->cfg.greeting_ms : c->cfg.timeout_ms ?
+		    c->cfg.timeout_ms : 300000;
+		return c->connected_us + t * 1000u;
 	}
 	if (c->pcount == 0)
 		return 0;
 	p = &c->pending[c->phead];
-	t = c->cfg.timeout ? (uint64_t)c->cfg.timeout : (uint64_t)smtp_cmd_def(p->verb)->timeout;
-	return p->sent_us + t * 1000000u;
+	t = c->cfg.timeout_ms ? c->cfg.timeout_ms :
+	    (uint64_t)smtp_cmd_def(p->verb)->timeout * 1000;
+	return p->sent_us + t * 1000u;
+}
+
+void
+smtp_client_set_timeouts(struct smtp_client *c, uint64_t timeout_ms, uint64_t greeting_ms)
+{
+	c->cfg.timeout_ms = timeout_ms;
+	c->cfg.greeting_ms = greeting_ms;
 }
 
 void

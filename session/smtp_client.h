@@ -70,7 +70,8 @@ struct smtp_client_events {
 };
 
 struct smtp_client_cfg {
-	int		 timeout;	/* seconds for every reply; 0: RFC 5321 values */
+	uint64_t	 timeout_ms;	/* for every reply; 0: RFC 5321 values */
+	uint64_t	 greeting_ms;	/* for the greeting; 0: timeout_ms */
 	size_t		 max_line;	/* reply parser limits (0: defaults) */
 	size_t		 max_lines;
 	size_t		 max_bytes;
@@ -82,6 +83,8 @@ struct smtp_client;
 struct smtp_client *smtp_client_new(const struct smtp_client_cfg *,
 	    const struct smtp_client_events *, void *arg);
 void	 smtp_client_free(struct smtp_client *);
+/* smtp_client_set_timeouts - change the timeouts (ms; 0: RFC 5321 values) */
+void	 smtp_client_set_timeouts(struct smtp_client *, uint64_t timeout_ms, uint64_t greeting_ms);
 /* smtp_client_connected - a new connection; the greeting is awaited */
 void	 smtp_client_connected(struct smtp_client *, uint64_t now);
 /* smtp_client_feed - bytes from the server */

@@ -45,7 +45,9 @@ wait_port "$port"
 start=$(date +%s)
 printf '%s\n' '/expect 220' > "$T/in"
 run_smtpdbg "$T/to" --timeout 1 "127.0.0.1:$port" < "$T/in"
-check "a silent server times out with exit 4" [ "$RC" = 4 ]
+check "a silent server: no greeting is exit 3 (no session was made)" [ "$RC" = 3 ]
+check "it says how long it waited, and the implicit-TLS hint" has "$T/to.err" 'no greeting from 127\.0\.0\.1:[0-9]+ within 1 s; an implicit-TLS port'
+check "a script that never got a greeting sends nothing, not even QUIT" sh -c "! grep -q '^[0-9:.]* C: ' '$T/to'"
 check "the timeout took about the time asked" [ $(( $(date +%s) - start )) -le 4 ]
 check "the transcript explains the timeout" has "$T/to" '! timeout: no reply within 1 s in state greeting'
 

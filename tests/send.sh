@@ -118,11 +118,14 @@ check "the message refused at its end: exit 13 (got $RC)" [ "$RC" = 13 ]
 check "the outcome names the reply" has "$T/st2.err" 'message refused: 554'
 start_sink "$T/r3" --reply 'DATA=451 4.3.0 later' --no-ext PIPELINING || exit 1
 run_smtpdbg "$T/st3" send --from a@x.example --to a@x.example 127.0.0.1:$SINK_PORT
-check "DATA refused: exit 12 (got $RC)" [ "$RC" = 12 ]
+check "DATA refused with 451 (try later): exit 22 (got $RC)" [ "$RC" = 22 ]
 check "without PIPELINING one command at a time" \
     sh -c "grep -n 'C: RCPT' '$T/st3' | cut -d: -f1 | { read r; grep -n 'S: 250 2.1.0' '$T/st3' | cut -d: -f1 | { read m; [ \"\$m\" -lt \"\$r\" ]; }; }"
 run_smtpdbg "$T/st4" send --from a@x.example --to a@x.example --pipeline 127.0.0.1:$SINK_PORT
 check "--pipeline forces it, and says so" has "$T/st4" 'PIPELINING is forced: the server did not offer it'
+start_sink "$T/r5" --reply 'RCPT=450 4.2.1 mailbox busy' || exit 1
+run_smtpdbg "$T/st5" send --from a@x.example --to a@x.example 127.0.0.1:$SINK_PORT
+check "RCPT 450: exit 21, not 11 (got $RC)" [ "$RC" = 21 ]
 run_smtpdbg "$T/st5" send --from a@x.example --to a@x.example --quit-after CONNECT -q 127.0.0.1:$SINK_PORT
 check "--quit-after CONNECT: exit 0 and says so" sh -c "[ $RC = 0 ] && grep -q 'stopped after CONNECT' '$T/st5'"
 run_smtpdbg "$T/st6" send --from a@x.example --to a@x.example 127.0.0.1:1

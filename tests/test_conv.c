@@ -342,7 +342,7 @@ main(void)
 		smtp_client_command(p.c, "DATA", 4, 3000000);
 		is_int(smtp_client_deadline(p.c), 123000000, "DATA: 2 minutes");
 		smtp_client_free(p.c);
-		cfg.timeout = 5;
+		cfg.timeout_ms = 5000;
 		p.c = smtp_client_new(&cfg, &cev, &p);
 		smtp_client_connected(p.c, 0);
 		is_int(smtp_client_deadline(p.c), 5000000, "--timeout applies to every wait");
