@@ -1032,6 +1032,7 @@ client_command(struct client *c, const char *line, char *err, size_t errlen)
 		snprintf(err, errlen, "the server closed the connection");
 		return -1;
 	}
+	smtp_client_set_timeouts(c->eng, c->cfg->timeout_ms, c->cfg->greeting_ms);
 	if (smtp_client_command(c->eng, line, strlen(line), loop_now()) == -1) {
 		snprintf(err, errlen, "%s", smtp_client_error(c->eng));
 		return -1;

@@ -65,73 +65,77 @@ flush_out(void *arg)
 static unsigned
 mode_bit(const char *mode)
 {
-	if (mode && strcmp(mode, "sink") == 0)
-		return OPT_SINK;
-	if (mode && strcmp(mode, "send") == 0)
-		return OPT_SEND;
+	static const struct { const char *name; unsigned bit; } t[] = {
+		{ "sink", OPT_SINK }, { "send", OPT_SEND }, { "probe", OPT_PROBE },
+		{ "demo", OPT_DEMO },
+	};
+	size_t	 i;
+
+	for (i = 0; mode && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(mode, t[i].name) == 0)
+			return t[i].bit;
 	return OPT_CLIENT;
 }
 
 static void
 usage(FILE *f, const char *mode)
 {
-	unsigned i;
-	int	 sink = mode && strcmp(mode, "sink") == 0;
 	unsigned bit = mode_bit(mode);
 
-	fprintf(f, "usage: smtpdbg [options] [HOST[:PORT]]     interactive or scripted client\n"
+	fprintf(f, "usage: smtpdbg [options] [HOST[:PORT]|unix:PATH]  interactive or scripted "
+	    "client\n"
 	    "       smtpdbg sink [options] [[ADDR:]PORT]  local sink (default 127.0.0.1:2525)\n"
 	    "       smtpdbg probe [options] HOST[:PORT]   one-shot TLS check (exit 6: TLS failed)\n"
 	    "       smtpdbg send [options] [HOST[:PORT]]  one-shot sender (exit status: the stage)\n"
 	    "       smtpdbg demo                          REPL against a built-in sink\n"
-	    "%s options:\n", sink ? "sink" : bit == OPT_SEND ? "send" : "client");
-	for (i = 0; i < opt_count; i++) {
-		const struct opt_def *o = &opt_table[i];
-		char name[64];
-		if (!(o->mode & bit))
-			continue;
-		snprintf(name, sizeof(name), "%c%c%s--%s%s%s%s", o->shortopt ? '-' : ' ',
-		    o->shortopt ? o->shortopt : ' ', o->shortopt ? ", " : "  ", o->name,
-		    o->has_arg == 2 ? "[=" : o->has_arg ? " " : "",
-		    o->argname ? o->argname : "", o->has_arg == 2 ? "]" : "");
-		fprintf(f, "  %-28s %s\n", name, o->help);
-	}
+	    "%s options:\n", opt_mode_name(bit));
+	opt_usage(f, bit);
 	fprintf(f, "In the REPL, /help shows the manual; see also man smtpdbg.\n");
 }
 
-static int
-num(const char *opt, const char *s, long long lo, long long hi, long long *out)
+/* hint - what a user coming from swaks or s_client meant by an unknown option */
+static const char *
+hint(const char *name)
 {
-	char	*end;
-	long long v;
+	static const struct { const char *name, *hint; } t[] = {
+		{ "server", "give HOST[:PORT] as the last argument" },
+		{ "host", "give HOST[:PORT] as the last argument" },
+		{ "port", "give HOST[:PORT] as the last argument" },
+		{ "connect", "give HOST[:PORT] as the last argument" },
+		{ "auth-password", "use --auth-password-env VAR, --auth-password-file FILE or the "
+		    "prompt (a secret in the arguments is visible to every user of the machine)" },
+		{ "password", "use --auth-password-env VAR, --auth-password-file FILE or the "
+		    "prompt" },
+		{ "tls-on-connect", "--tls is implicit TLS" },
+		{ "tlsc", "--tls is implicit TLS" },
+		{ "protocol", "--lmtp speaks LMTP; SMTP and ESMTP need nothing" },
+	};
+	size_t	 i;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end || errno || v < lo || v > hi) {
-		fprintf(stderr, "smtpdbg: --%s: \"%s\" is not a number from %lld to %lld\n",
-		    opt, s, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(name, t[i].name) == 0)
+			return t[i].hint;
+	return NULL;
 }
 
-/* seconds - a duration with fractions ("0.5", "30"), 1 ms .. 1 day */
-static int
-seconds(const char *opt, const char *s, uint64_t *ms)
+/* unknown - one line for an option getopt did not know */
+static void
+unknown(const char *arg, const char *mode)
 {
-	char	*end;
-	double	 v;
+	char	 name[80];
+	const char *h, *sug, *n = arg + (arg[1] == '-' ? 2 : 1);
+	const struct opt_def *o;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (*s == '\0' || *end || errno || !(v >= 0.001 && v <= 86400)) {
-		fprintf(stderr, "smtpdbg: --%s: \"%s\" is not a number of seconds from 0.001 to "
-		    "86400\n", opt, s);
-		return -1;
-	}
-	*ms = (uint64_t)(v * 1000.0 + 0.5);
-	return 0;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(n, "="), n);
+	if ((h = hint(name)) != NULL)
+		fprintf(stderr, "smtpdbg: %s is not an option: %s\n", arg, h);
+	else if ((o = opt_find(name)) != NULL && !(o->mode & mode_bit(mode)))
+		fprintf(stderr, "smtpdbg: --%s is not a %s option\n", o->name, mode);
+	else if ((sug = opt_suggest(name, mode_bit(mode))) != NULL)
+		fprintf(stderr, "smtpdbg: unknown option %s; did you mean --%s?\n", arg, sug);
+	else
+		fprintf(stderr, "smtpdbg: unknown option %s (smtpdbg%s%s --help lists them)\n",
+		    arg, strcmp(mode, "client") ? " " : "", strcmp(mode, "client") ? mode : "");
 }
 
 static int
@@ -176,17 +180,45 @@ read_first_line(const char *path)
 	return line;
 }
 
+/* notify_ok - NEVER, or SUCCESS, FAILURE, DELAY joined by commas, once each */
+static int
+notify_ok(const char *s)
+{
+	static const char *const kw[] = { "SUCCESS", "FAILURE", "DELAY" };
+	unsigned seen = 0;
+	size_t	 n, k;
+
+	if (strcasecmp(s, "NEVER") == 0)
+		return 0;
+	while (*s) {
+		n = strcspn(s, ",");
+		for (k = 0; k < 3; k++)
+			if (n == strlen(kw[k]) && strncasecmp(s, kw[k], n) == 0)
+				break;
+		if (k == 3 || (seen & (1u << k)))
+			return -1;
+		seen |= 1u << k;
+		s += n;
+		if (*s == ',' && *++s == '\0')
+			return -1;
+	}
+	return seen ? 0 : -1;
+}
+
 /* parse - options for mode ("client" or "sink"); returns optind or -1 */
 static int
 parse(struct main_opts *m, int argc, char **argv, const char *mode)
 {
 	struct option	*lo = xcalloc(opt_count + 1, sizeof(*lo));
-	char		 so[64];
-	size_t		 sl = 0;
+	char		 so[64], err[400];
+	size_t		 sl = 1;
 	unsigned	 i;
 	int		 c;
 	long long	 v;
+	struct opt_val	 val;
 
+	so[0] = ':';	/* a missing argument is ':', told apart from unknown */
+	opterr = 0;
 	for (i = 0; i < opt_count; i++) {
 		lo[i].name = opt_table[i].name;
 		lo[i].has_arg = opt_table[i].has_arg;
@@ -200,51 +232,68 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 	so[sl] = '\0';
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		const struct opt_def *o = NULL;
+		if (c == '?') {
+			unknown(argv[optind - 1], mode);
+			goto bad;
+		}
+		if (c == ':') {
+			for (i = 0; i < opt_count; i++)
+				if ((optopt && opt_table[i].id == (enum opt_id)optopt) ||
+				    (optopt && opt_table[i].shortopt == optopt))
+					o = &opt_table[i];
+			fprintf(stderr, "smtpdbg: --%s needs %s\n", o ? o->name : "?",
+			    o && o->argname ? o->argname : "an argument");
+			goto bad;
+		}
 		for (i = 0; i < opt_count; i++)
 			if ((int)opt_table[i].id == c || opt_table[i].shortopt == c)
 				o = &opt_table[i];
-		if (o == NULL) {
-			usage(stderr, mode);
-			goto bad;
-		}
+		if (o == NULL)
+			fatalx("%s: option %d not in the table", __func__, c);
 		if (!(o->mode & mode_bit(mode))) {
-			fprintf(stderr, "smtpdbg: --%s is not a %s option\n", o->name, mode);
+			if (mode_bit(mode) == OPT_CLIENT && (o->mode & OPT_SINK))
+				fprintf(stderr, "smtpdbg: --%s is a sink option (smtpdbg sink --%s)\n",
+				    o->name, o->name);
+			else if (mode_bit(mode) == OPT_CLIENT && (o->mode & OPT_SEND))
+				fprintf(stderr, "smtpdbg: --%s is a send option (smtpdbg send --%s)\n",
+				    o->name, o->name);
+			else
+				fprintf(stderr, "smtpdbg: --%s is not a %s option\n", o->name, mode);
 			goto bad;
 		}
+		if (opt_value(o, optarg, &val, err, sizeof(err)) == -1) {
+			fprintf(stderr, "smtpdbg: --%s: %s\n", o->name, err);
+			goto bad;
+		}
+		v = val.i;
 		switch (o->id) {
 		case O_FILE: m->file = optarg; break;
+		case O_EHLO: m->ro.auto_ehlo = 1; break;
 		case O_HELO:
-			if (strlen(optarg) >= sizeof(m->ro.ccfg.helo) || strpbrk(optarg, "\r\n")) {
-				fprintf(stderr, "smtpdbg: --helo: bad name\n");
+		case O_TIMEOUT:
+		case O_CONNECT_TIMEOUT:
+		case O_KEEP_GOING:
+			if (run_opt_apply(&m->ro, o, &val, err, sizeof(err)) == -1) {
+				fprintf(stderr, "smtpdbg: --%s: %s\n", o->name, err);
 				goto bad;
 			}
-			snprintf(m->ro.ccfg.helo, sizeof(m->ro.ccfg.helo), "%s", optarg);
-			break;
-		case O_EHLO: m->ro.auto_ehlo = 1; break;
-		case O_TIMEOUT:
-			if (seconds(o->name, optarg, &m->ro.ccfg.timeout_ms) == -1) goto bad;
-			break;
-		case O_CONNECT_TIMEOUT:
-			if (seconds(o->name, optarg, &m->ro.ccfg.connect_timeout_ms) == -1) goto bad;
 			break;
 		case O_DATA_LINES:
-			if (num(o->name, optarg, -1, 1000000000, &v) == -1) goto bad;
-			m->ro.ccfg.data_lines = m->sc.data_lines = (int)v;
+			if (run_opt_apply(&m->ro, o, &val, err, sizeof(err)) == -1)
+				fatalx("%s: %s", __func__, err);
+			m->sc.data_lines = (int)v;
 			break;
-		case O_KEEP_GOING: m->ro.keep_going = 1; break;
 		case O_JSON: m->json = optarg; m->json_set = 1; break;
 		case O_QUIET: m->quiet = 1; break;
 		case O_COLOR:
-			if (optarg == NULL || strcmp(optarg, "always") == 0) m->color = 1;
-			else if (strcmp(optarg, "never") == 0) m->color = 0;
-			else if (strcmp(optarg, "auto") == 0) m->color = -1;
-			else {
-				fprintf(stderr, "smtpdbg: --color: auto, always or never\n");
-				goto bad;
-			}
+			/* auto|always|never; --color alone is always */
+			m->color = optarg == NULL || v == 1 ? 1 : v == 2 ? 0 : -1;
 			break;
 		case O_NO_HISTORY: m->history = 0; break;
 		case O_HELP: usage(stdout, mode); exit(0);
+		case O_COMPLETION:
+			opt_completion(stdout, optarg);
+			exit(0);
 		case O_VERSION: printf("smtpdbg %s\n", PACKAGE_VERSION); exit(0);
 		case O_HOSTNAME:
 			if (strpbrk(optarg, "\r\n") || strlen(optarg) > 200) {
@@ -254,35 +303,27 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			m->sc.scfg.hostname = optarg;
 			break;
 		case O_MAX_SIZE:
-			if (num(o->name, optarg, 1, 1LL << 40, &v) == -1) goto bad;
 			m->sc.scfg.max_size = (uint64_t)v;
 			break;
 		case O_MAX_RCPT:
-			if (num(o->name, optarg, 1, 1000000, &v) == -1) goto bad;
 			m->sc.scfg.max_rcpt = (size_t)v;
 			break;
 		case O_MAX_LINE:
-			if (num(o->name, optarg, 512, 65536, &v) == -1) goto bad;
 			m->sc.scfg.max_line = (size_t)v;
 			m->sc.scfg.in_max = (size_t)v + 16384;
 			break;
 		case O_MAX_ERRORS:
-			if (num(o->name, optarg, 1, 1000000, &v) == -1) goto bad;
 			m->sc.scfg.max_errors = (unsigned)v;
 			break;
 		case O_MAX_CONNECTIONS:
-			if (num(o->name, optarg, 1, 1000000, &v) == -1) goto bad;
 			m->sc.max_conn = (int)v;
 			break;
 		case O_IDLE_TIMEOUT:
-			if (num(o->name, optarg, 1, 86400, &v) == -1) goto bad;
 			m->sc.idle_timeout = (int)v;
 			break;
 		case O_BARE_LF:
-			if (smtp_bare_lf_parse(optarg, &m->sc.scfg.bare_lf) == -1) {
-				fprintf(stderr, "smtpdbg: --bare-lf: reject, accept or normalize\n");
-				goto bad;
-			}
+			if (smtp_bare_lf_parse(optarg, &m->sc.scfg.bare_lf) == -1)
+				fatalx("%s: --bare-lf %s", __func__, optarg);
 			break;
 		case O_NO_EXT:
 			if (no_ext(m, optarg) == -1) goto bad;
@@ -296,10 +337,6 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_TLS_PRIORITY: m->ro.ccfg.tcfg.priority = optarg; break;
 		case O_TLS_MIN:
 		case O_TLS_MAX:
-			if (!tls_version_ok(optarg)) {
-				fprintf(stderr, "smtpdbg: --%s: 1.0, 1.1, 1.2 or 1.3\n", o->name);
-				goto bad;
-			}
 			if (o->id == O_TLS_MIN)
 				m->ro.ccfg.tcfg.tls_min = optarg;
 			else
@@ -333,19 +370,15 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_NO_FSYNC: m->sc.store.no_fsync = 1; break;
 		case O_JSON_SIDECAR: m->sc.store.sidecar = 1; break;
 		case O_GRACE:
-			if (num(o->name, optarg, 0, 3600, &v) == -1) goto bad;
 			m->grace = (int)v;
 			break;
 		case O_EXIT_AFTER:
-			if (num(o->name, optarg, 1, 1000000000, &v) == -1) goto bad;
 			m->sc.exit_after = (unsigned long)v;
 			break;
 		case O_EXIT_AFTER_TIME:
-			if (num(o->name, optarg, 1, 86400 * 365, &v) == -1) goto bad;
 			m->exit_after_time = (int)v;
 			break;
 		case O_EXPECT_MESSAGES:
-			if (num(o->name, optarg, 0, 1000000000, &v) == -1) goto bad;
 			m->expect_messages = v;
 			break;
 		case O_EXPECT_RCPT:
@@ -364,13 +397,9 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			break;
 		case O_RULES: m->rules_file = optarg; break;
 		case O_SEED:
-			if (num(o->name, optarg, 0, LLONG_MAX, &v) == -1)
-				goto bad;
 			m->seed = (unsigned long long)v;
 			break;
 		case O_GREYLIST:
-			if (num(o->name, optarg, 0, 86400, &v) == -1)
-				goto bad;
 			m->greylist = (int)v;
 			break;
 		case O_RATE_LIMIT: m->rate_limit = optarg; break;
@@ -388,14 +417,21 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_AUTH_MECH: m->ro.auth.mech = optarg; break;
 		case O_AUTH_AUTHZID: m->ro.auth.authzid = optarg; break;
 		case O_AUTH_PASSWORD_ENV:
-			if ((m->ro.auth.secret = getenv(optarg)) == NULL) {
-				fprintf(stderr, "smtpdbg: --auth-password-env: %s is not set\n", optarg);
+			if ((m->ro.auth.secret = getenv(optarg)) == NULL || !*m->ro.auth.secret) {
+				fprintf(stderr, "smtpdbg: --auth-password-env: %s is %s\n", optarg,
+				    m->ro.auth.secret ? "empty: an empty secret is never sent" :
+				    "not set");
 				goto bad;
 			}
 			break;
 		case O_AUTH_PASSWORD_FILE:
 			if ((m->ro.auth.secret = read_first_line(optarg)) == NULL)
 				goto bad;
+			if (*m->ro.auth.secret == '\0') {
+				fprintf(stderr, "smtpdbg: --auth-password-file: the first line of %s is "
+				    "empty: an empty secret is never sent\n", optarg);
+				goto bad;
+			}
 			break;
 		case O_AUTH_PLAINTEXT_OK: m->ro.auth_plaintext_ok = 1; break;
 		case O_FROM: m->so.from = optarg; break;
@@ -435,44 +471,39 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_QUIT_AFTER:
 		case O_DROP_AFTER:
 			if (send_stage_parse(optarg, o->id == O_QUIT_AFTER ? &m->so.quit_after :
-			    &m->so.drop_after) == -1) {
-				fprintf(stderr, "smtpdbg: --%s: CONNECT, EHLO, TLS, AUTH, MAIL, RCPT, "
-				    "DATA or DOT\n", o->name);
-				goto bad;
-			}
+			    &m->so.drop_after) == -1)
+				fatalx("%s: stage %s", __func__, optarg);
 			break;
 		case O_COUNT:
-			if (num(o->name, optarg, 1, 1000000, &v) == -1)
-				goto bad;
 			m->so.count = (unsigned long)v;
 			break;
 		case O_PIPELINE: m->so.pipeline = 1; break;
 		case O_NO_PIPELINE: m->so.pipeline = 0; break;
 		case O_BDAT: m->so.bdat = 1; break;
 		case O_CHUNK_SIZE:
-			if (num(o->name, optarg, 1, 64 * 1024 * 1024, &v) == -1)
-				goto bad;
 			m->so.chunk = (size_t)v;
 			m->so.bdat = 1;
 			break;
-		case O_NOTIFY: m->so.notify = optarg; break;
+		case O_NOTIFY:
+			if (notify_ok(optarg) == -1) {
+				fprintf(stderr, "smtpdbg: --notify: NEVER, or a list of SUCCESS, FAILURE "
+				    "and DELAY separated by commas (RFC 3461 4.1)\n");
+				goto bad;
+			}
+			m->so.notify = optarg;
+			break;
 		case O_RET: m->so.ret = optarg; break;
 		case O_ENVID: m->so.envid = optarg; break;
 		case O_ORCPT: m->so.orcpt = 1; break;
 		case O_REQUIRETLS: m->so.requiretls = 1; break;
 		case O_FORCE_EXT:
-			if (send_force_parse(optarg, &m->so.force) == -1) {
-				fprintf(stderr, "smtpdbg: --force-ext: PIPELINING, CHUNKING, 8BITMIME, "
-				    "SMTPUTF8, SIZE, DSN, REQUIRETLS or STARTTLS\n");
-				goto bad;
-			}
+			if (send_force_parse(optarg, &m->so.force) == -1)
+				fatalx("%s: --force-ext %s", __func__, optarg);
 			break;
 		case O_RESOLVER: m->so.resolver = optarg; break;
 		case O_MX_PORT: m->so.mx_port = optarg; break;
 		case O_COMMAND_TIMEOUT:
 		case O_DATA_TIMEOUT:
-			if (num(o->name, optarg, 1, 86400, &v) == -1)
-				goto bad;
 			if (o->id == O_COMMAND_TIMEOUT)
 				m->sc.command_timeout = (int)v;
 			else
@@ -759,10 +790,6 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	char		 bound[128], err[512], info[400];
 	struct sink_stats st;
 
-	if (argc > 1) {
-		usage(stderr, "sink");
-		return EXIT_USAGE;
-	}
 	snprintf(m->sc.listen, sizeof(m->sc.listen), "%s", argc == 1 ? argv[0] : "127.0.0.1:2525");
 	out_init(m->color);
 	m->sc.json = open_json(m);
@@ -822,10 +849,6 @@ main_send(struct main_opts *m, int argc, char **argv)
 	size_t		 i;
 	int		 code;
 
-	if (argc > 1) {
-		usage(stderr, "send");
-		return EXIT_USAGE;
-	}
 	if (o->nto + o->ncc + o->nbcc == 0) {
 		fprintf(stderr, "smtpdbg: send: no recipient (--to ADDR)\n");
 		return EXIT_USAGE;
@@ -934,10 +957,6 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 	int		 interactive, fd = -1, code;
 	char		 bound[128], err[512], *hist = NULL;
 
-	if (argc > 1) {
-		usage(stderr, "client");
-		return EXIT_USAGE;
-	}
 	interactive = m->file == NULL && isatty(STDIN_FILENO);
 	out_init(m->color);
 	m->ro.ccfg.json = open_json(m);
@@ -1004,6 +1023,84 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 	return code;
 }
 
+/* positional - the arguments after the options: one line for a wrong count */
+static int
+positional(const char *mode, int argc, char **argv)
+{
+	static const char *const subs[] = { "sink", "send", "probe", "demo" };
+	size_t	 i;
+	unsigned bit = mode_bit(mode);
+
+	if (bit == OPT_CLIENT && argc >= 1 && strpbrk(argv[0], ".:/[") == NULL)
+		for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+			const char *a = argv[0], *b = subs[i];
+			size_t la = strlen(a), lb = strlen(b), same = 0;
+			/* one letter left out, added or changed: a typo, not a host */
+			while (same < la && same < lb && a[same] == b[same])
+				same++;
+			if ((la + 1 == lb && strcmp(a + same, b + same + 1) == 0) ||
+			    (la == lb + 1 && strcmp(a + same + 1, b + same) == 0) ||
+			    (la == lb && la > 2 && strcmp(a + same + 1, b + same + 1) == 0)) {
+				fprintf(stderr, "smtpdbg: \"%s\": did you mean smtpdbg %s? (a host "
+				    "by that name: %s:25)\n", a, b, a);
+				return -1;
+			}
+		}
+	switch (bit) {
+	case OPT_DEMO:
+		if (argc > 0) {
+			fprintf(stderr, "smtpdbg: demo takes no HOST: it runs its own sink "
+			    "(smtpdbg %s talks to that server)\n", argv[0]);
+			return -1;
+		}
+		return 0;
+	case OPT_PROBE:
+		if (argc == 0) {
+			fprintf(stderr, "smtpdbg: probe: give HOST[:PORT] (or smtps://HOST[:PORT])\n");
+			return -1;
+		}
+		break;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "smtpdbg: %s: one %s only; \"%s\" is one too many\n",
+		    opt_mode_name(bit), bit == OPT_SINK ? "[ADDR:]PORT" : "HOST[:PORT]", argv[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* checks - what can be known wrong before connecting */
+static int
+checks(struct main_opts *m, const char *mode)
+{
+	struct tls_client_cfg *t = &m->ro.ccfg.tcfg;
+	struct tls_ctx	*ctx;
+	char		 err[512];
+	size_t		 i;
+	unsigned	 bit = mode_bit(mode);
+
+	if (bit == OPT_SINK || bit == OPT_DEMO)
+		return 0;
+	if (t->priority || t->tls_min || t->tls_max || t->cert_file || t->key_file) {
+		if ((ctx = tls_ctx_client(t, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "smtpdbg: %s\n", err);
+			return -1;
+		}
+		tls_ctx_free(ctx);
+	}
+	for (i = 0; i < m->ro.ccfg.ntlsa; i++)
+		if (tls_tlsa_check(m->ro.ccfg.tlsa[i], err, sizeof(err)) == -1) {
+			fprintf(stderr, "smtpdbg: --tlsa \"%s\": %s\n", m->ro.ccfg.tlsa[i], err);
+			return -1;
+		}
+	if (m->ro.auth.user && m->ro.auth.secret == NULL && !isatty(STDIN_FILENO)) {
+		fprintf(stderr, "smtpdbg: --auth-user needs --auth-password-env VAR or "
+		    "--auth-password-file FILE when there is no terminal to ask on\n");
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1031,8 +1128,8 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if ((ind = parse(&m, argc, argv, strcmp(mode, "sink") == 0 ? "sink" :
-	    strcmp(mode, "send") == 0 ? "send" : "client")) == -1)
+	if ((ind = parse(&m, argc, argv, mode)) == -1 ||
+	    positional(mode, argc - ind, argv + ind) == -1 || checks(&m, mode) == -1)
 		return EXIT_USAGE;
 	if (strcmp(mode, "sink") == 0)
 		return main_sink(&m, argc - ind, argv + ind);

@@ -4,105 +4,519 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "cli/opts.h"
 
 const struct opt_def opt_table[] = {
-	{ "file", 'f', 1, "FILE", O_FILE, OPT_CLIENT, "run the script FILE" },
-	{ "helo", 0, 1, "NAME", O_HELO, OPT_CS, "name for EHLO/HELO" },
-	{ "ehlo", 'e', 0, NULL, O_EHLO, OPT_CLIENT, "send EHLO after the greeting" },
-	{ "timeout", 't', 1, "SECONDS", O_TIMEOUT, OPT_CS, "reply timeout (RFC 5321 values)" },
-	{ "connect-timeout", 0, 1, "SECONDS", O_CONNECT_TIMEOUT, OPT_CS, "TCP connect timeout (30)" },
-	{ "data-lines", 0, 1, "N", O_DATA_LINES, OPT_BOTH, "message lines shown per message (-1: all)" },
-	{ "keep-going", 'k', 0, NULL, O_KEEP_GOING, OPT_CS, "server protocol violations do not end a script" },
-	{ "json", 0, 2, "FILE", O_JSON, OPT_BOTH, "JSON Lines events (to FILE or stdout)" },
-	{ "quiet", 'q', 0, NULL, O_QUIET, OPT_BOTH, "print only the outcome / summaries" },
-	{ "color", 0, 2, "WHEN", O_COLOR, OPT_BOTH, "auto, always or never" },
-	{ "no-history", 0, 0, NULL, O_NO_HISTORY, OPT_CLIENT, "do not read or write the REPL history" },
-	{ "help", 'h', 0, NULL, O_HELP, OPT_BOTH, "short usage" },
-	{ "version", 'V', 0, NULL, O_VERSION, OPT_BOTH, "print the version" },
-	{ "hostname", 0, 1, "NAME", O_HOSTNAME, OPT_SINK, "name in the greeting and EHLO reply" },
-	{ "max-size", 0, 1, "BYTES", O_MAX_SIZE, OPT_SINK, "message size limit (36700160)" },
-	{ "max-rcpt", 0, 1, "N", O_MAX_RCPT, OPT_SINK, "recipients per message (1000)" },
-	{ "max-line", 0, 1, "BYTES", O_MAX_LINE, OPT_SINK, "command line limit (2048)" },
-	{ "max-errors", 0, 1, "N", O_MAX_ERRORS, OPT_SINK, "bad commands before 421 (20)" },
-	{ "max-connections", 0, 1, "N", O_MAX_CONNECTIONS, OPT_SINK, "concurrent sessions (1000)" },
-	{ "idle-timeout", 0, 1, "SECONDS", O_IDLE_TIMEOUT, OPT_SINK, "close idle sessions with 421 (300)" },
-	{ "command-timeout", 0, 1, "SECONDS", O_COMMAND_TIMEOUT, OPT_SINK, "time to finish a command line (300)" },
-	{ "data-timeout", 0, 1, "SECONDS", O_DATA_TIMEOUT, OPT_SINK, "time for a whole message (600)" },
-	{ "bare-lf", 0, 1, "MODE", O_BARE_LF, OPT_SINK, "reject, accept or normalize bare LF/CR" },
-	{ "no-ext", 0, 1, "KEYWORD", O_NO_EXT, OPT_SINK, "do not advertise an EHLO keyword" },
-	{ "starttls", 's', 0, NULL, O_STARTTLS, OPT_CS, "EHLO, then STARTTLS when offered" },
-	{ "tls", 0, 0, NULL, O_TLS, OPT_CS, "implicit TLS from the start (port 465)" },
-	{ "sni", 0, 1, "NAME", O_SNI, OPT_CS, "server name to send and verify" },
-	{ "no-sni", 0, 0, NULL, O_NO_SNI, OPT_CS, "send no server name" },
-	{ "ca-file", 0, 1, "FILE", O_CA_FILE, OPT_CS, "trust these CAs instead of the system store" },
-	{ "no-verify", 0, 0, NULL, O_NO_VERIFY, OPT_CS, "failed TLS checks do not end a script" },
-	{ "tls-priority", 0, 1, "STRING", O_TLS_PRIORITY, OPT_CS, "GnuTLS priority string" },
-	{ "tls-min", 0, 1, "VERSION", O_TLS_MIN, OPT_CS, "lowest TLS version (1.0 .. 1.3)" },
-	{ "tls-max", 0, 1, "VERSION", O_TLS_MAX, OPT_CS, "highest TLS version" },
-	{ "cert", 0, 1, "FILE", O_CERT, OPT_BOTH, "certificate chain (PEM)" },
-	{ "key", 0, 1, "FILE", O_KEY, OPT_BOTH, "private key (PEM)" },
-	{ "tls-required", 0, 0, NULL, O_TLS_REQUIRED, OPT_CS, "never send MAIL/AUTH without TLS" },
-	{ "tlsa", 0, 1, "RECORD", O_TLSA, OPT_CS, "DANE TLSA record \"U S M hex\" (repeatable)" },
-	{ "allow-injection", 0, 0, NULL, O_ALLOW_INJECTION, OPT_CS, "go on after STARTTLS response injection" },
-	{ "auth-user", 0, 1, "USER", O_AUTH_USER, OPT_CS, "AUTH as USER after EHLO (after TLS with --starttls)" },
-	{ "auth-mech", 0, 1, "MECH", O_AUTH_MECH, OPT_CS, "force a mechanism (default: the best offered)" },
-	{ "auth-authzid", 0, 1, "ID", O_AUTH_AUTHZID, OPT_CS, "authorization identity (PLAIN, SCRAM)" },
-	{ "auth-password-env", 0, 1, "VAR", O_AUTH_PASSWORD_ENV, OPT_CS, "the secret from this environment variable" },
-	{ "auth-password-file", 0, 1, "FILE", O_AUTH_PASSWORD_FILE, OPT_CS, "the secret from the first line of FILE" },
-	{ "auth-plaintext-ok", 0, 0, NULL, O_AUTH_PLAINTEXT_OK, OPT_CS, "allow credentials without TLS" },
-	{ "from", 0, 1, "ADDR", O_FROM, OPT_SEND, "envelope sender (and From:)" },
-	{ "to", 0, 1, "ADDR", O_TO, OPT_SEND, "recipient (repeatable)" },
-	{ "cc", 0, 1, "ADDR", O_CC, OPT_SEND, "recipient shown in Cc: (repeatable)" },
-	{ "bcc", 0, 1, "ADDR", O_BCC, OPT_SEND, "recipient not shown (repeatable)" },
-	{ "header", 0, 1, "'NAME: VALUE'", O_HEADER, OPT_SEND, "add a header (repeatable)" },
-	{ "subject", 0, 1, "TEXT", O_SUBJECT, OPT_SEND, "the Subject:" },
-	{ "body", 0, 1, "TEXT|@FILE|-", O_BODY, OPT_SEND, "the message text" },
-	{ "attach", 0, 1, "FILE", O_ATTACH, OPT_SEND, "attach a file (MIME, base64; repeatable)" },
-	{ "data", 0, 1, "@FILE", O_DATA, OPT_SEND, "send FILE as the whole message" },
-	{ "raw-data", 0, 1, "@FILE", O_RAW_DATA, OPT_SEND, "send FILE's bytes exactly after 354 (no dot-stuffing)" },
-	{ "quit-after", 0, 1, "STAGE", O_QUIT_AFTER, OPT_SEND, "QUIT after CONNECT, EHLO, TLS, AUTH, MAIL, RCPT, DATA or DOT" },
-	{ "drop-after", 0, 1, "STAGE", O_DROP_AFTER, OPT_SEND, "close without QUIT after STAGE" },
-	{ "count", 0, 1, "N", O_COUNT, OPT_SEND, "send N messages on the connection" },
-	{ "pipeline", 0, 0, NULL, O_PIPELINE, OPT_SEND, "pipeline even if PIPELINING is not offered" },
-	{ "no-pipeline", 0, 0, NULL, O_NO_PIPELINE, OPT_SEND, "one command at a time" },
-	{ "bdat", 0, 0, NULL, O_BDAT, OPT_SEND, "send the message with BDAT when CHUNKING is offered" },
-	{ "chunk-size", 0, 1, "BYTES", O_CHUNK_SIZE, OPT_SEND, "BDAT chunk size (65536)" },
-	{ "notify", 0, 1, "LIST", O_NOTIFY, OPT_SEND, "DSN NOTIFY= for each recipient" },
-	{ "ret", 0, 1, "FULL|HDRS", O_RET, OPT_SEND, "DSN RET=" },
-	{ "envid", 0, 1, "ID", O_ENVID, OPT_SEND, "DSN ENVID=" },
-	{ "orcpt", 0, 0, NULL, O_ORCPT, OPT_SEND, "DSN ORCPT=rfc822;ADDR on each RCPT" },
-	{ "requiretls", 0, 0, NULL, O_REQUIRETLS, OPT_SEND, "MAIL ... REQUIRETLS (RFC 8689)" },
-	{ "force-ext", 0, 1, "KEYWORD", O_FORCE_EXT, OPT_SEND, "use an extension the server did not offer" },
-	{ "resolver", 0, 1, "IP[:PORT]", O_RESOLVER, OPT_SEND, "DNS server for the MX lookup" },
-	{ "mx-port", 0, 1, "PORT", O_MX_PORT, OPT_SEND, "port on the MX hosts (25)" },
-	{ "tls-listen", 0, 1, "[ADDR:]PORT", O_TLS_LISTEN, OPT_SINK, "also listen for implicit TLS" },
-	{ "require-tls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, "530 to MAIL before STARTTLS" },
-	{ "ocsp-response", 0, 1, "FILE", O_OCSP_RESPONSE, OPT_SINK, "staple this DER OCSP response" },
-	{ "maildir", 0, 1, "DIR", O_MAILDIR, OPT_SINK, "store messages in a Maildir (fsync before 250)" },
-	{ "mbox", 0, 1, "FILE", O_MBOX, OPT_SINK, "append messages to an mboxrd file" },
-	{ "eml-dir", 0, 1, "DIR", O_EML_DIR, OPT_SINK, "one .eml file per message" },
-	{ "no-fsync", 0, 0, NULL, O_NO_FSYNC, OPT_SINK, "no fsync (250 no longer means on disk)" },
-	{ "json-sidecar", 0, 0, NULL, O_JSON_SIDECAR, OPT_SINK, "write NAME.json beside each message" },
-	{ "grace", 0, 1, "SECONDS", O_GRACE, OPT_SINK, "time for transactions to finish on SIGINT/SIGTERM (10)" },
-	{ "exit-after", 0, 1, "N", O_EXIT_AFTER, OPT_SINK, "stop after N messages were accepted" },
-	{ "exit-after-time", 0, 1, "SECONDS", O_EXIT_AFTER_TIME, OPT_SINK, "stop after SECONDS" },
-	{ "expect-messages", 0, 1, "N", O_EXPECT_MESSAGES, OPT_SINK, "exit 1 unless exactly N were accepted" },
-	{ "expect-rcpt", 0, 1, "ADDR", O_EXPECT_RCPT, OPT_SINK, "exit 1 unless mail for ADDR was accepted (repeatable)" },
-	{ "reply", 0, 1, "RULE", O_REPLY, OPT_SINK, "misbehave on purpose: STAGE[#N|%N|~P][:PATTERN]=ACTION" },
-	{ "rules", 0, 1, "FILE", O_RULES, OPT_SINK, "read --reply rules from FILE, one per line" },
-	{ "seed", 0, 1, "N", O_SEED, OPT_SINK, "seed for ~P rules (1): runs repeat" },
-	{ "greylist", 0, 1, "SECONDS", O_GREYLIST, OPT_SINK, "451 to each first try; accept after SECONDS" },
-	{ "rate-limit", 0, 1, "N/s", O_RATE_LIMIT, OPT_SINK, "421 to connections over N per second (or N/m)" },
-	{ "auth", 0, 0, NULL, O_AUTH, OPT_SINK, "offer AUTH (after STARTTLS); any credentials pass" },
-	{ "auth-users", 0, 1, "FILE", O_AUTH_USERS, OPT_SINK, "check AUTH against user:secret lines" },
-	{ "auth-any-time", 0, 0, NULL, O_AUTH_ANY_TIME, OPT_SINK, "offer AUTH before STARTTLS too" },
-	{ "require-auth", 0, 0, NULL, O_REQUIRE_AUTH, OPT_SINK, "530 to MAIL before AUTH" },
-	{ "show-secrets", 0, 0, NULL, O_SHOW_SECRETS, OPT_BOTH, "show AUTH lines unmasked" },
-	{ "lmtp", 0, 0, NULL, O_LMTP, OPT_SINK, "speak LMTP (LHLO, one reply per recipient)" },
-	{ "manual", 0, 0, NULL, O_MANUAL, OPT_SINK, "you type each reply (the default is pre-filled)" },
-	{ "lint-strict", 0, 0, NULL, O_LINT_STRICT, OPT_SINK, "exit 1 when any client broke a rule" },
+	{ "file", 'f', 1, "FILE", O_FILE, OPT_CLIENT, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "run the script FILE" },
+	{ "helo", 0, 1, "NAME", O_HELO, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "name for EHLO/HELO" },
+	{ "ehlo", 'e', 0, NULL, O_EHLO, OPT_CLIENT, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "send EHLO after the greeting" },
+	{ "timeout", 't', 1, "SECONDS", O_TIMEOUT, OPT_CS, OT_SECONDS, 0LL, 86400LL, "0", NULL,
+	    "reply timeout" },
+	{ "connect-timeout", 0, 1, "SECONDS", O_CONNECT_TIMEOUT, OPT_CS, OT_SECONDS, 1LL, 86400LL, "30", NULL,
+	    "TCP connect timeout" },
+	{ "data-lines", 0, 1, "N", O_DATA_LINES, OPT_CLIENT | OPT_SINK | OPT_SEND | OPT_DEMO, OT_INT, -1LL, 1000000000LL, "-1", NULL,
+	    "message lines shown per message (-1: all)" },
+	{ "keep-going", 'k', 0, NULL, O_KEEP_GOING, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "server protocol violations do not end a script" },
+	{ "json", 0, 2, "FILE", O_JSON, OPT_ALL, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "JSON Lines events (to FILE or stdout)" },
+	{ "quiet", 'q', 0, NULL, O_QUIET, OPT_ALL, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "print only the outcome / summaries" },
+	{ "color", 0, 2, "WHEN", O_COLOR, OPT_ALL, OT_ENUM, 0LL, 0LL, "auto", "auto|always|never",
+	    "auto, always or never" },
+	{ "no-history", 0, 0, NULL, O_NO_HISTORY, OPT_CLIENT | OPT_DEMO, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "do not read or write the REPL history" },
+	{ "help", 'h', 0, NULL, O_HELP, OPT_ALL, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "short usage" },
+	{ "completion", 0, 1, "SHELL", O_COMPLETION, OPT_CLIENT, OT_ENUM, 0LL, 0LL, NULL, "bash|zsh",
+	    "print a completion script for bash or zsh" },
+	{ "version", 'V', 0, NULL, O_VERSION, OPT_ALL, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "print the version" },
+	{ "hostname", 0, 1, "NAME", O_HOSTNAME, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "name in the greeting and EHLO reply" },
+	{ "max-size", 0, 1, "BYTES", O_MAX_SIZE, OPT_SINK, OT_INT, 1LL, 1099511627776LL, "36700160", NULL,
+	    "message size limit" },
+	{ "max-rcpt", 0, 1, "N", O_MAX_RCPT, OPT_SINK, OT_INT, 1LL, 1000000LL, "1000", NULL,
+	    "recipients per message" },
+	{ "max-line", 0, 1, "BYTES", O_MAX_LINE, OPT_SINK, OT_INT, 512LL, 65536LL, "2048", NULL,
+	    "command line limit" },
+	{ "max-errors", 0, 1, "N", O_MAX_ERRORS, OPT_SINK, OT_INT, 1LL, 1000000LL, "20", NULL,
+	    "bad commands before 421" },
+	{ "max-connections", 0, 1, "N", O_MAX_CONNECTIONS, OPT_SINK, OT_INT, 1LL, 1000000LL, "10000", NULL,
+	    "concurrent sessions" },
+	{ "idle-timeout", 0, 1, "SECONDS", O_IDLE_TIMEOUT, OPT_SINK, OT_INT, 1LL, 86400LL, "300", NULL,
+	    "close idle sessions with 421" },
+	{ "command-timeout", 0, 1, "SECONDS", O_COMMAND_TIMEOUT, OPT_SINK, OT_INT, 1LL, 86400LL, "300", NULL,
+	    "time to finish a command line" },
+	{ "data-timeout", 0, 1, "SECONDS", O_DATA_TIMEOUT, OPT_SINK, OT_INT, 1LL, 86400LL, "600", NULL,
+	    "time for a whole message" },
+	{ "bare-lf", 0, 1, "MODE", O_BARE_LF, OPT_SINK, OT_ENUM, 0LL, 0LL, "reject", "reject|accept|normalize",
+	    "reject, accept or normalize bare LF/CR" },
+	{ "no-ext", 0, 1, "KEYWORD", O_NO_EXT, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "do not advertise an EHLO keyword" },
+	{ "starttls", 's', 0, NULL, O_STARTTLS, OPT_CSS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "EHLO, then STARTTLS when offered" },
+	{ "tls", 0, 0, NULL, O_TLS, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "implicit TLS from the start (port 465)" },
+	{ "sni", 0, 1, "NAME", O_SNI, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "server name to send and verify" },
+	{ "no-sni", 0, 0, NULL, O_NO_SNI, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "send no server name" },
+	{ "ca-file", 0, 1, "FILE", O_CA_FILE, OPT_CS, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "trust these CAs instead of the system store" },
+	{ "no-verify", 0, 0, NULL, O_NO_VERIFY, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "failed TLS checks do not end a script" },
+	{ "tls-priority", 0, 1, "STRING", O_TLS_PRIORITY, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "GnuTLS priority string" },
+	{ "tls-min", 0, 1, "VERSION", O_TLS_MIN, OPT_CS, OT_ENUM, 0LL, 0LL, NULL, "1.0|1.1|1.2|1.3",
+	    "lowest TLS version (1.0 .. 1.3)" },
+	{ "tls-max", 0, 1, "VERSION", O_TLS_MAX, OPT_CS, OT_ENUM, 0LL, 0LL, NULL, "1.0|1.1|1.2|1.3",
+	    "highest TLS version" },
+	{ "cert", 0, 1, "FILE", O_CERT, OPT_BOTH, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "certificate chain (PEM)" },
+	{ "key", 0, 1, "FILE", O_KEY, OPT_BOTH, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "private key (PEM)" },
+	{ "tls-required", 0, 0, NULL, O_TLS_REQUIRED, OPT_CSS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "never send MAIL/AUTH without TLS" },
+	{ "tlsa", 0, 1, "RECORD", O_TLSA, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "DANE TLSA record \"U S M hex\" (repeatable)" },
+	{ "allow-injection", 0, 0, NULL, O_ALLOW_INJECTION, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "go on after STARTTLS response injection" },
+	{ "auth-user", 0, 1, "USER", O_AUTH_USER, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "AUTH as USER after EHLO (after TLS with --starttls)" },
+	{ "auth-mech", 0, 1, "MECH", O_AUTH_MECH, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "force a mechanism (default: the best offered)" },
+	{ "auth-authzid", 0, 1, "ID", O_AUTH_AUTHZID, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "authorization identity (PLAIN, SCRAM)" },
+	{ "auth-password-env", 0, 1, "VAR", O_AUTH_PASSWORD_ENV, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "the secret from this environment variable" },
+	{ "auth-password-file", 0, 1, "FILE", O_AUTH_PASSWORD_FILE, OPT_CS, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "the secret from the first line of FILE" },
+	{ "auth-plaintext-ok", 0, 0, NULL, O_AUTH_PLAINTEXT_OK, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "allow credentials without TLS" },
+	{ "from", 0, 1, "ADDR", O_FROM, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "envelope sender (and From:)" },
+	{ "to", 0, 1, "ADDR", O_TO, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "recipient (repeatable)" },
+	{ "cc", 0, 1, "ADDR", O_CC, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "recipient shown in Cc: (repeatable)" },
+	{ "bcc", 0, 1, "ADDR", O_BCC, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "recipient not shown (repeatable)" },
+	{ "header", 0, 1, "'NAME: VALUE'", O_HEADER, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "add a header (repeatable)" },
+	{ "subject", 0, 1, "TEXT", O_SUBJECT, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "the Subject:" },
+	{ "body", 0, 1, "TEXT|@FILE|-", O_BODY, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "the message text" },
+	{ "attach", 0, 1, "FILE", O_ATTACH, OPT_SEND, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "attach a file (MIME, base64; repeatable)" },
+	{ "data", 0, 1, "@FILE", O_DATA, OPT_SEND, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "send FILE as the whole message" },
+	{ "raw-data", 0, 1, "@FILE", O_RAW_DATA, OPT_SEND, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "send FILE's bytes exactly after 354 (no dot-stuffing)" },
+	{ "quit-after", 0, 1, "STAGE", O_QUIT_AFTER, OPT_SEND, OT_ENUM, 0LL, 0LL, NULL, "CONNECT|EHLO|TLS|AUTH|MAIL|RCPT|DATA|DOT|FIRST-EHLO|FIRST-HELO|HELO|STARTTLS|FROM|TO",
+	    "QUIT after CONNECT, EHLO, TLS, AUTH, MAIL, RCPT, DATA or DOT" },
+	{ "drop-after", 0, 1, "STAGE", O_DROP_AFTER, OPT_SEND, OT_ENUM, 0LL, 0LL, NULL, "CONNECT|EHLO|TLS|AUTH|MAIL|RCPT|DATA|DOT|FIRST-EHLO|FIRST-HELO|HELO|STARTTLS|FROM|TO",
+	    "close without QUIT after STAGE" },
+	{ "count", 0, 1, "N", O_COUNT, OPT_SEND, OT_INT, 1LL, 1000000LL, "1", NULL,
+	    "send N messages on the connection" },
+	{ "pipeline", 0, 0, NULL, O_PIPELINE, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "pipeline even if PIPELINING is not offered" },
+	{ "no-pipeline", 0, 0, NULL, O_NO_PIPELINE, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "one command at a time" },
+	{ "bdat", 0, 0, NULL, O_BDAT, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "send the message with BDAT when CHUNKING is offered" },
+	{ "chunk-size", 0, 1, "BYTES", O_CHUNK_SIZE, OPT_SEND, OT_INT, 1LL, 67108864LL, "65536", NULL,
+	    "BDAT chunk size" },
+	{ "notify", 0, 1, "LIST", O_NOTIFY, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "DSN NOTIFY= for each recipient" },
+	{ "ret", 0, 1, "FULL|HDRS", O_RET, OPT_SEND, OT_ENUM, 0LL, 0LL, NULL, "FULL|HDRS",
+	    "DSN RET=" },
+	{ "envid", 0, 1, "ID", O_ENVID, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "DSN ENVID=" },
+	{ "orcpt", 0, 0, NULL, O_ORCPT, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "DSN ORCPT=rfc822;ADDR on each RCPT" },
+	{ "requiretls", 0, 0, NULL, O_REQUIRETLS, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "MAIL ... REQUIRETLS (RFC 8689)" },
+	{ "force-ext", 0, 1, "KEYWORD", O_FORCE_EXT, OPT_SEND, OT_ENUM, 0LL, 0LL, NULL, "PIPELINING|CHUNKING|8BITMIME|SMTPUTF8|SIZE|DSN|REQUIRETLS|STARTTLS",
+	    "use an extension the server did not offer" },
+	{ "resolver", 0, 1, "IP[:PORT]", O_RESOLVER, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "DNS server for the MX lookup" },
+	{ "mx-port", 0, 1, "PORT", O_MX_PORT, OPT_SEND, OT_INT, 1LL, 65535LL, "25", NULL,
+	    "port on the MX hosts" },
+	{ "tls-listen", 0, 1, "[ADDR:]PORT", O_TLS_LISTEN, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "also listen for implicit TLS" },
+	{ "require-tls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "530 to MAIL before STARTTLS" },
+	{ "ocsp-response", 0, 1, "FILE", O_OCSP_RESPONSE, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "staple this DER OCSP response" },
+	{ "maildir", 0, 1, "DIR", O_MAILDIR, OPT_SINK, OT_DIR, 0LL, 0LL, NULL, NULL,
+	    "store messages in a Maildir (fsync before 250)" },
+	{ "mbox", 0, 1, "FILE", O_MBOX, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "append messages to an mboxrd file" },
+	{ "eml-dir", 0, 1, "DIR", O_EML_DIR, OPT_SINK, OT_DIR, 0LL, 0LL, NULL, NULL,
+	    "one .eml file per message" },
+	{ "no-fsync", 0, 0, NULL, O_NO_FSYNC, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "no fsync (250 no longer means on disk)" },
+	{ "json-sidecar", 0, 0, NULL, O_JSON_SIDECAR, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "write NAME.json beside each message" },
+	{ "grace", 0, 1, "SECONDS", O_GRACE, OPT_SINK, OT_INT, 0LL, 3600LL, "10", NULL,
+	    "time for transactions to finish on SIGINT/SIGTERM" },
+	{ "exit-after", 0, 1, "N", O_EXIT_AFTER, OPT_SINK, OT_INT, 1LL, 1000000000LL, NULL, NULL,
+	    "stop after N messages were accepted" },
+	{ "exit-after-time", 0, 1, "SECONDS", O_EXIT_AFTER_TIME, OPT_SINK, OT_INT, 1LL, 31536000LL, NULL, NULL,
+	    "stop after SECONDS" },
+	{ "expect-messages", 0, 1, "N", O_EXPECT_MESSAGES, OPT_SINK, OT_INT, 0LL, 1000000000LL, NULL, NULL,
+	    "exit 1 unless exactly N were accepted" },
+	{ "expect-rcpt", 0, 1, "ADDR", O_EXPECT_RCPT, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "exit 1 unless mail for ADDR was accepted (repeatable)" },
+	{ "reply", 0, 1, "RULE", O_REPLY, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "misbehave on purpose: STAGE[#N|%N|~P][:PATTERN]=ACTION" },
+	{ "rules", 0, 1, "FILE", O_RULES, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "read --reply rules from FILE, one per line" },
+	{ "seed", 0, 1, "N", O_SEED, OPT_SINK, OT_INT, 0LL, 9223372036854775807LL, "1", NULL,
+	    "seed for ~P rules (1): runs repeat" },
+	{ "greylist", 0, 1, "SECONDS", O_GREYLIST, OPT_SINK, OT_INT, 0LL, 86400LL, NULL, NULL,
+	    "451 to each first try; accept after SECONDS" },
+	{ "rate-limit", 0, 1, "N/s", O_RATE_LIMIT, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "421 to connections over N per second (or N/m)" },
+	{ "auth", 0, 0, NULL, O_AUTH, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "offer AUTH (after STARTTLS); any credentials pass" },
+	{ "auth-users", 0, 1, "FILE", O_AUTH_USERS, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "check AUTH against user:secret lines" },
+	{ "auth-any-time", 0, 0, NULL, O_AUTH_ANY_TIME, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "offer AUTH before STARTTLS too" },
+	{ "require-auth", 0, 0, NULL, O_REQUIRE_AUTH, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "530 to MAIL before AUTH" },
+	{ "show-secrets", 0, 0, NULL, O_SHOW_SECRETS, OPT_ALL, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "show AUTH lines unmasked" },
+	{ "lmtp", 0, 0, NULL, O_LMTP, OPT_BOTH, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "speak LMTP (LHLO, one reply per recipient)" },
+	{ "manual", 0, 0, NULL, O_MANUAL, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "you type each reply (the default is pre-filled)" },
+	{ "lint-strict", 0, 0, NULL, O_LINT_STRICT, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "exit 1 when any client broke a rule" },
 };
 const unsigned opt_count = sizeof(opt_table) / sizeof(opt_table[0]);
+
+const struct opt_def *
+opt_find(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < opt_count; i++)
+		if (strcmp(opt_table[i].name, name) == 0 ||
+		    (name[0] && !name[1] && opt_table[i].shortopt == name[0]))
+			return &opt_table[i];
+	return NULL;
+}
+
+/* choice - the index of arg in "a|b|c", or -1 */
+static int
+choice(const char *choices, const char *arg)
+{
+	const char *p = choices;
+	size_t	 n = strlen(arg), l;
+	int	 i;
+
+	for (i = 0; *p; i++) {
+		l = strcspn(p, "|");
+		if (l == n && strncasecmp(p, arg, n) == 0)
+			return i;
+		p += l;
+		if (*p == '|')
+			p++;
+	}
+	return -1;
+}
+
+/* words - "a, b or c" from "a|b|c" */
+static void
+words(char *b, size_t n, const char *choices)
+{
+	size_t	 o = 0, l;
+	const char *p = choices;
+
+	b[0] = '\0';
+	while (*p && o < n) {
+		l = strcspn(p, "|");
+		o += (size_t)snprintf(b + o, n - o, "%s%.*s", o == 0 ? "" :
+		    strchr(p + l, '|') ? ", " : " or ", (int)l, p);
+		p += l;
+		if (*p == '|')
+			p++;
+	}
+}
+
+int
+opt_value(const struct opt_def *o, const char *arg, struct opt_val *v, char *err, size_t errlen)
+{
+	char	*end, w[300];
+	double	 d;
+
+	memset(v, 0, sizeof(*v));
+	v->s = arg;
+	if (arg == NULL)
+		return 0;	/* an optional argument left out */
+	switch (o->type) {
+	case OT_FLAG:
+		return 0;
+	case OT_INT:
+		errno = 0;
+		v->i = strtoll(arg, &end, 10);
+		if (*arg == '\0' || *end || errno || v->i < o->lo || v->i > o->hi) {
+			snprintf(err, errlen, "\"%s\" is not a whole number from %lld to %lld", arg,
+			    o->lo, o->hi);
+			return -1;
+		}
+		return 0;
+	case OT_SECONDS:
+		errno = 0;
+		d = strtod(arg, &end);
+		if (*arg == '\0' || *end || errno || !(d >= (double)o->lo &&
+		    d <= (double)o->hi) || (d > 0 && d < 0.001)) {
+			snprintf(err, errlen, "\"%s\" is not a number of seconds from %lld to %lld "
+			    "(fractions allowed, 1 ms at least)", arg, o->lo, o->hi);
+			return -1;
+		}
+		v->ms = (uint64_t)(d * 1000.0 + 0.5);
+		return 0;
+	case OT_ENUM:
+		if ((v->i = choice(o->choices, arg)) < 0) {
+			words(w, sizeof(w), o->choices);
+			snprintf(err, errlen, "\"%s\" is not one of %s", arg, w);
+			return -1;
+		}
+		return 0;
+	case OT_STR:
+	case OT_FILE:
+	case OT_DIR:
+		if (*arg == '\0' && o->type != OT_STR) {
+			snprintf(err, errlen, "an empty name");
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* distance - edit distance of two short strings (a typo's size) */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, row[64], prev, t;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			t = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (t + 1 < row[j])
+				row[j] = t + 1;
+			prev = t;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+opt_suggest(const char *wrong, unsigned mode)
+{
+	const char *best = NULL;
+	size_t	 bd = 3, d, n = strlen(wrong);
+	unsigned i;
+
+	for (i = 0; i < opt_count; i++) {
+		if (!(opt_table[i].mode & mode))
+			continue;
+		d = distance(wrong, opt_table[i].name);
+		/* a prefix is a likely abbreviation too ("--max-conn") */
+		if (n >= 3 && strncmp(opt_table[i].name, wrong, n) == 0)
+			d = 1;
+		if (d < bd || (d == bd && best == NULL && d <= n / 3)) {
+			bd = d;
+			best = opt_table[i].name;
+		}
+	}
+	return bd <= 2 ? best : NULL;
+}
+
+const char *
+opt_mode_name(unsigned bit)
+{
+	switch (bit) {
+	case OPT_SINK: return "sink";
+	case OPT_SEND: return "send";
+	case OPT_PROBE: return "probe";
+	case OPT_DEMO: return "demo";
+	default: return "client";
+	}
+}
+
+void
+opt_usage(FILE *f, unsigned bit)
+{
+	unsigned i;
+	char	 name[80], w[300];
+
+	for (i = 0; i < opt_count; i++) {
+		const struct opt_def *o = &opt_table[i];
+		if (!(o->mode & bit))
+			continue;
+		snprintf(name, sizeof(name), "%c%c%s--%s%s%s%s", o->shortopt ? '-' : ' ',
+		    o->shortopt ? o->shortopt : ' ', o->shortopt ? ", " : "  ", o->name,
+		    o->has_arg == 2 ? "[=" : o->has_arg ? " " : "",
+		    o->argname ? o->argname : "", o->has_arg == 2 ? "]" : "");
+		w[0] = '\0';
+		if (o->type == OT_ENUM && o->argname && strchr(o->argname, '|') == NULL) {
+			words(w, sizeof(w), o->choices);
+			fprintf(f, "  %-30s %s: %s%s%s%s\n", name, o->help, w, o->dflt ? " (" : "",
+			    o->dflt ? o->dflt : "", o->dflt ? ")" : "");
+		} else
+			fprintf(f, "  %-30s %s%s%s%s\n", name, o->help, o->dflt ? " (" : "",
+			    o->dflt ? o->dflt : "", o->dflt ? ")" : "");
+	}
+}
+
+/* spaced - "a|b|c" as "a b c" */
+static void
+spaced(FILE *f, const char *choices)
+{
+	for (; *choices; choices++)
+		fputc(*choices == '|' ? ' ' : *choices, f);
+}
+
+static const unsigned modes[] = { OPT_CLIENT, OPT_SINK, OPT_SEND, OPT_PROBE, OPT_DEMO };
+
+static void
+bash_completion(FILE *f)
+{
+	unsigned i, k;
+
+	fprintf(f, "# bash completion for smtpdbg, made from its option table\n"
+	    "_smtpdbg() {\n"
+	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	    "\tlocal mode=client opts\n"
+	    "\tcase ${COMP_WORDS[1]} in sink|send|probe|demo) mode=${COMP_WORDS[1]} ;; esac\n"
+	    "\t[[ $prev == = ]] && prev=${COMP_WORDS[COMP_CWORD-2]}\n"
+	    "\t[[ $cur == = ]] && { prev=${COMP_WORDS[COMP_CWORD-1]}; cur=; }\n"
+	    "\tcase $prev in\n");
+	for (i = 0; i < opt_count; i++) {
+		const struct opt_def *o = &opt_table[i];
+		if (o->has_arg == 0 || (o->has_arg == 2 && o->type != OT_ENUM))
+			continue;
+		if (o->type == OT_FILE || o->type == OT_DIR) {
+			fprintf(f, "\t--%s%s%c) COMPREPLY=($(compgen -%c -- \"$cur\")); return ;;\n",
+			    o->name, o->shortopt ? "|-" : "", o->shortopt ? o->shortopt : ' ',
+			    o->type == OT_DIR ? 'd' : 'f');
+		} else if (o->type == OT_ENUM) {
+			fprintf(f, "\t--%s) COMPREPLY=($(compgen -W \"", o->name);
+			spaced(f, o->choices);
+			fprintf(f, "\" -- \"$cur\")); return ;;\n");
+		} else
+			fprintf(f, "\t--%s%s%c) return ;;\n", o->name, o->shortopt ? "|-" : "",
+			    o->shortopt ? o->shortopt : ' ');
+	}
+	fprintf(f, "\tesac\n\tcase $mode in\n");
+	for (k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
+		fprintf(f, "\t%s) opts=\"", opt_mode_name(modes[k]));
+		for (i = 0; i < opt_count; i++)
+			if (opt_table[i].mode & modes[k])
+				fprintf(f, "%s--%s%s", i ? " " : "", opt_table[i].name,
+				    opt_table[i].has_arg == 2 ? "=" : "");
+		fprintf(f, "\" ;;\n");
+	}
+	fprintf(f, "\tesac\n"
+	    "\tif [[ $cur == -* ]]; then\n"
+	    "\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+	    "\t\t[[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null\n"
+	    "\telif [[ $COMP_CWORD == 1 ]]; then\n"
+	    "\t\tCOMPREPLY=($(compgen -W \"sink send probe demo\" -A hostname -- \"$cur\"))\n"
+	    "\telse\n"
+	    "\t\tCOMPREPLY=($(compgen -A hostname -- \"$cur\"))\n"
+	    "\tfi\n"
+	    "}\n"
+	    "complete -F _smtpdbg smtpdbg\n");
+}
+
+/* zsh_spec - one _arguments spec; quotes and brackets in help are dropped */
+static void
+zsh_spec(FILE *f, const struct opt_def *o)
+{
+	const char *h;
+
+	fprintf(f, " \\\n\t\t'%s--%s%s[", o->type == OT_FLAG ? "" : "", o->name,
+	    o->has_arg == 2 ? "=-" : o->has_arg ? "=" : "");
+	for (h = o->help; *h; h++)
+		if (*h != '\'' && *h != '[' && *h != ']' && *h != ':')
+			fputc(*h, f);
+	fputc(']', f);
+	if (o->has_arg) {
+		fprintf(f, ":%s:", o->argname ? o->argname : "value");
+		if (o->type == OT_FILE)
+			fprintf(f, "_files");
+		else if (o->type == OT_DIR)
+			fprintf(f, "_files -/");
+		else if (o->type == OT_ENUM) {
+			fputc('(', f);
+			spaced(f, o->choices);
+			fputc(')', f);
+		}
+	}
+	fputc('\'', f);
+}
+
+static void
+zsh_completion(FILE *f)
+{
+	unsigned i, k;
+
+	fprintf(f, "#compdef smtpdbg\n# zsh completion for smtpdbg, made from its option table\n"
+	    "local mode=client\n"
+	    "case $words[2] in\n"
+	    "sink|send|probe|demo) mode=$words[2]; shift words; (( CURRENT-- )) ;;\n"
+	    "esac\n"
+	    "case $mode in\n");
+	for (k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
+		fprintf(f, "%s)\n\t_arguments -s -S", opt_mode_name(modes[k]));
+		for (i = 0; i < opt_count; i++)
+			if (opt_table[i].mode & modes[k])
+				zsh_spec(f, &opt_table[i]);
+		if (modes[k] == OPT_CLIENT)
+			fprintf(f, " \\\n\t\t'1:host or subcommand:(sink send probe demo)'");
+		else if (modes[k] != OPT_DEMO)
+			fprintf(f, " \\\n\t\t'1:%s:_hosts'", modes[k] == OPT_SINK ?
+			    "address" : "host");
+		fprintf(f, "\n\t;;\n");
+	}
+	fprintf(f, "esac\n");
+}
+
+int
+opt_completion(FILE *f, const char *shell)
+{
+	if (strcmp(shell, "bash") == 0)
+		bash_completion(f);
+	else if (strcmp(shell, "zsh") == 0)
+		zsh_completion(f);
+	else
+		return -1;
+	return 0;
+}

@@ -5,8 +5,30 @@
 #ifndef CLI_OPTS_H
 #define CLI_OPTS_H
 
-/* OPT_CLIENT options also serve "smtpdbg send" (OPT_CS); OPT_SEND are its own */
-enum opt_mode { OPT_CLIENT = 1, OPT_SINK = 2, OPT_SEND = 4, OPT_CS = 5, OPT_BOTH = 7 };
+#include <stdint.h>
+#include <stdio.h>
+
+/* Which subcommands take an option: the client (REPL and scripts), sink,
+ * send, probe, demo.  OPT_CS: every client front end. */
+enum opt_mode {
+	OPT_CLIENT = 1, OPT_SINK = 2, OPT_SEND = 4, OPT_PROBE = 8, OPT_DEMO = 16,
+	OPT_CS = OPT_CLIENT | OPT_SEND | OPT_PROBE,
+	OPT_CSS = OPT_CLIENT | OPT_SEND,
+	OPT_BOTH = OPT_CS | OPT_SINK,
+	OPT_ALL = OPT_BOTH | OPT_DEMO,
+};
+
+/* What an option's argument is: parsing, /set, --help, the manual and
+ * completion all follow it. */
+enum opt_type {
+	OT_FLAG,	/* no argument */
+	OT_STR,		/* text */
+	OT_INT,		/* an integer from lo to hi */
+	OT_SECONDS,	/* seconds with fractions, lo to hi (0: see the manual) */
+	OT_ENUM,	/* one of choices, "a|b|c" (case-insensitive) */
+	OT_FILE,	/* a file name */
+	OT_DIR,		/* a directory name */
+};
 
 enum opt_id {
 	O_FILE = 256, O_HELO, O_EHLO, O_TIMEOUT, O_CONNECT_TIMEOUT, O_DATA_LINES,
@@ -25,6 +47,7 @@ enum opt_id {
 	O_FROM, O_TO, O_CC, O_BCC, O_HEADER, O_SUBJECT, O_BODY, O_ATTACH, O_DATA, O_RAW_DATA,
 	O_QUIT_AFTER, O_DROP_AFTER, O_COUNT, O_PIPELINE, O_NO_PIPELINE, O_BDAT, O_CHUNK_SIZE,
 	O_NOTIFY, O_RET, O_ENVID, O_REQUIRETLS, O_FORCE_EXT, O_RESOLVER, O_MX_PORT, O_ORCPT,
+	O_COMPLETION,
 };
 
 struct opt_def {
@@ -34,10 +57,36 @@ struct opt_def {
 	const char	*argname;
 	enum opt_id	 id;
 	enum opt_mode	 mode;
+	enum opt_type	 type;
+	long long	 lo, hi;	/* OT_INT, OT_SECONDS */
+	const char	*dflt;		/* the default, as given on the command line */
+	const char	*choices;	/* OT_ENUM */
 	const char	*help;
+};
+
+/* A checked argument. */
+struct opt_val {
+	long long	 i;		/* OT_INT; OT_ENUM: the index in choices */
+	uint64_t	 ms;		/* OT_SECONDS */
+	const char	*s;		/* the argument itself */
 };
 
 extern const struct opt_def opt_table[];
 extern const unsigned opt_count;
+
+/* opt_find - the row of --NAME (or of -C when name is one letter) */
+const struct opt_def *opt_find(const char *name);
+/* opt_value - arg checked against the row's type and range: 0, or -1 with
+ * one line in err (without the option name) */
+int	 opt_value(const struct opt_def *, const char *arg, struct opt_val *, char *err, size_t);
+/* opt_suggest - the nearest option name for a wrong one (mode bits), or NULL */
+const char *opt_suggest(const char *wrong, unsigned mode);
+/* opt_mode_name - "client", "sink", ... for one mode bit */
+const char *opt_mode_name(unsigned bit);
+/* opt_usage - the options of one mode, one per line, with defaults */
+void	 opt_usage(FILE *, unsigned bit);
+/* opt_completion - a bash or zsh completion script from the table;
+ * -1 for another shell */
+int	 opt_completion(FILE *, const char *shell);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "cli/loop.h"
 #include "cli/opening.h"
+#include "cli/opts.h"
 #include "cli/out.h"
 #include "cli/run.h"
 #include "cli/send.h"
@@ -145,17 +146,119 @@ run_cmd_names(void)
 	return cmd_names;
 }
 
-/* Session options settable with /set (and given as --NAME on the command line). */
-enum setopt { SO_HELO, SO_TIMEOUT, SO_CONNECT_TIMEOUT, SO_DATA_LINES, SO_KEEP_GOING,
-	SO_COUNT };
-static const char *const set_names[SO_COUNT + 1] = {
-	"helo", "timeout", "connect-timeout", "data-lines", "keep-going", NULL,
+/* Session options /set changes: rows of the option table (cli/opts.c),
+ * checked by the same rules as on the command line. */
+static const enum opt_id set_ids[] = {
+	O_HELO, O_TIMEOUT, O_CONNECT_TIMEOUT, O_DATA_LINES, O_KEEP_GOING, O_SHOW_SECRETS,
 };
+#define NSET (sizeof(set_ids) / sizeof(set_ids[0]))
+static const char *set_names[NSET + 1];
+
+static const struct opt_def *
+set_row(size_t k)
+{
+	unsigned i;
+
+	for (i = 0; i < opt_count; i++)
+		if (opt_table[i].id == set_ids[k])
+			return &opt_table[i];
+	fatalx("%s: option %d not in the table", __func__, (int)set_ids[k]);
+}
 
 const char *const *
 run_set_names(void)
 {
+	size_t	 k;
+
+	for (k = 0; k < NSET; k++)
+		set_names[k] = set_row(k)->name;
+	set_names[NSET] = NULL;
 	return set_names;
+}
+
+/* onoff - a flag's value in /set: on, off, yes, no, 1, 0 */
+static int
+onoff(const char *v)
+{
+	if (strcasecmp(v, "on") == 0 || strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+		return 1;
+	if (strcasecmp(v, "off") == 0 || strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0)
+		return 0;
+	return -1;
+}
+
+int
+run_opt_apply(struct run_opts *o, const struct opt_def *d, const struct opt_val *v,
+    char *err, size_t errlen)
+{
+	int	 on = 1;
+
+	if (d->type == OT_FLAG && v->s && (on = onoff(v->s)) == -1) {
+		snprintf(err, errlen, "on or off");
+		return -1;
+	}
+	switch (d->id) {
+	case O_HELO:
+		if (strpbrk(v->s, "\r\n \t") || *v->s == '\0' ||
+		    strlen(v->s) >= sizeof(o->ccfg.helo)) {
+			snprintf(err, errlen, "a domain or address literal, without spaces, under "
+			    "%zu bytes", sizeof(o->ccfg.helo));
+			return -1;
+		}
+		snprintf(o->ccfg.helo, sizeof(o->ccfg.helo), "%s", v->s);
+		return 0;
+	case O_TIMEOUT:
+		o->ccfg.timeout_ms = v->ms;
+		return 0;
+	case O_CONNECT_TIMEOUT:
+		o->ccfg.connect_timeout_ms = v->ms;
+		return 0;
+	case O_DATA_LINES:
+		o->ccfg.data_lines = (int)v->i;
+		return 0;
+	case O_KEEP_GOING:
+		o->keep_going = on;
+		return 0;
+	case O_SHOW_SECRETS:
+		o->ccfg.show_secrets = o->auth.show_secrets = on;
+		return 0;
+	default:
+		snprintf(err, errlen, "not a session option");
+		return -1;
+	}
+}
+
+/* set_value - a session option's value in words, for /show */
+static void
+set_value(struct run *r, const struct opt_def *d, char *b, size_t n)
+{
+	const struct run_opts *o = r->o;
+
+	switch (d->id) {
+	case O_HELO:
+		snprintf(b, n, "%s", o->ccfg.helo);
+		break;
+	case O_TIMEOUT:
+		if (o->ccfg.timeout_ms)
+			snprintf(b, n, "%g s", (double)o->ccfg.timeout_ms / 1000.0);
+		else
+			snprintf(b, n, "0 (the RFC 5321 times)");
+		break;
+	case O_CONNECT_TIMEOUT:
+		snprintf(b, n, "%g s", (double)o->ccfg.connect_timeout_ms / 1000.0);
+		break;
+	case O_DATA_LINES:
+		snprintf(b, n, "%d%s", o->ccfg.data_lines, o->ccfg.data_lines < 0 ? " (all)" : "");
+		break;
+	case O_KEEP_GOING:
+		snprintf(b, n, "%s", o->keep_going ? "on" : "off");
+		break;
+	case O_SHOW_SECRETS:
+		snprintf(b, n, "%s", o->ccfg.show_secrets ? "on" : "off");
+		break;
+	default:
+		snprintf(b, n, "?");
+	}
 }
 
 static void
@@ -1057,84 +1160,64 @@ cmd_bdat(struct run *r, char *a)
 }
 
 static int
-parse_int(const char *s, int lo, int hi, int *out)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end || errno || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-static int
 cmd_set(struct run *r, char *a)
 {
-	char	*v = a + strcspn(a, " \t");
-	int	 k, iv;
+	char	*v = a + strcspn(a, " \t"), err[400];
+	const struct opt_def *d = NULL;
+	struct opt_val val;
+	size_t	 k;
 
 	if (*v)
 		*v++ = '\0';
 	while (*v == ' ' || *v == '\t')
 		v++;
-	for (k = 0; k < SO_COUNT; k++)
-		if (strcasecmp(a, set_names[k]) == 0)
-			break;
-	if (k == SO_COUNT || *v == '\0') {
-		fail(r, EXIT_USAGE, "usage: /set NAME VALUE; names: helo timeout "
-		    "connect-timeout data-lines keep-going");
+	if (strncmp(a, "--", 2) == 0)
+		a += 2;
+	for (k = 0; k < NSET; k++)
+		if (strcasecmp(a, set_row(k)->name) == 0)
+			d = set_row(k);
+	if (d == NULL || (*v == '\0' && d->type != OT_FLAG)) {
+		fail(r, EXIT_USAGE, "usage: /set NAME VALUE; NAME: %s %s %s %s %s %s",
+		    set_row(0)->name, set_row(1)->name, set_row(2)->name, set_row(3)->name,
+		    set_row(4)->name, set_row(5)->name);
 		return -1;
 	}
-	switch (k) {
-	case SO_HELO:
-		if (strpbrk(v, "\r\n") || strlen(v) >= sizeof(r->o->ccfg.helo)) {
-			fail(r, EXIT_USAGE, "bad helo name");
-			return -1;
-		}
-		snprintf(r->o->ccfg.helo, sizeof(r->o->ccfg.helo), "%s", v);
-		return 0;
-	case SO_TIMEOUT:
-	case SO_CONNECT_TIMEOUT:
-	case SO_DATA_LINES:
-		if (parse_int(v, k == SO_DATA_LINES ? -1 : 0, 86400, &iv) == -1) {
-			fail(r, EXIT_USAGE, "/set %s: not a number in range", set_names[k]);
-			return -1;
-		}
-		if (k == SO_TIMEOUT) {
-			r->o->ccfg.timeout_ms = (uint64_t)iv * 1000;
-		} else if (k == SO_CONNECT_TIMEOUT)
-			r->o->ccfg.connect_timeout_ms = (uint64_t)iv * 1000;
-		else
-			r->o->ccfg.data_lines = iv;
-		return 0;
-	case SO_KEEP_GOING:
-		r->o->keep_going = strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0 ||
-		    strcasecmp(v, "yes") == 0;
-		return 0;
-	default:
-		fatalx("%s: bad option %d", __func__, k);
+	if (opt_value(d, *v ? v : NULL, &val, err, sizeof(err)) == -1 ||
+	    run_opt_apply(r->o, d, &val, err, sizeof(err)) == -1) {
+		fail(r, EXIT_USAGE, "/set %s: %s", d->name, err);
+		return -1;
 	}
+	if (d->id == O_TIMEOUT && client_is_connected(r->cl))
+		client_note(r->cl, '*', "timeout applies from the next command");
+	return 0;
 }
 
 static int
 cmd_show(struct run *r, char *a)
 {
-	out_printf("helo            %s\n"
-	    "timeout         %g%s\n"
-	    "connect-timeout %g\n"
-	    "data-lines      %d%s\n"
-	    "keep-going      %s\n"
-	    "connection      %s (%s)\n",
-	    r->o->ccfg.helo, (double)r->o->ccfg.timeout_ms / 1000.0,
-	    r->o->ccfg.timeout_ms ? " s" : " (RFC 5321 values)",
-	    (double)r->o->ccfg.connect_timeout_ms / 1000.0, r->o->ccfg.data_lines,
-	    r->o->ccfg.data_lines < 0 ? " (all)" : "",
-	    r->o->keep_going ? "on" : "off",
-	    client_peer(r->cl) ? client_peer(r->cl) : "none",
-	    smtp_client_state_name(client_state(r->cl)));
+	struct buf o;
+	char	 v[300];
+	size_t	 k;
+
+	buf_init(&o, SIZE_MAX);
+	for (k = 0; k < NSET; k++) {
+		if (*a && strcasecmp(a, set_row(k)->name) != 0)
+			continue;
+		set_value(r, set_row(k), v, sizeof(v));
+		buf_printf(&o, "%-16s %s\n", set_row(k)->name, v);
+	}
+	if (*a == '\0')
+		buf_printf(&o, "%-16s %s (%s)\n", "connection",
+		    client_peer(r->cl) ? client_peer(r->cl) : "none",
+		    smtp_client_state_name(client_state(r->cl)));
+	else if (o.len == 0) {
+		buf_free(&o);
+		fail(r, EXIT_USAGE, "/show: no session option %s", a);
+		return -1;
+	}
+	buf_append(&o, "", 1);
+	out_puts((const char *)buf_ptr(&o));
+	buf_free(&o);
 	return 0;
 }
 

@@ -73,6 +73,12 @@ struct client *run_client(struct run *);
 int	 run_exit_code(const struct run *);
 /* run_cmd_names - NULL-terminated helper command names (for completion) */
 const char *const *run_cmd_names(void);
+/* run_opt_apply - a session option (helo, timeout, ...) from the command
+ * line or /set; -1 with words in err */
+struct opt_def;
+struct opt_val;
+int	 run_opt_apply(struct run_opts *, const struct opt_def *, const struct opt_val *,
+	    char *err, size_t);
 /* run_set_names - NULL-terminated /set option names */
 const char *const *run_set_names(void);
 

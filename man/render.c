@@ -118,7 +118,7 @@ heading_text(cmark_node *h)
  * topic_matches - "/raw", "raw", "--timeout", "timeout", "exit" against a
  * heading: 3 for an exact command or option name ("-t, --timeout SECONDS"
  * names both -t and --timeout), 2 for the heading's first word, 1 for a
- * prefix of the heading, 0 for none.
+ * prefix of the heading, 0 for none; 4 when the topic's own - or / matches too.
  */
 static int
 topic_matches(const char *topic, const char *heading)
@@ -140,7 +140,7 @@ topic_matches(const char *topic, const char *heading)
 			const char *n = w + strspn(w, "/-");
 			size_t nl = wl - (size_t)(n - w);
 			if (nl == tl && strncasecmp(n, t, tl) == 0)
-				return 3;
+				return *w == *topic ? 4 : 3;	/* --x finds an option, /x a command */
 		}
 	}
 	w = h + strspn(h, "/-");

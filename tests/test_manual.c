@@ -30,6 +30,33 @@ main(void)
 		    "option --%s is in the manual", opt_table[i].name);
 		free(h);
 	}
+	/* Each section says what the table says: the argument, the default,
+	 * every choice. */
+	for (i = 0; i < opt_count; i++) {
+		const struct opt_def *o = &opt_table[i];
+		char	 arg[64];
+		const char *c;
+		snprintf(want, sizeof(want), "--%s", o->name);
+		if (man_help(want, 0, &text) == -1) {
+			ok(0, "--%s has a section", o->name);
+			continue;
+		}
+		if (o->argname) {
+			snprintf(arg, sizeof(arg), "--%s%s%s", o->name, o->has_arg == 2 ? "[=" : " ",
+			    o->argname);
+			ok(strstr(text, arg) != NULL, "the heading of --%s names %s", o->name, arg);
+		}
+		if (o->dflt)
+			ok(strstr(text, o->dflt) != NULL, "the section of --%s gives the default %s",
+			    o->name, o->dflt);
+		for (c = o->choices; c && *c; c += strcspn(c, "|"), c += *c == '|') {
+			snprintf(arg, sizeof(arg), "%.*s", (int)strcspn(c, "|"), c);
+			ok(strstr(text, arg) != NULL, "the section of --%s names the choice %s",
+			    o->name, arg);
+		}
+		free(text);
+		text = NULL;
+	}
 	for (cmds = run_cmd_names(); *cmds; cmds++) {
 		snprintf(want, sizeof(want), "\n/%s", *cmds);
 		char *h = malloc(strlen(heads) + 2);

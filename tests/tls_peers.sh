@@ -12,7 +12,7 @@ start_sink "$T/sink" --tls-listen 127.0.0.1:0 || exit 1
 S=$SINK_PORT
 TP=$(sed -n 's/.*implicit TLS on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/sink.err")
 check "the sink printed its certificate's fingerprint" has "$T/sink.err" 'TLS certificate generated for localhost \(ECDSA P-256, 30 days\), SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}'
-FP=$(sed -n 's/.*SHA-256 \([0-9A-F:]*\).*/\1/p' "$T/sink.err" | tr -d ':')
+FP=$(sed -n 's/.*SHA-256 \([0-9A-F:]*\).*/\1/p' "$T/sink.err")	# colons and all, as the sink prints it
 
 feed() {	# feed LINES...: slow stdin for the TLS command-line clients
 	sleep 1

@@ -115,7 +115,7 @@ tls dane good --tlsa "3 1 1 $r311"
 check "DANE 3 1 1 match: pass at depth 0" verdict "$T/dane" DANE pass "record 1 \(3 1 1\) matches the certificate at depth 0"
 check "DANE-EE match: the session is trusted without the CA, exit 0" [ "$RC" = 0 ]
 check "DANE-EE match: trust pass, says why" verdict "$T/dane" trust pass "authenticated by a DANE-EE record"
-tls dane2 good --tlsa "3 1 1 00$r311" --tlsa "2 0 1 $r201"
+tls dane2 good --tlsa "3 1 1 $(printf '%064d' 0)" --tlsa "2 0 1 $r201"
 check "DANE 2 0 1 match (after a wrong record): pass at depth 1" verdict "$T/dane2" DANE pass "record 2 \(2 0 1\) matches the certificate at depth 1"
 check "DANE-TA match: trusted without the CA, name still checked, exit 0" [ "$RC" = 0 ]
 tls dane4 good --tlsa "3 1 1 $r311" --sni other.example

@@ -166,6 +166,75 @@ is_ip(const char *s)
 	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
 }
 
+/*
+ * tlsa_parse - "usage selector type hex" (RFC 6698 2.2 presentation form;
+ * the hex may hold spaces or colons, as tools print fingerprints) into
+ * the record's bytes; their count, or 0 with words in err
+ */
+size_t
+tlsa_parse(const char *rec, unsigned char *out, size_t outlen, char *err, size_t errlen)
+{
+	unsigned	 f[3];
+	int		 pos = 0, hi = -1, v;
+	size_t		 n = 3;
+	const char	*p;
+
+	if (sscanf(rec, "%u %u %u %n", &f[0], &f[1], &f[2], &pos) != 3 || pos == 0) {
+		if (err)
+			snprintf(err, errlen, "not \"usage selector type hex\" (like \"3 1 1 "
+			    "ab12...\")");
+		return 0;
+	}
+	if (f[0] > 3 || f[1] > 1 || f[2] > 2) {
+		if (err)
+			snprintf(err, errlen, "usage 0 to 3, selector 0 or 1, type 0 to 2");
+		return 0;
+	}
+	out[0] = (unsigned char)f[0];
+	out[1] = (unsigned char)f[1];
+	out[2] = (unsigned char)f[2];
+	for (p = rec + pos; *p; p++) {
+		if (*p == ' ' || *p == ':')
+			continue;
+		if (*p >= '0' && *p <= '9')
+			v = *p - '0';
+		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+			v = (*p | 0x20) - 'a' + 10;
+		else {
+			if (err)
+				snprintf(err, errlen, "'%c' is not a hex digit", *p);
+			return 0;
+		}
+		if (hi < 0)
+			hi = v;
+		else {
+			if (n == outlen) {
+				if (err)
+					snprintf(err, errlen, "the data is too long");
+				return 0;
+			}
+			out[n++] = (unsigned char)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	if (hi >= 0 || n == 3 || (f[2] == 1 && n != 3 + 32) || (f[2] == 2 && n != 3 + 64)) {
+		if (err)
+			snprintf(err, errlen, "%s", hi >= 0 ? "an odd number of hex digits" :
+			    n == 3 ? "no data" : f[2] == 1 ? "a SHA-256 digest is 32 bytes (64 hex "
+			    "digits)" : "a SHA-512 digest is 64 bytes (128 hex digits)");
+		return 0;
+	}
+	return n;
+}
+
+int
+tls_tlsa_check(const char *rec, char *err, size_t errlen)
+{
+	unsigned char	 b[1027];
+
+	return tlsa_parse(rec, b, sizeof(b), err, errlen) ? 0 : -1;
+}
+
 /* dane_check - each TLSA record on its own, so the report names the one
  * that matched and the depth it matched at */
 static void
@@ -188,29 +257,23 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 	}
 	for (i = 0; i < o->ntlsa; i++) {
 		unsigned	 u, s, m, status = 0;
-		char		 hexs[2048], *rd[2];
+		char		 *rd[2];
 		unsigned char	 data[1027];
-		int		 rl[2], k, ret, pos = 0;
-		size_t		 hl, j;
+		int		 rl[2], ret;
+		size_t		 dl;
 		dane_query_t	 q = NULL;
 
-		if (sscanf(o->tlsa[i], "%u %u %u %2047s%n", &u, &s, &m, hexs, &pos) != 4 ||
-		    u > 3 || s > 1 || m > 2 || (hl = strlen(hexs)) % 2 || hl / 2 > 1024) {
+		if ((dl = tlsa_parse(o->tlsa[i], data, sizeof(data), NULL, 0)) == 0) {
 			o2 += (size_t)snprintf(why + o2, sizeof(why) - o2,
 			    "%srecord %zu is not \"usage selector type hex\"", o2 ? "; " : "", i + 1);
 			continue;
 		}
-		data[0] = (unsigned char)u;
-		data[1] = (unsigned char)s;
-		data[2] = (unsigned char)m;
-		for (j = 0; j < hl / 2; j++) {
-			if (sscanf(hexs + 2 * j, "%2x", (unsigned *)&k) != 1)
-				break;
-			data[3 + j] = (unsigned char)k;
-		}
+		u = data[0];
+		s = data[1];
+		m = data[2];
 		rd[0] = (char *)data;
 		rd[1] = NULL;
-		rl[0] = (int)(3 + hl / 2);
+		rl[0] = (int)dl;
 		rl[1] = 0;
 		if (dane_raw_tlsa(st, &q, rd, rl, 1, 0) < 0) {
 			o2 += (size_t)snprintf(why + o2, sizeof(why) - o2,

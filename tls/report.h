@@ -63,6 +63,10 @@ struct tls_report_opts {
 	size_t		 ntlsa;
 };
 
+/* tls_tlsa_check - a --tlsa record is well formed; -1 with words in err */
+int	 tls_tlsa_check(const char *, char *err, size_t);
+/* tlsa_parse - a record's bytes (usage, selector, type, data); 0 if bad */
+size_t	 tlsa_parse(const char *, unsigned char *, size_t, char *err, size_t);
 /* tls_report_fill - after the handshake; -1 with err on failure */
 int	 tls_report_fill(struct xport *, const struct tls_report_opts *, struct tls_report *,
 	    char *err, size_t);
