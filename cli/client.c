@@ -23,6 +23,7 @@
 #include "cli/loop.h"
 #include "cli/net.h"
 #include "cli/out.h"
+#include "session/esc.h"
 #include "session/line.h"
 #include "session/xalloc.h"
 #include "tls/xport.h"
@@ -66,6 +67,7 @@ struct client {
 	char			*mask;		/* shown instead of the next line sent */
 	const char		*viol;		/* the last fatal violation, in words */
 	enum smtp_verb		 answers;	/* what the reply in the hook answers */
+	const struct smtp_client_cmd *answers_cmd;
 	char			 tls_err[600];
 	char			 port[16];
 	char			 words[64];
@@ -215,11 +217,12 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 	struct client	*c = arg;
 	uint64_t	 now = loop_now();
 	int64_t		 lat = cmd ? (int64_t)(now - cmd->sent_us) : -1;
-	char		 members[128];
+	char		 members[256];
 
 	if (c->last.raw) {
-		/* More replies awaited: pipelined, so say what this one answers. */
-		if (cmd && smtp_client_waiting(c->eng) > 0)
+		/* Pipelined (more awaited, or sent behind another) or one of LMTP's
+		 * replies to the end of data: say what this one answers. */
+		if (cmd && (smtp_client_waiting(c->eng) > 0 || cmd->pipelined || cmd->part))
 			c->tx.answers = cmd->text;
 		tx_line(&c->tx, now, TX_S, c->last.raw, c->last.len, c->last.flags, lat,
 		    r->code > 0 ? r->code : 0, r->enh,
@@ -230,8 +233,18 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 	}
 	buf_drain(&c->last_text, c->last_text.len);
 	buf_append(&c->last_text, buf_ptr(&r->text), r->text.len);
-	snprintf(members, sizeof(members), ",\"code\":%d,\"lines\":%zu,\"answers\":\"%s\"%s",
-	    r->code, r->nlines, cmd ? smtp_cmd_name(cmd->verb) : "", "");
+	snprintf(members, sizeof(members), ",\"code\":%d,\"lines\":%zu,\"answers\":\"%s\"",
+	    r->code, r->nlines, cmd ? smtp_cmd_name(cmd->verb) : "");
+	if (cmd && cmd->part) {
+		/* LMTP: the recipient this reply is for */
+		struct buf e;
+		size_t l = strlen(members);
+		buf_init(&e, 256);
+		esc_json(&e, cmd->text + 6, strlen(cmd->text + 6));
+		snprintf(members + l, sizeof(members) - l, ",\"rcpt\":\"%.*s\"", (int)e.len,
+		    (const char *)buf_ptr(&e));
+		buf_free(&e);
+	}
 	if (lat >= 0) {
 		size_t l = strlen(members);
 		snprintf(members + l, sizeof(members) - l, ",\"latency_ms\":%.3f",
@@ -252,8 +265,10 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 	else if (cmd == NULL && r->code != 421)
 		violation(c, V_UNSOLICITED, r->code);
 	c->answers = cmd ? cmd->verb : SMTP_V_UNKNOWN;
+	c->answers_cmd = cmd;
 	hook(c, CLIENT_REPLY, r->code);
 	c->answers = SMTP_V_UNKNOWN;
+	c->answers_cmd = NULL;
 }
 
 /* ev_sent - bytes queued for the server, a line or a piece of one at a
@@ -965,6 +980,18 @@ enum smtp_verb
 client_answers(const struct client *c)
 {
 	return c->answers;
+}
+
+const char *
+client_answers_text(const struct client *c)
+{
+	return c->answers_cmd ? c->answers_cmd->text : "";
+}
+
+unsigned
+client_answers_part(const struct client *c)
+{
+	return c->answers_cmd ? c->answers_cmd->part : 0;
 }
 
 const char *

@@ -79,6 +79,12 @@ const char *client_violation_row(size_t i, int *fatal);
 /* client_answers - in CLIENT_REPLY: the verb of the command the reply
  * answers (SMTP_V_GREETING for the banner, SMTP_V_UNKNOWN when none) */
 enum smtp_verb client_answers(const struct client *);
+/* client_answers_text - in CLIENT_REPLY: the start of that command
+ * (". for <rcpt>" for an LMTP reply to the end of data) */
+const char *client_answers_text(const struct client *);
+/* client_answers_part - in CLIENT_REPLY: LMTP's Nth reply to the end of
+ * data (1..), or 0 */
+unsigned client_answers_part(const struct client *);
 /* client_last_greet - the last EHLO/HELO/LHLO line sent ("" if none) */
 const char *client_last_greet(const struct client *);
 /* client_target - "host:port" or "unix:/path" as given to client_connect */

@@ -403,7 +403,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			m->greylist = (int)v;
 			break;
 		case O_RATE_LIMIT: m->rate_limit = optarg; break;
-		case O_LMTP: m->sc.scfg.lmtp = 1; break;
+		case O_LMTP: m->sc.scfg.lmtp = m->ro.ccfg.lmtp = 1; break;
 		case O_LINT_STRICT: m->lint_strict = 1; break;
 		case O_MANUAL: m->sc.manual = 1; break;
 		case O_AUTH: m->sc.scfg.auth_mechs = 1; break;

@@ -58,6 +58,7 @@ struct send {
 	int		 pipelining, chunking;
 	int		 mail_ok;
 	size_t		 rcpt_ok, rcpt_bad;
+	size_t		 lmtp_seen, lmtp_ok;	/* LMTP: replies to the end of data */
 	unsigned long	 done;		/* messages accepted */
 	struct buf	 msg;		/* the message (BDAT: as is) */
 	int		 code;		/* exit code; first failure wins */
@@ -602,6 +603,26 @@ txn_reply(struct send *s, int code)
 			failed(s, TEMP(code, EXIT_DATA), "BDAT refused: %d %s", code, last_reply(s));
 		break;
 	case I_DOT:
+		if (client_answers_part(s->cl) > 0) {
+			/* LMTP: one reply per accepted recipient, each for one */
+			const char *who = client_answers_text(s->cl);
+			who += strncmp(who, ". for ", 6) == 0 ? 6 : 0;
+			s->lmtp_seen++;
+			if (code / 100 == 2)
+				s->lmtp_ok++;
+			else {
+				client_note(s->cl, '!', "the message was refused for %s", who);
+				failed(s, TEMP(code, EXIT_MESSAGE), "message refused for %s: %d %s", who,
+				    code, last_reply(s));
+			}
+			if (s->lmtp_seen < s->rcpt_ok) {
+				s->answered--;	/* more replies to this "." */
+				return;
+			}
+			if (s->lmtp_ok)
+				code = 250;	/* delivered to some: counted as accepted */
+			s->lmtp_seen = s->lmtp_ok = 0;
+		}
 		if (code / 100 == 2 && s->mail_ok && s->rcpt_ok && s->code != EXIT_DATA &&
 		    s->code != EXIT_DATA_TEMP) {
 			s->done++;
@@ -615,7 +636,8 @@ txn_reply(struct send *s, int code)
 			if (stage_done(s, SEND_DOT))
 				return;
 		} else if (code / 100 != 2)
-			failed(s, TEMP(code, EXIT_MESSAGE), "message refused: %d %s", code, last_reply(s));
+			failed(s, TEMP(code, EXIT_MESSAGE), "message refused: %d %s", code,
+			    last_reply(s));
 		if (s->code == 0 && s->done < s->o->count) {
 			transaction(s);
 			return;

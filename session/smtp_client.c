@@ -47,6 +47,9 @@ struct smtp_client {
 	}			 held[16];
 	size_t			 nheld;
 	char			 rawpart[80];	/* /raw: a line begun without its LF yet */
+	int			 lmtp;		/* LHLO answered 250 */
+	char			 (*rcpts)[72];	/* this transaction's accepted recipients */
+	size_t			 nrcpt, rcap;
 	char			 err[256];
 };
 
@@ -130,6 +133,7 @@ smtp_client_free(struct smtp_client *c)
 		return;
 	smtp_reply_free(c->parser);
 	buf_free(&c->out);
+	free(c->rcpts);
 	free(c);
 }
 
@@ -161,6 +165,57 @@ const char *
 smtp_client_error(const struct smtp_client *c)
 {
 	return c->err;
+}
+
+int
+smtp_client_lmtp(const struct smtp_client *c)
+{
+	return c->lmtp;
+}
+
+/* rcpt_accepted - remember an accepted recipient for LMTP's replies */
+static void
+rcpt_accepted(struct smtp_client *c, const char *text)
+{
+	const char *a = strchr(text, '<');
+	size_t	 n;
+
+	if (c->nrcpt == c->rcap) {
+		c->rcap = c->rcap ? c->rcap * 2 : 8;
+		c->rcpts = xrealloc(c->rcpts, c->rcap * sizeof(*c->rcpts));
+	}
+	if (a == NULL)
+		a = text;
+	n = strcspn(a, " ");
+	snprintf(c->rcpts[c->nrcpt++], sizeof(c->rcpts[0]), "%.*s", (int)n, a);
+}
+
+/*
+ * lmtp_parts - the first reply to the end of data in LMTP: one more is
+ * due for every other accepted recipient, before anything sent later
+ */
+static void
+lmtp_parts(struct smtp_client *c, struct smtp_client_cmd *cmd)
+{
+	size_t	 k, extra = c->nrcpt - 1;
+
+	cmd->part = 1;
+	snprintf(cmd->text, sizeof(cmd->text), ". for %s", c->rcpts[0]);
+	if (extra > PENDING_MAX - c->pcount) {
+		anomaly(c, "%zu LMTP replies cannot all be awaited; %zu are", extra + 1,
+		    (size_t)(PENDING_MAX - c->pcount) + 1);
+		extra = PENDING_MAX - c->pcount;
+	}
+	for (k = extra; k >= 1; k--) {
+		struct smtp_client_cmd *e;
+		c->phead = (c->phead + PENDING_MAX - 1) % PENDING_MAX;
+		c->pcount++;
+		e = &c->pending[c->phead];
+		*e = *cmd;
+		e->rx_mark = 0;
+		e->part = (unsigned)k + 1;
+		snprintf(e->text, sizeof(e->text), ". for %s", c->rcpts[k]);
+	}
 }
 
 int
@@ -204,6 +259,8 @@ smtp_client_connected(struct smtp_client *c, uint64_t now)
 	c->rawpart[0] = '\0';
 	c->phead = c->pcount = 0;
 	c->greeted = 0;
+	c->lmtp = 0;
+	c->nrcpt = 0;
 	c->last_code = 0;
 	c->injected = 0;
 	c->rx = 0;
@@ -227,6 +284,10 @@ push_pending(struct smtp_client *c, enum smtp_verb v, const char *text, size_t l
 	p = &c->pending[(c->phead + c->pcount) % PENDING_MAX];
 	p->verb = v;
 	p->sent_us = c->now;
+	p->pipelined = c->pcount > 0;
+	p->part = 0;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;	/* a /raw line's end is not part of its name */
 	/* Everything fed so far was received before this command was queued,
 	 * also the rest of a buffer being parsed right now. */
 	p->rx_mark = c->in_feed ? c->rx_end : c->rx;
@@ -610,6 +671,8 @@ client_on_reply(void *arg, const struct smtp_reply *r)
 		c->phead = (c->phead + 1) % PENDING_MAX;
 		c->pcount--;
 		cp = &cmd;
+		if (cmd.verb == SMTP_V_DOT && c->lmtp && cmd.part == 0 && c->nrcpt > 0)
+			lmtp_parts(c, &cmd);
 	} else if (c->pcount > 0) {
 		/* It began to arrive before the oldest waiting command was
 		 * sent: an answer to nothing, never to that command. */
@@ -660,23 +723,28 @@ follow(struct smtp_client *c, const struct smtp_client_cmd *cp, const struct smt
 	case SMTP_V_EHLO:
 	case SMTP_V_LHLO:
 		if (ok) {
+			c->lmtp = cp->verb == SMTP_V_LHLO;
 			caps_parse(&c->caps, r);
 			client_state(c, SMTP_C_READY);
 		}
 		break;
 	case SMTP_V_HELO:
 		if (ok) {
+			c->lmtp = 0;
 			caps_clear(&c->caps);
 			client_state(c, SMTP_C_READY);
 		}
 		break;
 	case SMTP_V_MAIL:
+		c->nrcpt = 0;
 		if (ok)
 			client_state(c, SMTP_C_MAIL);
 		break;
 	case SMTP_V_RCPT:
-		if (ok && (c->state == SMTP_C_MAIL || c->state == SMTP_C_RCPT))
+		if (ok && (c->state == SMTP_C_MAIL || c->state == SMTP_C_RCPT)) {
+			rcpt_accepted(c, cp->text);
 			client_state(c, SMTP_C_RCPT);
+		}
 		break;
 	case SMTP_V_DATA:
 		if (code == 354) {

@@ -42,6 +42,8 @@ struct smtp_client_cmd {
 	unsigned long long rx_mark;	/* server bytes received before it was
 					 * queued: no reply starting earlier answers it */
 	char		 text[80];	/* start of the command, for messages */
+	int		 pipelined;	/* queued while another reply was awaited */
+	unsigned	 part;		/* LMTP: the Nth reply to the end of data */
 };
 
 enum smtp_client_sent {
@@ -127,6 +129,9 @@ size_t	 smtp_client_waiting(const struct smtp_client *);
 uint64_t smtp_client_deadline(const struct smtp_client *);
 const struct caps *smtp_client_caps(const struct smtp_client *);
 const char *smtp_client_error(const struct smtp_client *);
+/* smtp_client_lmtp - LHLO was answered 250: the end of data gets one
+ * reply per accepted recipient (RFC 2033 4.2), each labelled with it */
+int	 smtp_client_lmtp(const struct smtp_client *);
 /* smtp_client_last - the last complete reply's code (0: none yet) */
 int	 smtp_client_last_code(const struct smtp_client *);
 

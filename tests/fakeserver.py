@@ -7,6 +7,7 @@ SCRIPT holds one step per line, run for every connection:
   drip B      send B one byte at a time, 2 ms apart
   flood N B   send B N times
   recv        wait for one line from the client
+  recvdot     wait for message data up to the line "." alone
   sleep S     pause S seconds
   shutdown    half-close (no more sending), keep reading
   close       close the connection
@@ -40,6 +41,14 @@ while True:
                         break
                     buf += d
                 buf = buf.split(b"\n", 1)[1] if b"\n" in buf else b""
+            elif op == "recvdot":
+                while b"\r\n.\r\n" not in b"\r\n" + buf:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    buf += d
+                i = (b"\r\n" + buf).find(b"\r\n.\r\n")
+                buf = buf[i + 3:] if i >= 0 else b""
             elif op == "sleep":
                 time.sleep(float(arg))
             elif op == "shutdown":
