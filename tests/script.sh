@@ -118,6 +118,11 @@ printf '%s\n' '/raw MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n' 'RSET' 'QUIT' > "$T/in
 run_smtpdbg "$T/raw2" "$S" < "$T/in"
 check "/raw with two commands exits 0" [ "$RC" = 0 ]
 check "/raw pipelined both commands and got both replies" has "$T/raw2" 'S: 503 5\.5\.1 Error: need MAIL'
+check "each pipelined reply names its command, without a ? for the CR" sh -c \
+    "grep -q '<- MAIL FROM:<a@b>\$' '$T/raw2' && grep -q '<- RCPT TO:<c@d>\$' '$T/raw2' && ! grep -q '<- .*?\$' '$T/raw2'"
+printf '%s\n' '/raw MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n' 'x' '.' '/expect 250' 'QUIT' > "$T/in"
+run_smtpdbg "$T/raw3" -e "$S" < "$T/in"
+check "the 354 that ends a pipelined group names DATA too" has "$T/raw3" 'S: 354 .*<- DATA$'
 
 # IPv6 literal in brackets, and a name whose first address refuses.
 if grep -q '^00000000000000000000000000000001' /proc/net/if_inet6 2>/dev/null; then
