@@ -880,11 +880,12 @@ main_send(struct main_opts *m, int argc, char **argv)
 	o->ro = &m->ro;
 	if (argc == 1) {
 		const char *t[1] = { argv[0] };
-		code = send_run(o, t, 1);
+		code = send_run(o, t, NULL, 1);
 	} else {
 		/* No server: the MX of the first recipient's domain. */
-		static char targets[16][80];
-		const char *tp[16], *rcpt = o->nto ? o->to[0] : o->ncc ? o->cc[0] : o->bcc[0];
+		static struct mx_target mxt[16];
+		const char *tp[16], *names[16], *rcpt = o->nto ? o->to[0] : o->ncc ? o->cc[0] :
+		    o->bcc[0];
 		const char *at = strrchr(rcpt, '@');
 		char err[512];
 		int n, k;
@@ -892,20 +893,30 @@ main_send(struct main_opts *m, int argc, char **argv)
 			fprintf(stderr, "smtpdbg: send: no server given and %s has no domain\n", rcpt);
 			return EXIT_USAGE;
 		}
-		if ((n = mx_targets(at + 1, o->resolver, o->mx_port ? o->mx_port : "25", targets,
+		if ((n = mx_targets(at + 1, o->resolver, o->mx_port ? o->mx_port : "25", mxt,
 		    16, err, sizeof(err))) == -1) {
 			fprintf(stderr, "smtpdbg: send: MX lookup: %s\n", err);
 			return EXIT_MX;
 		}
-		for (k = 0; k < n; k++)
-			tp[k] = targets[k];
-		if (!m->quiet) {
-			printf("smtpdbg: mail for %s goes to", at + 1);
-			for (k = 0; k < n; k++)
-				printf("%s %s", k ? "," : "", targets[k]);
-			printf(" (in this order)\n");
+		for (k = 0; k < n; k++) {
+			tp[k] = mxt[k].addr;
+			names[k] = mxt[k].host;
 		}
-		code = send_run(o, tp, (size_t)n);
+		if (!m->quiet) {
+			printf("smtpdbg: mail for %s goes to, in this order:\n", at + 1);
+			for (k = 0; k < n; k++)
+				if (mxt[k].pref < 0)
+					printf("  %s (no MX: the domain itself) \u2192 %s\n", mxt[k].host,
+					    mxt[k].addr);
+				else
+					printf("  MX %d %s \u2192 %s\n", mxt[k].pref, mxt[k].host,
+					    mxt[k].addr);
+			if (m->ro.starttls || m->ro.ccfg.tls_mode == CLIENT_TLS_IMPLICIT)
+				printf("smtpdbg: TLS sends and verifies the MX host's name "
+				    "(RFC 7672 3.2.2, RFC 8461 4.1)%s\n", m->ro.ccfg.sni ?
+				    ", but --sni overrides it" : "");
+		}
+		code = send_run(o, tp, names, (size_t)n);
 	}
 	if (m->ro.ccfg.json && m->ro.ccfg.json != stdout)
 		fclose(m->ro.ccfg.json);

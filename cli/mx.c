@@ -186,13 +186,13 @@ by_pref(const void *a, const void *b)
 }
 
 int
-mx_targets(const char *domain, const char *resolver, const char *port, char out[][80],
+mx_targets(const char *domain, const char *resolver, const char *port, struct mx_target *out,
     size_t n, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t	 sl;
 	struct dns_rr	 mx[16], ad[8];
-	int		 nmx, na, i, j, k = 0;
+	int		 nmx, na, i, j, k = 0, nomx = 0;
 	char		 ip[INET6_ADDRSTRLEN];
 
 	if (server(resolver, &ss, &sl, err, errlen) == -1)
@@ -207,6 +207,7 @@ mx_targets(const char *domain, const char *resolver, const char *port, char out[
 		/* RFC 5321 5.1: no MX: the domain itself */
 		nmx = 1;
 		memset(&mx[0], 0, sizeof(mx[0]));
+		nomx = 1;
 		snprintf(mx[0].name, sizeof(mx[0].name), "%s", domain);
 	}
 	qsort(mx, (size_t)nmx, sizeof(mx[0]), by_pref);
@@ -223,8 +224,11 @@ mx_targets(const char *domain, const char *resolver, const char *port, char out[
 			for (j = 0; j < na && (size_t)k < n; j++) {
 				inet_ntop(types[t] == DNS_A ? AF_INET : AF_INET6, ad[j].addr, ip,
 				    sizeof(ip));
-				snprintf(out[k++], 80, types[t] == DNS_A ? "%s:%s" : "[%s]:%s", ip,
-				    port);
+				snprintf(out[k].addr, sizeof(out[k].addr), types[t] == DNS_A ?
+				    "%s:%s" : "[%s]:%s", ip, port);
+				snprintf(out[k].host, sizeof(out[k].host), "%s", mx[i].name);
+				out[k].pref = nomx ? -1 : (int)mx[i].pref;
+				k++;
 			}
 		}
 	}

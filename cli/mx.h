@@ -10,9 +10,15 @@
 
 #include <stddef.h>
 
-/* mx_targets - "ADDR:PORT" strings into out (at most n), in order;
- * returns how many, or -1 with a reason in err */
+struct mx_target {
+	char	 addr[80];	/* "ADDR:PORT" or "[ADDR]:PORT" */
+	char	 host[256];	/* the MX host: the name TLS sends and verifies */
+	int	 pref;		/* its preference; -1: no MX, the domain itself */
+};
+
+/* mx_targets - where to connect, in order (at most n); returns how many,
+ * or -1 with a reason in err */
 int	 mx_targets(const char *domain, const char *resolver, const char *port,
-	    char out[][80], size_t n, char *err, size_t);
+	    struct mx_target *, size_t n, char *err, size_t);
 
 #endif

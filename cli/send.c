@@ -51,6 +51,8 @@ struct send {
 	struct client	*cl;
 	struct opening	*op;		/* greeting, EHLO, STARTTLS, AUTH */
 	const char	*const *targets;	/* tried in order until one connects */
+	const char	*const *names;		/* their MX host names, or NULL */
+	const char	*user_sni;		/* --sni: wins over an MX name */
 	size_t		 ntargets, ti;
 	enum phase	 phase;
 	struct plan	*plan;
@@ -661,6 +663,14 @@ on_stage(void *arg, enum open_stage st)
 	return stage_done(s, map[st]);
 }
 
+/* target_name - TLS sends and checks the MX host's name, not the address */
+static void
+target_name(struct send *s)
+{
+	if (s->names && s->names[s->ti] && s->user_sni == NULL)
+		s->o->ro->ccfg.sni = s->names[s->ti];
+}
+
 /* close_failed - a failure: QUIT when the server can still hear it */
 static void
 close_failed(struct send *s)
@@ -688,6 +698,7 @@ on_event(void *arg, enum client_ev ev, int code)
 		if (opening_failure(s->op) == OF_CONNECT && s->ti + 1 < s->ntargets) {
 			s->ti++;
 			client_note(s->cl, '!', "trying the next mail server: %s", s->targets[s->ti]);
+			target_name(s);
 			if (client_connect(s->cl, s->targets[s->ti], err, sizeof(err)) == 0)
 				return;
 		}
@@ -743,7 +754,8 @@ on_event(void *arg, enum client_ev ev, int code)
 }
 
 int
-send_run(struct send_opts *o, const char *const *targets, size_t ntargets)
+send_run(struct send_opts *o, const char *const *targets, const char *const *names,
+    size_t ntargets)
 {
 	struct send	 s;
 	struct client_hooks h = { on_event, &s };
@@ -753,6 +765,8 @@ send_run(struct send_opts *o, const char *const *targets, size_t ntargets)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.targets = targets;
+	s.names = names;
+	s.user_sni = o->ro->ccfg.sni;
 	s.ntargets = ntargets;
 	buf_init(&s.msg, 512 * 1024 * 1024);
 	if (o->count == 0)
@@ -777,6 +791,7 @@ send_run(struct send_opts *o, const char *const *targets, size_t ntargets)
 		oc.arg = &s;
 		s.op = opening_new(s.cl, &oc);
 	}
+	target_name(&s);
 	if (client_connect(s.cl, targets[0], err, sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: send: %s\n", err);
 		client_free(s.cl);

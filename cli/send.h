@@ -58,7 +58,9 @@ int	 send_force_parse(const char *, unsigned *);
 /* send_read_file - a whole file ("-": standard input) appended to b */
 int	 send_read_file(const char *path, struct buf *, char *err, size_t);
 /* send_run - the whole job on the loop, trying the targets in order until
- * one connects; returns the exit code */
-int	 send_run(struct send_opts *, const char *const *targets, size_t);
+ * one connects; names[i] (MX hosts, or NULL) is the TLS name for target i;
+ * returns the exit code */
+int	 send_run(struct send_opts *, const char *const *targets, const char *const *names,
+	    size_t);
 
 #endif

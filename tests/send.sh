@@ -187,7 +187,7 @@ start_sink "$T/mxs" || exit 1
 run_smtpdbg "$T/mx" send --from a@x.example --to user@mail.test --resolver 127.0.0.1:$dport \
     --mx-port $SINK_PORT --connect-timeout 3
 check "MX lookup: tried mx1 (10) first, then mx2 (20); delivered: exit 0 (got $RC)" [ "$RC" = 0 ]
-check "the order is shown" has "$T/mx" 'mail for mail.test goes to 127.0.0.2:[0-9]+, 127.0.0.1:[0-9]+'
+check "the order is shown, MX by MX" sh -c "grep -A2 'mail for mail.test goes to, in this order:' '$T/mx' | tr '\n' ' ' | grep -Eq 'MX 10 mx1\.mail\.test → 127\.0\.0\.2:[0-9]+ +MX 20 mx2\.mail\.test → 127\.0\.0\.1:[0-9]+'"
 check "and the fallback" has "$T/mx" 'trying the next mail server: 127.0.0.1'
 run_smtpdbg "$T/nx" send --from a@x.example --to user@nx.test --resolver 127.0.0.1:$dport
 check "a domain that does not exist: exit 14 (got $RC)" sh -c "[ $RC = 14 ] && grep -q NXDOMAIN '$T/nx.err'"
@@ -200,6 +200,14 @@ run_smtpdbg "$T/old" send --from a@x.example --to user@old.test --resolver 127.0
 check "FORMERR to EDNS0: asked again without it and delivered: exit 0 (got $RC)" \
     sh -c "[ $RC = 0 ] && grep -q '^udp old.test 15 edns' '$T/dns.log' && grep -q '^udp old.test 15 no-edns' '$T/dns.log'"
 check "queries carry an EDNS0 OPT record" sh -c "! grep -v old.test '$T/dns.log' | grep -q no-edns"
+stop_sink
+# TLS to an MX: the MX host's name is sent and verified, not the address.
+start_sink "$T/mxs2" --hostname mx2.mail.test || exit 1
+run_smtpdbg "$T/mxtls" send --from a@x.example --to user@mail.test --resolver 127.0.0.1:$dport \
+    --mx-port $SINK_PORT --connect-timeout 3 --starttls --no-verify
+check "MX with STARTTLS: delivered (got $RC)" [ "$RC" = 0 ]
+check "SNI is the MX host's name" has "$T/mxtls" 'SNI mx2\.mail\.test'
+check "and the hostname verdict checks that name" grep -Eq '^  hostname +pass' "$T/mxtls"
 stop_sink
 
 # aiosmtpd and Postfix's smtp-sink as the server.
