@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +25,12 @@
 #include "cli/repl.h"
 #include "cli/run.h"
 #include "cli/mx.h"
+#include "cli/net.h"
 #include "cli/send.h"
 #include "cli/sink.h"
 #include "tls/crypto.h"
 #include "tls/tls.h"
+#include "session/addr.h"
 #include "session/rules.h"
 #include "session/xalloc.h"
 
@@ -52,6 +55,8 @@ struct main_opts {
 	const char	*rate_limit;
 	int		 lint_strict;
 	const char	*auth_users;
+	const char	*attach_name, *attach_type;	/* for the next --attach */
+	int		 helo_set;
 	struct send_opts so;
 };
 
@@ -270,6 +275,8 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_FILE: m->file = optarg; break;
 		case O_EHLO: m->ro.auto_ehlo = 1; break;
 		case O_HELO:
+			m->helo_set = 1;
+			/* FALLTHROUGH */
 		case O_TIMEOUT:
 		case O_CONNECT_TIMEOUT:
 		case O_KEEP_GOING:
@@ -282,6 +289,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			if (run_opt_apply(&m->ro, o, &val, err, sizeof(err)) == -1)
 				fatalx("%s: %s", __func__, err);
 			m->sc.data_lines = (int)v;
+			m->so.data_lines_set = 1;
 			break;
 		case O_JSON: m->json = optarg; m->json_set = 1; break;
 		case O_QUIET: m->quiet = 1; break;
@@ -464,8 +472,25 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 				fprintf(stderr, "smtpdbg: --attach: at most 64\n");
 				goto bad;
 			}
+			m->so.attach_name[m->so.nattach] = m->attach_name;
+			m->so.attach_type[m->so.nattach] = m->attach_type;
 			m->so.attach[m->so.nattach++] = optarg;
+			m->attach_name = NULL;	/* the name is for one; the type stays */
 			break;
+		case O_ATTACH_NAME:
+		case O_ATTACH_TYPE:
+			if (strpbrk(optarg, "\r\n\"") || (o->id == O_ATTACH_TYPE &&
+			    (!strchr(optarg, '/') || strpbrk(optarg, " ;")))) {
+				fprintf(stderr, "smtpdbg: --%s: %s\n", o->name, o->id == O_ATTACH_TYPE ?
+				    "TYPE/SUBTYPE, like application/pdf" : "no quotes, CR or LF");
+				goto bad;
+			}
+			if (o->id == O_ATTACH_NAME)
+				m->attach_name = optarg;
+			else
+				m->attach_type = optarg;
+			break;
+		case O_FORCE: m->so.force_addr = 1; break;
 		case O_DATA: m->so.data_file = optarg[0] == '@' ? optarg + 1 : optarg; break;
 		case O_RAW_DATA: m->so.raw_data_file = optarg[0] == '@' ? optarg + 1 : optarg; break;
 		case O_QUIT_AFTER:
@@ -842,6 +867,49 @@ guard(const char *what, const char *v)
 	return 0;
 }
 
+/* addresses - each --from/--to/--cc/--bcc as envelope and header forms;
+ * the default sender is $USER@ this host's FQDN */
+static int
+addresses(struct main_opts *m)
+{
+	struct send_opts *o = &m->so;
+	static struct addr from;
+	struct addr	*a;
+	const char	**lists[3] = { o->to, o->cc, o->bcc }, **hdr[3] = { o->to_hdr, o->cc_hdr,
+			    NULL }, *names[3] = { "--to", "--cc", "--bcc" };
+	size_t		 ns[3] = { o->nto, o->ncc, o->nbcc }, k, i;
+	char		 err[600], def[600], fqdn[256];
+
+	if (o->from == NULL) {
+		const char *u = getenv("USER");
+		struct passwd *pw;
+		if ((u == NULL || *u == '\0') && (pw = getpwuid(getuid())) != NULL)
+			u = pw->pw_name;
+		net_fqdn(fqdn, sizeof(fqdn));
+		snprintf(def, sizeof(def), "%s@%s", u && *u ? u : "smtpdbg", fqdn);
+		o->from = def;
+	}
+	if (addr_parse(o->from, &from, 1, o->force_addr, err, sizeof(err)) == -1) {
+		fprintf(stderr, "smtpdbg: send: --from: %s\n", err);
+		return -1;
+	}
+	o->from = from.env;
+	o->from_hdr = from.hdr;
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < ns[k]; i++) {
+			a = xcalloc(1, sizeof(*a));	/* kept for the run */
+			if (addr_parse(lists[k][i], a, 0, o->force_addr, err, sizeof(err)) == -1) {
+				fprintf(stderr, "smtpdbg: send: %s: %s\n", names[k], err);
+				free(a);
+				return -1;
+			}
+			lists[k][i] = a->env;
+			if (hdr[k])
+				hdr[k][i] = a->hdr;
+		}
+	return 0;
+}
+
 static int
 main_send(struct main_opts *m, int argc, char **argv)
 {
@@ -853,23 +921,28 @@ main_send(struct main_opts *m, int argc, char **argv)
 		fprintf(stderr, "smtpdbg: send: no recipient (--to ADDR)\n");
 		return EXIT_USAGE;
 	}
-	if (o->from == NULL)
-		o->from = "";
-	if (guard("--from", o->from) || guard("--subject", o->subject) ||
-	    guard("--notify", o->notify) || guard("--ret", o->ret) || guard("--envid", o->envid))
+	if (guard("--subject", o->subject) || guard("--envid", o->envid))
 		return EXIT_USAGE;
-	for (i = 0; i < o->nto; i++)
-		if (guard("--to", o->to[i]))
-			return EXIT_USAGE;
-	for (i = 0; i < o->ncc; i++)
-		if (guard("--cc", o->cc[i]))
-			return EXIT_USAGE;
-	for (i = 0; i < o->nbcc; i++)
-		if (guard("--bcc", o->bcc[i]))
-			return EXIT_USAGE;
 	for (i = 0; i < o->nheaders; i++)
 		if (guard("--header", o->headers[i]))
 			return EXIT_USAGE;
+	if (o->data_file && (o->nattach || o->body)) {
+		fprintf(stderr, "smtpdbg: send: --data FILE is the whole message; --%s would be "
+		    "lost (--header and --subject edit the file's headers)\n", o->nattach ?
+		    "attach" : "body");
+		return EXIT_USAGE;
+	}
+	if (o->raw_data_file && (o->nattach || o->body || o->nheaders || o->subject)) {
+		fprintf(stderr, "smtpdbg: send: --raw-data sends the file's bytes exactly; it "
+		    "takes no --attach, --body, --header or --subject\n");
+		return EXIT_USAGE;
+	}
+	if (o->data_file && o->raw_data_file) {
+		fprintf(stderr, "smtpdbg: send: --data or --raw-data, not both\n");
+		return EXIT_USAGE;
+	}
+	if (addresses(m) == -1)
+		return EXIT_USAGE;
 	out_init(m->color);
 	m->ro.ccfg.json = open_json(m);
 	m->ro.quiet = m->quiet;
@@ -1142,6 +1215,8 @@ main(int argc, char **argv)
 	if ((ind = parse(&m, argc, argv, mode)) == -1 ||
 	    positional(mode, argc - ind, argv + ind) == -1 || checks(&m, mode) == -1)
 		return EXIT_USAGE;
+	if (!m.helo_set && mode_bit(mode) != OPT_SINK)
+		net_fqdn(m.ro.ccfg.helo, sizeof(m.ro.ccfg.helo));	/* RFC 5321 4.1.1.1 */
 	if (strcmp(mode, "sink") == 0)
 		return main_sink(&m, argc - ind, argv + ind);
 	if (strcmp(mode, "send") == 0)

@@ -117,6 +117,27 @@ net_addr_str(const struct sockaddr *sa, char *out, size_t len)
 		snprintf(out, len, "(unix)");
 }
 
+void
+net_fqdn(char *out, size_t len)
+{
+	char		 host[256];
+	struct addrinfo	 hints, *res = NULL;
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0' || strchr(host, ' '))
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, len, "%s", host);
+	if (strchr(host, '.'))
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res && res->ai_canonname &&
+	    strchr(res->ai_canonname, '.') && !strchr(res->ai_canonname, ' '))
+		snprintf(out, len, "%s", res->ai_canonname);
+	if (res)
+		freeaddrinfo(res);
+}
+
 int
 net_is_ip(const char *s)
 {

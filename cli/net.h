@@ -25,6 +25,9 @@ int	 net_listen(const struct net_target *, char *err, size_t, char *bound, size_
 /* net_listen_unix - a listening Unix-domain socket (a stale one is replaced) */
 int	 net_listen_unix(const char *path, char *err, size_t);
 int	 net_nonblock(int);
+/* net_fqdn - this host's fully qualified name when it has one (the
+ * resolver's canonical name), else its host name, else "localhost" */
+void	 net_fqdn(char *, size_t);
 /* net_is_ip - an IPv4 or IPv6 literal */
 int	 net_is_ip(const char *);
 

@@ -24,6 +24,7 @@
 #include "cli/opening.h"
 #include "cli/out.h"
 #include "cli/send.h"
+#include "session/addr.h"
 #include "session/caps.h"
 #include "session/mime.h"
 #include "session/xalloc.h"
@@ -303,9 +304,23 @@ build(struct send *s, char *err, size_t errlen)
 
 	buf_drain(&s->msg, s->msg.len);
 	err[0] = '\0';
-	if (o->data_file || o->raw_data_file)
-		return send_read_file(o->data_file ? o->data_file : o->raw_data_file, &s->msg, err,
-		    errlen);
+	if (o->raw_data_file)
+		return send_read_file(o->raw_data_file, &s->msg, err, errlen);
+	if (o->data_file) {
+		/* the file is the message; --header and --subject edit its headers */
+		if (send_read_file(o->data_file, &s->msg, err, errlen) == -1)
+			return -1;
+		for (i = 0; i < o->nheaders; i++)
+			mime_set_header(&s->msg, o->headers[i]);
+		if (o->subject) {
+			buf_init(&body, 4096);
+			mime_subject(&body, o->subject);
+			buf_append(&body, "", 1);
+			mime_set_header(&s->msg, (const char *)buf_ptr(&body));
+			buf_free(&body);
+		}
+		return 0;
+	}
 	memset(&m, 0, sizeof(m));
 	buf_init(&body, 256 * 1024 * 1024);
 	if (o->body && o->body[0] == '@') {
@@ -324,7 +339,9 @@ build(struct send *s, char *err, size_t errlen)
 				buf_free(&files[i]);
 			goto fail;
 		}
-		parts[i].filename = o->attach[i];
+		parts[i].filename = o->attach_name[i] ? o->attach_name[i] :
+		    strcmp(o->attach[i], "-") == 0 ? "attachment.bin" : o->attach[i];
+		parts[i].type = o->attach_type[i];
 		parts[i].data = buf_ptr(&files[i]);
 		parts[i].len = files[i].len;
 	}
@@ -339,10 +356,10 @@ build(struct send *s, char *err, size_t errlen)
 	    (long long)tv.tv_sec, (long)tv.tv_usec, r[0], r[1], r[2], r[3], r[4], r[5], host);
 	snprintf(boundary, sizeof(boundary), "=_smtpdbg_%02x%02x%02x%02x%02x%02x%02x%02x",
 	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
-	m.from = o->from;
-	m.to = o->to;
+	m.from = o->from_hdr ? o->from_hdr : o->from;
+	m.to = o->to_hdr;
 	m.nto = o->nto;
-	m.cc = o->cc;
+	m.cc = o->cc_hdr;
 	m.ncc = o->ncc;
 	m.subject = o->subject ? o->subject : "smtpdbg test";
 	m.headers = o->headers;
@@ -355,6 +372,17 @@ build(struct send *s, char *err, size_t errlen)
 	m.msgid = msgid;
 	m.boundary = boundary;
 	mime_build(&m, &s->msg);
+	if (o->nattach && !o->data_lines_set && s->o->ro->ccfg.text) {
+		/* the attachments' base64 is not shown line by line: a summary */
+		size_t from = mime_body_line(&s->msg, boundary);
+		for (i = 0; i < o->nattach; i++)
+			client_note(s->cl, '*', "attachment %zu: %s, %s, %zu bytes as base64%s", i + 1,
+			    parts[i].filename, parts[i].type ? parts[i].type :
+			    mime_type(parts[i].filename), parts[i].len, i == 0 && from ?
+			    "; its lines are not shown from here (--data-lines N shows N lines)" :
+			    "");
+		s->o->ro->ccfg.data_lines = from ? (int)from : -1;
+	}
 	for (i = 0; i < o->nattach; i++)
 		buf_free(&files[i]);
 	buf_free(&body);
@@ -368,14 +396,10 @@ fail:
 static void
 orcpt(struct buf *l, const char *addr)
 {
-	const unsigned char *p = (const unsigned char *)addr;
+	char	 x[1600];
 
-	buf_printf(l, " ORCPT=rfc822;");
-	for (; *p; p++)
-		if (*p < 0x21 || *p > 0x7e || *p == '+' || *p == '=')
-			buf_printf(l, "+%02X", *p);
-		else
-			buf_append(l, p, 1);
+	addr_xtext(addr, x, sizeof(x));
+	buf_printf(l, " ORCPT=rfc822;%s", x);
 }
 
 /* transaction - plan MAIL, RCPT..., DATA (or BDAT chunks) and start */
@@ -429,8 +453,11 @@ transaction(struct send *s)
 		if (use(s, "DSN", FORCE_DSN)) {
 			if (o->ret)
 				buf_printf(&l, " RET=%s", o->ret);
-			if (o->envid)
-				buf_printf(&l, " ENVID=%s", o->envid);
+			if (o->envid) {
+				char x[400];
+				addr_xtext(o->envid, x, sizeof(x));	/* RFC 3461 4.4 */
+				buf_printf(&l, " ENVID=%s", x);
+			}
 		} else
 			client_note(s->cl, '!', "DSN is not offered: RET/ENVID not sent");
 	}

@@ -27,15 +27,21 @@ enum send_force {
 
 struct send_opts {
 	struct run_opts	*ro;		/* client, TLS and AUTH options */
-	const char	*from;
+	const char	*from;		/* envelope addresses */
 	const char	*to[256], *cc[256], *bcc[256];
+	const char	*from_hdr;	/* header forms ("Bob <b@x>") */
+	const char	*to_hdr[256], *cc_hdr[256];
+	int		 force_addr;	/* --force: malformed addresses pass */
 	size_t		 nto, ncc, nbcc;
 	const char	*headers[64];
 	size_t		 nheaders;
 	const char	*subject;
 	const char	*body;		/* TEXT, @FILE or - */
-	const char	*attach[64];
+	const char	*attach[64];	/* files; "-": standard input */
+	const char	*attach_name[64];	/* --attach-name, or NULL */
+	const char	*attach_type[64];	/* --attach-type, or NULL */
 	size_t		 nattach;
+	int		 data_lines_set;	/* --data-lines given: show attachments */
 	const char	*data_file;	/* --data @FILE: a whole message */
 	const char	*raw_data_file;	/* --raw-data @FILE: bytes exactly */
 	int		 quit_after;	/* enum send_stage, or -1 */

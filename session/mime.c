@@ -143,6 +143,70 @@ quoted(struct buf *b, const char *s)
 }
 
 void
+mime_subject(struct buf *b, const char *s)
+{
+	subject(b, s);
+	b->len -= 2;	/* the CRLF subject() ends with */
+}
+
+void
+mime_set_header(struct buf *msg, const char *line)
+{
+	const char *p = (const char *)buf_ptr(msg), *e = p + msg->len, *l, *nl;
+	size_t	 name = strcspn(line, ":");
+	int	 crlf = memchr(p, '\r', msg->len) != NULL, skip = 0, added = 0;
+	struct buf out;
+
+	buf_init(&out, (size_t)-1);
+	for (l = p; l < e; l = nl) {
+		nl = memchr(l, '\n', (size_t)(e - l));
+		nl = nl ? nl + 1 : e;
+		if (*l == '\n' || (*l == '\r' && l + 1 < e && l[1] == '\n')) {
+			/* the empty line that ends the header block */
+			buf_printf(&out, "%s%s", line, crlf ? "\r\n" : "\n");
+			buf_append(&out, l, (size_t)(e - l));
+			added = 1;
+			break;
+		}
+		if (*l == ' ' || *l == '\t') {
+			if (!skip)
+				buf_append(&out, l, (size_t)(nl - l));
+			continue;	/* a continuation goes with its header */
+		}
+		skip = (size_t)(e - l) > name && strncasecmp(l, line, name) == 0 && l[name] == ':';
+		if (!skip)
+			buf_append(&out, l, (size_t)(nl - l));
+	}
+	if (!added)	/* headers only, no body */
+		buf_printf(&out, "%s%s", line, crlf ? "\r\n" : "\n");
+	buf_drain(msg, msg->len);
+	buf_append(msg, buf_ptr(&out), out.len);
+	buf_free(&out);
+}
+
+size_t
+mime_body_line(const struct buf *msg, const char *boundary)
+{
+	const char *p = (const char *)buf_ptr(msg), *e = p + msg->len, *l, *nl;
+	size_t	 bl = strlen(boundary), n = 0;
+	int	 parts = 0, inhead = 0;
+
+	for (l = p; l < e; l = nl, n++) {
+		nl = memchr(l, '\n', (size_t)(e - l));
+		nl = nl ? nl + 1 : e;
+		if ((size_t)(e - l) > bl + 2 && l[0] == '-' && l[1] == '-' &&
+		    strncmp(l + 2, boundary, bl) == 0) {
+			if (++parts == 2)
+				inhead = 1;	/* the first attachment's headers */
+			continue;
+		}
+		if (inhead && (*l == '\r' || *l == '\n'))
+			return n + 1;
+	}
+	return 0;
+}
+
+void
 mime_build(const struct mime_msg *m, struct buf *b)
 {
 	size_t	 i;
@@ -183,7 +247,7 @@ mime_build(const struct mime_msg *m, struct buf *b)
 	text(b, m->body, m->bodylen);
 	for (i = 0; i < m->nparts; i++) {
 		buf_printf(b, "\r\n--%s\r\nContent-Type: %s; name=", m->boundary,
-		    mime_type(m->parts[i].filename));
+		    m->parts[i].type ? m->parts[i].type : mime_type(m->parts[i].filename));
 		quoted(b, m->parts[i].filename);
 		buf_printf(b, "\r\nContent-Disposition: attachment; filename=");
 		quoted(b, m->parts[i].filename);

@@ -14,6 +14,7 @@
 
 struct mime_part {
 	const char		*filename;	/* shown in Content-Disposition */
+	const char		*type;		/* or NULL: from the file name */
 	const unsigned char	*data;
 	size_t			 len;
 };
@@ -40,6 +41,16 @@ struct mime_msg {
 void		 mime_build(const struct mime_msg *, struct buf *out);
 /* mime_type - a Content-Type for a file name, by its extension */
 const char	*mime_type(const char *filename);
+/* mime_set_header - in a whole message (a file for --data): replace every
+ * "Name:" header (with its continuation lines) by line ("Name: value"), or
+ * add it at the end of the header block; the file's own line end is kept */
+void		 mime_set_header(struct buf *msg, const char *line);
+/* mime_subject - "Subject: ..." as a header line (RFC 2047 when not
+ * ASCII), without the line end */
+void		 mime_subject(struct buf *, const char *);
+/* mime_body_line - the line number (0-based) where the first attachment's
+ * encoded data starts in a message mime_build made, or 0 without one */
+size_t		 mime_body_line(const struct buf *msg, const char *boundary);
 /* mime_has_header - one of the headers given is "name:" */
 int		 mime_has_header(const struct mime_msg *, const char *name);
 

@@ -22,12 +22,15 @@ main(void)
 
 	ok(heads != NULL, "manual has sections");
 	for (i = 0; i < opt_count; i++) {
-		snprintf(want, sizeof(want), "\n--%s", opt_table[i].name);
-		char *h = malloc(strlen(heads) + 2);
+		/* the whole name: "--force" is not "--force-ext" */
+		char *h = malloc(strlen(heads) + 2), *at;
+		int found = 0;
 		sprintf(h, "\n%s", heads);
-		ok(strstr(h, want) != NULL || (opt_table[i].shortopt &&
-		    (snprintf(want, sizeof(want), ", --%s", opt_table[i].name), strstr(h, want))),
-		    "option --%s is in the manual", opt_table[i].name);
+		snprintf(want, sizeof(want), "--%s", opt_table[i].name);
+		for (at = strstr(h, want); at && !found; at = strstr(at + 1, want))
+			found = (at[-1] == '\n' || at[-1] == ' ') &&
+			    strchr(" [\n", at[strlen(want)]) != NULL;
+		ok(found, "option --%s is in the manual", opt_table[i].name);
 		free(h);
 	}
 	/* Each section says what the table says: the argument, the default,
