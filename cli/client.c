@@ -976,6 +976,13 @@ client_mask_next(struct client *c, const char *shown)
 	c->mask = xstrdup(shown);
 }
 
+void
+client_event(struct client *c, const char *name, const char *members)
+{
+	c->tx.json = c->cfg->json;
+	tx_event(&c->tx, loop_now(), name, members);
+}
+
 enum smtp_verb
 client_answers(const struct client *c)
 {

@@ -123,6 +123,9 @@ const struct tls_report *client_report(const struct client *);
 int	 client_peer_pem(struct client *, struct buf *);
 /* client_caps_before - capabilities before STARTTLS (valid after it) */
 const struct caps *client_caps_before(const struct client *);
+/* client_event - a JSON event of the front end's ("outcome"), timed like
+ * the transcript's */
+void	 client_event(struct client *, const char *name, const char *members);
 /* client_print_report - show the last report again */
 void	 client_print_report(struct client *);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "cli/loop.h"
@@ -782,10 +783,14 @@ sink_verdict(struct main_opts *m, const struct sink_stats *st)
 		code = EXIT_EXPECT;
 	}
 	if (m->sc.json) {
-		fprintf(m->sc.json, "{\"event\":\"summary\",\"sessions\":%lu,\"messages\":%lu,"
+		struct timeval tv;
+		gettimeofday(&tv, NULL);
+		fprintf(m->sc.json, "{\"t\":%.3f,\"event\":\"totals\",\"sessions\":%lu,"
+		    "\"messages\":%lu,"
 		    "\"accepted\":%lu,\"bytes\":%llu,\"rejects\":%lu,\"storage_errors\":%lu,"
 		    "\"faults\":%lu,\"lint_sessions\":%lu,\"lint_findings\":%lu,"
-		    "\"expectations_met\":%s}\n", st->sessions, st->messages, st->accepted,
+		    "\"expectations_met\":%s}\n", (double)tv.tv_sec + (double)tv.tv_usec / 1e6,
+		    st->sessions, st->messages, st->accepted,
 		    st->bytes, st->rejects, st->errors, st->faults, st->lint_sessions, st->lint_findings,
 		    code ? "false" : "true");
 		fflush(m->sc.json);
@@ -976,16 +981,16 @@ main_send(struct main_opts *m, int argc, char **argv)
 			names[k] = mxt[k].host;
 		}
 		if (!m->quiet) {
-			printf("smtpdbg: mail for %s goes to, in this order:\n", at + 1);
+			out_printf("smtpdbg: mail for %s goes to, in this order:\n", at + 1);
 			for (k = 0; k < n; k++)
 				if (mxt[k].pref < 0)
-					printf("  %s (no MX: the domain itself) \u2192 %s\n", mxt[k].host,
+					out_printf("  %s (no MX: the domain itself) \u2192 %s\n", mxt[k].host,
 					    mxt[k].addr);
 				else
-					printf("  MX %d %s \u2192 %s\n", mxt[k].pref, mxt[k].host,
+					out_printf("  MX %d %s \u2192 %s\n", mxt[k].pref, mxt[k].host,
 					    mxt[k].addr);
 			if (m->ro.starttls || m->ro.ccfg.tls_mode == CLIENT_TLS_IMPLICIT)
-				printf("smtpdbg: TLS sends and verifies the MX host's name "
+				out_printf("smtpdbg: TLS sends and verifies the MX host's name "
 				    "(RFC 7672 3.2.2, RFC 8461 4.1)%s\n", m->ro.ccfg.sni ?
 				    ", but --sni overrides it" : "");
 		}
@@ -1059,10 +1064,10 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 			fprintf(stderr, "smtpdbg: demo sink: %s\n", err);
 			return EXIT_LOCAL;
 		}
-		printf("smtpdbg demo: a sink runs on %s in this process; the client below "
+		out_printf("smtpdbg demo: a sink runs on %s in this process; the client below "
 		    "talks to it.\n", bound);
 		if (interactive)
-			printf("Type SMTP commands (MAIL FROM:<a@example.org>, ...), /help, "
+			out_printf("Type SMTP commands (MAIL FROM:<a@example.org>, ...), /help, "
 			    "or /quit.\n");
 		m->ro.auto_ehlo = interactive;
 	}
@@ -1215,6 +1220,8 @@ main(int argc, char **argv)
 	if ((ind = parse(&m, argc, argv, mode)) == -1 ||
 	    positional(mode, argc - ind, argv + ind) == -1 || checks(&m, mode) == -1)
 		return EXIT_USAGE;
+	if (m.json_set && (m.json == NULL || strcmp(m.json, "-") == 0))
+		out_to_stderr();	/* stdout is JSON Lines only */
 	if (!m.helo_set && mode_bit(mode) != OPT_SINK)
 		net_fqdn(m.ro.ccfg.helo, sizeof(m.ro.ccfg.helo));	/* RFC 5321 4.1.1.1 */
 	if (strcmp(mode, "sink") == 0)

@@ -18,11 +18,27 @@
 static int	 use_color;
 static int	 rl_active;
 
+/* Human output: stdout, or stderr when stdout carries JSON Lines. */
+static FILE	*hout;
+#define HOUT	(hout ? hout : stdout)
+
+void
+out_to_stderr(void)
+{
+	hout = stderr;
+}
+
+FILE *
+out_file(void)
+{
+	return HOUT;
+}
+
 void
 out_init(int color)
 {
 	if (color < 0)
-		color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+		color = isatty(fileno(HOUT)) && getenv("NO_COLOR") == NULL;
 	else if (color > 0 && getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0])
 		color = 1;	/* an explicit --color wins */
 	use_color = color;
@@ -99,13 +115,13 @@ out_puts(const char *s)
 {
 	if (rl_active) {
 		rl_clear_visible_line();
-		fputs(s, stdout);
-		fflush(stdout);
+		fputs(s, HOUT);
+		fflush(HOUT);
 		rl_on_new_line();
 		rl_redisplay();
 		return;
 	}
-	fputs(s, stdout);
+	fputs(s, HOUT);
 }
 
 void
@@ -113,18 +129,18 @@ out_write(const char *s, size_t n)
 {
 	if (rl_active) {
 		rl_clear_visible_line();
-		fwrite(s, 1, n, stdout);
-		fflush(stdout);
+		fwrite(s, 1, n, HOUT);
+		fflush(HOUT);
 		rl_on_new_line();
 		rl_redisplay();
 		return;
 	}
-	/* Only the loop thread writes stdout: no stdio lock per line. */
-	if (n >= 16384 && fflush_unlocked(stdout) == 0) {
+	/* Only the loop thread writes it: no stdio lock per line. */
+	if (n >= 16384 && fflush_unlocked(HOUT) == 0) {
 		/* Big pieces (runs of message data) straight out: no copy
 		 * through stdio's buffer.  Order is kept by the flush. */
 		while (n > 0) {
-			ssize_t w = write(STDOUT_FILENO, s, n);
+			ssize_t w = write(fileno(HOUT), s, n);
 			if (w > 0) {
 				s += w;
 				n -= (size_t)w;
@@ -136,7 +152,7 @@ out_write(const char *s, size_t n)
 		if (n == 0)
 			return;
 	}
-	fwrite_unlocked(s, 1, n, stdout);
+	fwrite_unlocked(s, 1, n, HOUT);
 }
 
 void
@@ -167,7 +183,7 @@ out_err(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	fflush(stdout);
+	fflush(HOUT);
 	if (rl_active)
 		rl_clear_visible_line();
 	fprintf(stderr, "smtpdbg: %s\n", s);

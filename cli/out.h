@@ -19,7 +19,12 @@ void	 out_readline(int);
 void	 out_handler_install(const char *prompt, void (*)(char *));
 void	 out_handler_remove(int clear);
 int	 out_handler_installed(void);
-/* out_puts - one or more complete lines (with '\n') to stdout */
+/* out_to_stderr - human output goes to stderr (stdout is JSON Lines);
+ * call before out_init */
+void	 out_to_stderr(void);
+/* out_file - where human output goes */
+FILE	*out_file(void);
+/* out_puts - one or more complete lines (with '\n') to the human output */
 void	 out_puts(const char *);
 /* out_write - n bytes of complete lines */
 void	 out_write(const char *, size_t);

@@ -54,14 +54,14 @@ summary(struct probe *p)
 	char	 d[64];
 
 	if (t == NULL) {
-		printf("probe: no TLS session (%s)\n", p->why[0] ? p->why : "none was started");
+		out_printf("probe: no TLS session (%s)\n", p->why[0] ? p->why : "none was started");
 		return;
 	}
 	if (t->ncerts)
 		days(d, sizeof(d), t->certs[0].not_after);
 	else
 		snprintf(d, sizeof(d), "not presented");
-	printf("probe: %s %s; trust %s, hostname %s, validity %s, strength %s, OCSP %s, DANE %s; "
+	out_printf("probe: %s %s; trust %s, hostname %s, validity %s, strength %s, OCSP %s, DANE %s; "
 	    "leaf %s\n", t->protocol, t->cipher,
 	    tls_verdict_name(t->trust.v), tls_verdict_name(t->name.v),
 	    tls_verdict_name(t->validity.v), tls_verdict_name(t->strength.v),

@@ -867,7 +867,7 @@ finish(struct run *r)
 		return;
 	}
 	if (r->o->quiet)
-		printf("ok: last reply %d\n", client_last_code(r->cl));
+		out_printf("ok: last reply %d\n", client_last_code(r->cl));
 	client_close(r->cl, NULL);
 	loop_quit(r->exit_code);
 }

@@ -26,6 +26,7 @@
 #include "cli/send.h"
 #include "session/addr.h"
 #include "session/caps.h"
+#include "session/esc.h"
 #include "session/mime.h"
 #include "session/xalloc.h"
 #include "tls/crypto.h"
@@ -829,22 +830,18 @@ send_run(struct send_opts *o, const char *const *targets, const char *const *nam
 	if (s.code == 0 && !s.outcome[0])
 		snprintf(s.outcome, sizeof(s.outcome), "nothing was sent");
 	if (o->ro->quiet || s.code)
-		fprintf(s.code ? stderr : stdout, "%s%s\n", s.code ? "smtpdbg: send: " : "",
+		fprintf(s.code ? stderr : out_file(), "%s%s\n", s.code ? "smtpdbg: send: " : "",
 		    s.outcome);
 	else if (o->count > 1)
-		printf("smtpdbg: %lu of %lu messages accepted\n", s.done, o->count);
+		out_printf("smtpdbg: %lu of %lu messages accepted\n", s.done, o->count);
 	if (o->ro->ccfg.json) {
-		fprintf(o->ro->ccfg.json, "{\"event\":\"outcome\",\"exit\":%d,\"accepted\":%lu,"
-		    "\"text\":\"", s.code, s.done);
-		{
-			const char *p;
-			for (p = s.outcome; *p; p++)
-				if (*p == '"' || *p == '\\')
-					fprintf(o->ro->ccfg.json, "\\%c", *p);
-				else if ((unsigned char)*p >= 0x20)
-					fputc(*p, o->ro->ccfg.json);
-		}
-		fprintf(o->ro->ccfg.json, "\"}\n");
+		struct buf j;
+		buf_init(&j, 4096);
+		buf_printf(&j, ",\"exit\":%d,\"accepted\":%lu,\"text\":\"", s.code, s.done);
+		esc_json(&j, s.outcome, strlen(s.outcome));
+		buf_append(&j, "\"", 2);
+		client_event(s.cl, "outcome", (const char *)buf_ptr(&j));
+		buf_free(&j);
 	}
 	opening_free(s.op);
 	plan_free(&s);

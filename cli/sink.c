@@ -31,6 +31,7 @@
 #include "cli/tx.h"
 #include "session/esc.h"
 #include "session/line.h"
+#include "session/mime.h"
 #include "session/rules.h"
 #include "session/xalloc.h"
 #include "tls/tls.h"
@@ -65,6 +66,8 @@ struct conn {
 	unsigned		 tls_fault;	/* SMTP_F_TLS_ABORT, _CERT_* */
 	int			 tls_aborting;	/* waiting for the ClientHello */
 	struct side		*side;		/* --json-sidecar only */
+	char			*pend_sum;	/* a message's summary, said once stored */
+	char			*pend_json;
 	struct conn		*prev, *next;
 };
 
@@ -144,6 +147,9 @@ static void
 conn_free(struct conn *c)
 {
 	char	 m[96];
+
+	free(c->pend_sum);
+	free(c->pend_json);
 
 	lint_report(c);
 	if (cfg->manual)
@@ -302,17 +308,31 @@ json_envelope(struct buf *j, const struct smtp_message *m)
 	size_t	 i;
 
 	buf_printf(j, "\"from\":\"");
-	esc_json(j, m->from, strlen(m->from));
+	esc_json_utf8(j, m->from, strlen(m->from));
 	buf_printf(j, "\",\"rcpt\":[");
 	for (i = 0; i < m->nrcpt; i++) {
 		buf_printf(j, "%s\"", i ? "," : "");
-		esc_json(j, m->rcpt[i], strlen(m->rcpt[i]));
+		esc_json_utf8(j, m->rcpt[i], strlen(m->rcpt[i]));
 		buf_printf(j, "\"");
 	}
 	buf_printf(j, "],\"size\":%llu", (unsigned long long)m->size);
+	if (m->subject) {
+		struct buf d;
+		buf_init(&d, 4096);
+		mime_decode_words(m->subject, &d);	/* RFC 2047: as a person reads it */
+		buf_puts(j, ",\"subject\":\"");
+		esc_json_utf8(j, buf_ptr(&d), d.len);
+		buf_puts(j, "\"");
+		buf_free(&d);
+	}
+	if (m->msgid) {
+		buf_puts(j, ",\"message_id\":\"");
+		esc_json_utf8(j, m->msgid, strlen(m->msgid));
+		buf_puts(j, "\"");
+	}
 	if (m->auth_mech) {
 		buf_printf(j, ",\"auth\":{\"mech\":\"%s\",\"user\":\"", m->auth_mech);
-		esc_json(j, m->auth_user, strlen(m->auth_user));
+		esc_json_utf8(j, m->auth_user, strlen(m->auth_user));
 		buf_printf(j, "\"}");
 	}
 }
@@ -431,6 +451,8 @@ free_rcpts(struct conn *c)
 	c->nrcpts = 0;
 }
 
+static void	 summary(struct conn *, const char *, const char *);
+
 /* stored - the worker's verdict, on the loop: now the reply goes out */
 static void
 stored(void *arg, const struct store_result *r)
@@ -444,6 +466,7 @@ stored(void *arg, const struct store_result *r)
 		if (want_tx(c))
 			tx_note(&c->tx, loop_now(), '*', "stored as %s%s", r->name,
 			    store_fsync() ? " (fsynced)" : " (--no-fsync: not durable)");
+		summary(c, r->path[0] ? r->path : r->name, NULL);
 		snprintf(text, sizeof(text), "Ok: queued as %s", r->name);
 		smtp_server_message_done(c->srv, 250, "2.0.0", text);
 		accepted((const char *const *)c->rcpts, c->nrcpts);
@@ -452,6 +475,7 @@ stored(void *arg, const struct store_result *r)
 		if (want_tx(c))
 			tx_note(&c->tx, loop_now(), '!', "storage failed, the message is NOT "
 			    "accepted: %s", r->err);
+		summary(c, NULL, r->err);
 		if (r->enospc)
 			smtp_server_message_done(c->srv, 452, "4.3.1",
 			    "Error: insufficient system storage");
@@ -462,11 +486,56 @@ stored(void *arg, const struct store_result *r)
 	conn_update(c);
 }
 
+/* summary - the '#' line and the JSON message event, once the message's
+ * fate is known: the file it was stored as, or why it was not */
+static void
+summary(struct conn *c, const char *stored_as, const char *not_stored)
+{
+	struct buf	 s, j;
+
+	if (c->pend_sum == NULL)
+		return;
+	buf_init(&s, SIZE_MAX);
+	buf_puts(&s, c->pend_sum);
+	buf_init(&j, SIZE_MAX);
+	buf_puts(&j, c->pend_json);
+	if (stored_as) {
+		buf_puts(&s, ", stored as ");
+		buf_puts(&s, stored_as);
+		buf_puts(&j, ",\"stored\":\"");
+		esc_json(&j, stored_as, strlen(stored_as));
+		buf_puts(&j, "\"");
+	} else if (not_stored) {
+		buf_puts(&s, ", NOT stored: ");
+		buf_puts(&s, not_stored);
+		buf_puts(&j, ",\"stored\":null,\"store_error\":\"");
+		esc_json(&j, not_stored, strlen(not_stored));
+		buf_puts(&j, "\"");
+	} else
+		buf_puts(&j, ",\"stored\":null");
+	buf_append(&s, "", 1);
+	buf_append(&j, "", 1);
+	if (cfg->summaries) {
+		int t = c->tx.text;
+		c->tx.text = 1;
+		tx_text(&c->tx, loop_now(), '#', (const char *)buf_ptr(&s));
+		c->tx.text = t;
+	} else if (c->tx.json)
+		tx_text(&c->tx, loop_now(), '#', (const char *)buf_ptr(&s));
+	if (c->tx.json)
+		tx_event(&c->tx, loop_now(), "message", (const char *)buf_ptr(&j));
+	buf_free(&s);
+	buf_free(&j);
+	free(c->pend_sum);
+	free(c->pend_json);
+	c->pend_sum = c->pend_json = NULL;
+}
+
 static void
 ev_message(void *arg, const struct smtp_message *m)
 {
 	struct conn	*c = arg;
-	struct buf	 s, j;
+	struct buf	 s, j, subj;
 	size_t		 i;
 
 	if (c->stx.hidden && cfg->text)
@@ -477,7 +546,7 @@ ev_message(void *arg, const struct smtp_message *m)
 	stats.bytes += m->size;
 	buf_init(&s, SIZE_MAX);
 	buf_puts(&s, "message ");
-	buf_putu(&s, m->seq);
+	buf_putu(&s, stats.messages);	/* numbered across the whole run */
 	buf_puts(&s, " from <");
 	esc_text(&s, m->from, strlen(m->from), 1);
 	buf_puts(&s, "> to ");
@@ -489,9 +558,12 @@ ev_message(void *arg, const struct smtp_message *m)
 	buf_puts(&s, ", ");
 	buf_putu(&s, m->size);
 	buf_puts(&s, " bytes");
+	buf_init(&subj, 4096);
 	if (m->subject) {
+		/* shown decoded (RFC 2047), escaped like any peer text */
+		mime_decode_words(m->subject, &subj);
 		buf_puts(&s, ", Subject: ");
-		esc_text(&s, m->subject, strlen(m->subject), 1);
+		esc_text(&s, buf_ptr(&subj), subj.len, 1);
 	}
 	if (m->msgid) {
 		buf_puts(&s, ", Message-ID: ");
@@ -507,23 +579,24 @@ ev_message(void *arg, const struct smtp_message *m)
 		buf_printf(&s, ", AUTH %s as ", m->auth_mech);
 		esc_text(&s, m->auth_user, strlen(m->auth_user), 1);
 	}
-	buf_append(&s, "", 1);
-	if (cfg->summaries) {
-		int t = c->tx.text;
-		c->tx.text = 1;
-		tx_text(&c->tx, loop_now(), '#', (const char *)buf_ptr(&s));
-		c->tx.text = t;
-	} else if (c->tx.json)
-		tx_text(&c->tx, loop_now(), '#', (const char *)buf_ptr(&s));
-	if (c->tx.json) {
-		buf_init(&j, SIZE_MAX);
-		buf_printf(&j, ",\"seq\":%u,", m->seq);
-		json_envelope(&j, m);
-		buf_append(&j, "", 1);
-		tx_event(&c->tx, loop_now(), "message", (const char *)buf_ptr(&j));
-		buf_free(&j);
-	}
+	buf_init(&j, SIZE_MAX);
+	buf_printf(&j, ",\"seq\":%lu,\"session_seq\":%u,", stats.messages, m->seq);
+	json_envelope(&j, m);
+	if (c->tx.tls) {
+		char desc[160];
+		tls_session_desc(c->xp, desc, sizeof(desc));
+		buf_puts(&j, ",\"tls_session\":\"");
+		esc_json(&j, desc, strlen(desc));
+		buf_puts(&j, "\"");
+	} else
+		buf_puts(&j, ",\"tls_session\":null");
+	buf_free(&subj);
+	c->pend_sum = buf_strdup(&s);
+	c->pend_json = buf_strdup(&j);
 	buf_free(&s);
+	buf_free(&j);
+	if (c->job == NULL)
+		summary(c, NULL, NULL);	/* nothing is stored: said now */
 	if (c->job) {
 		char *side = NULL;
 		if (store_sidecar()) {

@@ -570,6 +570,11 @@ do_end(struct store_job *j)
 	j->res.ok = !j->failed;
 	j->res.enospc = j->enospc;
 	snprintf(j->res.name, sizeof(j->res.name), "%s", j->name);
+	if (cfg.kind == STORE_MBOX)
+		snprintf(j->res.path, sizeof(j->res.path), "%s", path);
+	else
+		snprintf(j->res.path, sizeof(j->res.path), "%s%s/%s", path,
+		    cfg.kind == STORE_MAILDIR ? "/new" : "", j->name);
 	snprintf(j->res.err, sizeof(j->res.err), "%s", j->err);
 }
 

@@ -31,6 +31,7 @@ struct store_result {
 	int		 ok;		/* stored durably */
 	int		 enospc;	/* the failure was lack of space */
 	char		 name[128];	/* generated file name (no path) */
+	char		 path[4096];	/* where it is: the file, or the mbox */
 	char		 err[256];	/* what failed, for the transcript */
 };
 

@@ -11,7 +11,7 @@
 
 struct addr {
 	char	 env[512];	/* "a@b", or "" for the null sender "<>" */
-	char	 hdr[1024];	/* "a@b" or "Bob <a@b>" (quoted, RFC 2047 when needed) */
+	char	 hdr[1280];	/* "a@b" or "Bob <a@b>" (quoted, RFC 2047 when needed) */
 };
 
 /* addr_parse - 0, or -1 with words in err; null_ok: "<>" is allowed (the

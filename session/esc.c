@@ -9,6 +9,8 @@
 
 #include "session/esc.h"
 
+static int	 json_str(struct buf *, const void *, size_t, int);
+
 size_t
 esc_utf8_len(const unsigned char *p, size_t n)
 {
@@ -140,11 +142,29 @@ esc_text(struct buf *out, const void *vp, size_t n, int utf8)
 int
 esc_json(struct buf *out, const void *vp, size_t n)
 {
+	return json_str(out, vp, n, 0);
+}
+
+int
+esc_json_utf8(struct buf *out, const void *vp, size_t n)
+{
+	return json_str(out, vp, n, 1);
+}
+
+static int
+json_str(struct buf *out, const void *vp, size_t n, int utf8)
+{
 	const unsigned char	*p = vp;
-	size_t			 i, run;
+	size_t			 i, run, u;
 	char			 tmp[8];
 
 	for (i = 0; i < n;) {
+		if (utf8 && p[i] >= 0x80 && (u = esc_utf8_len(p + i, n - i)) >= 2) {
+			if (buf_append(out, p + i, u) == -1)
+				return -1;
+			i += u;
+			continue;
+		}
 		for (run = 0; i + run < n && p[i + run] >= 0x20 &&
 		    p[i + run] < 0x7f && p[i + run] != '\\' && p[i + run] != '"'; run++)
 			;

@@ -19,6 +19,9 @@
 
 int	 esc_text(struct buf *, const void *, size_t, int utf8);
 int	 esc_json(struct buf *, const void *, size_t);
+/* esc_json_utf8 - the same, but valid UTF-8 stays UTF-8 (names, addresses,
+ * subjects: text, not wire bytes) */
+int	 esc_json_utf8(struct buf *, const void *, size_t);
 /* esc_unescape - C escapes \r \n \t \0 \\ \xNN into bytes; -1 on a bad escape */
 int	 esc_unescape(struct buf *, const char *, char *err, size_t errlen);
 /* esc_hidden - the code point is invisible, a special space, or a bidi

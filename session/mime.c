@@ -37,6 +37,120 @@ mime_type(const char *name)
 	return "application/octet-stream";
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
+/* word - one encoded word at p ("=?cs?E?text?="): decoded into out and its
+ * length returned, or 0 when it is not one this can decode */
+static size_t
+word(const char *p, struct buf *out)
+{
+	const char *cs = p + 2, *q1 = strchr(cs, '?'), *q2, *end;
+	size_t	 csl, i;
+	int	 latin1, enc, hi, lo;
+	struct buf raw;
+
+	if (strncmp(p, "=?", 2) != 0 || q1 == NULL || !q1[1] || q1[2] != '?')
+		return 0;
+	csl = (size_t)(q1 - cs);
+	enc = q1[1] | 0x20;
+	q2 = q1 + 3;
+	if ((end = strstr(q2, "?=")) == NULL || (enc != 'b' && enc != 'q'))
+		return 0;
+	if (memchr(cs, '*', csl))	/* RFC 2231 language: "UTF-8*en" */
+		csl = (size_t)((const char *)memchr(cs, '*', csl) - cs);
+	latin1 = (csl == 10 && strncasecmp(cs, "ISO-8859-1", 10) == 0);
+	if (!latin1 && !(csl == 5 && strncasecmp(cs, "UTF-8", 5) == 0) &&
+	    !(csl == 8 && strncasecmp(cs, "US-ASCII", 8) == 0))
+		return 0;
+	buf_init(&raw, 4096);
+	if (enc == 'q') {
+		for (i = 0; q2 + i < end; i++) {
+			char c = q2[i];
+			if (c == '_')
+				c = ' ';
+			else if (c == '=' && q2 + i + 2 < end + 1 && (hi = hexval(q2[i + 1])) >= 0 &&
+			    (lo = hexval(q2[i + 2])) >= 0) {
+				c = (char)(hi << 4 | lo);
+				i += 2;
+			}
+			buf_append(&raw, &c, 1);
+		}
+	} else {
+		unsigned acc = 0;
+		int bits = 0;
+		for (i = 0; q2 + i < end; i++) {
+			const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+			const char *f = q2[i] ? strchr(t, q2[i]) : NULL;
+			if (q2[i] == '=')
+				break;
+			if (f == NULL) {
+				buf_free(&raw);
+				return 0;
+			}
+			acc = acc << 6 | (unsigned)(f - t);
+			bits += 6;
+			if (bits >= 8) {
+				char c = (char)(acc >> (bits - 8));
+				bits -= 8;
+				buf_append(&raw, &c, 1);
+			}
+		}
+	}
+	for (i = 0; i < raw.len; i++) {
+		unsigned char c = buf_ptr(&raw)[i];
+		if (latin1 && c >= 0x80) {
+			char u[2] = { (char)(0xc0 | c >> 6), (char)(0x80 | (c & 0x3f)) };
+			buf_append(out, u, 2);
+		} else
+			buf_append(out, &c, 1);
+	}
+	buf_free(&raw);
+	return (size_t)(end + 2 - p);
+}
+
+void
+mime_decode_words(const char *s, struct buf *out)
+{
+	const char *p = s, *q;
+	size_t	 n;
+	int	 after = 0;
+	struct buf w;
+
+	while (*p) {
+		if (*p == '=' && p[1] == '?' && (n = word(p, out)) > 0) {
+			p += n;
+			after = 1;
+			continue;
+		}
+		if (after) {
+			/* whitespace between two encoded words is not text */
+			for (q = p; *q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'; q++)
+				;
+			if (q > p && *q == '=' && q[1] == '?') {
+				buf_init(&w, 4096);
+				if ((n = word(q, &w)) > 0) {
+					buf_append(out, buf_ptr(&w), w.len);
+					buf_free(&w);
+					p = q + n;
+					continue;
+				}
+				buf_free(&w);
+			}
+		}
+		after = 0;
+		buf_append(out, p, 1);
+		p++;
+	}
+}
+
 int
 mime_has_header(const struct mime_msg *m, const char *name)
 {

@@ -51,6 +51,11 @@ void		 mime_subject(struct buf *, const char *);
 /* mime_body_line - the line number (0-based) where the first attachment's
  * encoded data starts in a message mime_build made, or 0 without one */
 size_t		 mime_body_line(const struct buf *msg, const char *boundary);
+/* mime_decode_words - RFC 2047 encoded words (B and Q; UTF-8, US-ASCII and
+ * ISO-8859-1, which becomes UTF-8) decoded for display; other charsets and
+ * broken words are left as they are; whitespace between two encoded words
+ * goes (RFC 2047 6.2) */
+void		 mime_decode_words(const char *, struct buf *out);
 /* mime_has_header - one of the headers given is "name:" */
 int		 mime_has_header(const struct mime_msg *, const char *name);
 

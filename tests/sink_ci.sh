@@ -22,7 +22,7 @@ check "it says why" has "$T/s1.err" 'stopping: target reached'
 check "the JSON summary says the expectations were met" $PY -c "
 import json
 s=[json.loads(l) for l in open('$T/s1.jsonl')][-1]
-assert s['event']=='summary' and s['accepted']==2 and s['expectations_met'] is True, s"
+assert s['event']=='totals' and 't' in s and s['accepted']==2 and s['expectations_met'] is True, s"
 
 start_sink "$T/s2" --exit-after-time 1 --expect-messages 3 --expect-rcpt missing@example.org || exit 1
 send $SINK_PORT ops@example.org
