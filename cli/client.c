@@ -211,6 +211,32 @@ ev_line_any(void *arg, const struct smtp_line *l)
 		ev_line(arg, l);
 }
 
+/* caps_event - the EHLO capabilities as JSON: "caps" with "domain" and
+ * "keywords" [{"keyword", "params"}] */
+static void
+caps_event(struct client *c)
+{
+	const struct caps *k = smtp_client_caps(c->eng);
+	struct buf	 j;
+	size_t		 i;
+
+	buf_init(&j, 1 << 20);
+	buf_puts(&j, ",\"domain\":\"");
+	esc_json(&j, k->domain, strlen(k->domain));
+	buf_puts(&j, "\",\"keywords\":[");
+	for (i = 0; i < k->n; i++) {
+		buf_puts(&j, i ? ",{\"keyword\":\"" : "{\"keyword\":\"");
+		esc_json(&j, k->e[i].keyword, strlen(k->e[i].keyword));
+		buf_puts(&j, "\",\"params\":\"");
+		esc_json(&j, k->e[i].params, strlen(k->e[i].params));
+		buf_puts(&j, "\"}");
+	}
+	buf_puts(&j, "]");
+	buf_append(&j, "", 1);
+	tx_event(&c->tx, loop_now(), "caps", (const char *)buf_ptr(&j));
+	buf_free(&j);
+}
+
 static void
 ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cmd)
 {
@@ -251,6 +277,9 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 		    (double)lat / 1000.0);
 	}
 	tx_event(&c->tx, now, "reply", members);
+	if (cmd && (cmd->verb == SMTP_V_EHLO || cmd->verb == SMTP_V_LHLO) && r->code == 250 &&
+	    c->tx.json)
+		caps_event(c);
 	if (cmd && (cmd->verb == SMTP_V_EHLO || cmd->verb == SMTP_V_LHLO) &&
 	    c->caps_before.valid && c->tx.tls && r->code == 250) {
 		caps_diff(c);
@@ -313,9 +342,13 @@ ev_sent(void *arg, enum smtp_client_sent kind, const unsigned char *p, size_t n)
 		char *m = c->mask;
 		if (f & LINE_MORE)
 			goto out;	/* shown once, when the line ends */
+		char shown[128];
+		int ended = n >= 2 && p[n - 2] == '\r' && p[n - 1] == '\n';
 		c->mask = NULL;
-		tx_line(&c->tx, loop_now(), TX_C, (const unsigned char *)m, strlen(m), 0, -1, 0,
-		    NULL, NULL);
+		/* the mask keeps the line's end, so the JSON raw is a whole line */
+		snprintf(shown, sizeof(shown), "%s%s", m, ended ? "\r\n" : "");
+		tx_line(&c->tx, loop_now(), TX_C, (const unsigned char *)shown, strlen(shown),
+		    ended ? 0 : LINE_NOEOL, -1, 0, NULL, NULL);
 		free(m);
 	} else
 		tx_line(&c->tx, loop_now(), TX_C, p, n, f, -1, 0, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "cli/opening.h"
 #include "cli/out.h"
 #include "cli/probe.h"
+#include "session/esc.h"
 #include "session/xalloc.h"
 
 /* The greeting comes at once from a healthy server; an implicit-TLS port
@@ -68,6 +69,38 @@ summary(struct probe *p)
 	    tls_verdict_name(t->ocsp.v), tls_verdict_name(t->dane.v), d);
 }
 
+/* verdict_event - the summary as JSON: "verdict" with every result */
+static void
+verdict_event(struct probe *p)
+{
+	const struct tls_report *t = client_report(p->cl);
+	struct buf j;
+
+	buf_init(&j, 8192);
+	buf_printf(&j, ",\"exit\":%d,\"tls\":%s", p->code, t ? "true" : "false");
+	if (t) {
+		buf_puts(&j, ",\"protocol\":\"");
+		esc_json(&j, t->protocol, strlen(t->protocol));
+		buf_puts(&j, "\",\"cipher\":\"");
+		esc_json(&j, t->cipher, strlen(t->cipher));
+		buf_printf(&j, "\",\"trust\":\"%s\",\"hostname\":\"%s\",\"validity\":\"%s\","
+		    "\"strength\":\"%s\",\"ocsp\":\"%s\",\"dane\":\"%s\"",
+		    tls_verdict_name(t->trust.v), tls_verdict_name(t->name.v),
+		    tls_verdict_name(t->validity.v), tls_verdict_name(t->strength.v),
+		    tls_verdict_name(t->ocsp.v), tls_verdict_name(t->dane.v));
+		if (t->ncerts)
+			buf_printf(&j, ",\"leaf_not_after\":%lld", (long long)t->certs[0].not_after);
+	}
+	if (p->code) {
+		buf_puts(&j, ",\"reason\":\"");
+		esc_json(&j, p->why, strlen(p->why));
+		buf_puts(&j, "\"");
+	}
+	buf_append(&j, "", 1);
+	client_event(p->cl, "verdict", (const char *)buf_ptr(&j));
+	buf_free(&j);
+}
+
 static void
 finish(struct probe *p)
 {
@@ -77,6 +110,8 @@ finish(struct probe *p)
 	if (client_is_connected(p->cl))
 		client_close(p->cl, NULL);
 	summary(p);
+	if (p->ro->ccfg.json)
+		verdict_event(p);
 	if (p->code)
 		fprintf(stderr, "smtpdbg: probe: %s\n", p->why);
 	fflush(stdout);

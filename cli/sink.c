@@ -838,7 +838,7 @@ tls_step(struct conn *c)
 		    "certificate %s; lines marked ~ are encrypted", desc,
 		    (double)(loop_now() - c->hs_start) / 1000.0, sni[0] ? sni : "none", subj);
 		snprintf(m, sizeof(m), ",\"desc\":\"%s\",\"sni\":\"%s\"", desc, sni);
-		tx_event(&c->tx, loop_now(), "tls", m);
+		tx_event(&c->tx, loop_now(), "handshake", m);
 	}
 	{
 		unsigned char cb[64];

@@ -378,6 +378,8 @@ smtp_client_command(struct smtp_client *c, const char *line, size_t len, uint64_
 		return -1;
 	}
 	v = smtp_cmd_lookup(line, len, NULL);
+	if (v == SMTP_V_UNKNOWN && c->last_code == 334 && c->pcount == 0)
+		v = SMTP_V_AUTH;	/* a line answering a 334 challenge */
 	if (push_pending(c, v, line, len) == -1)
 		return -1;
 	c->rawpart[0] = '\0';	/* on the wire this line ends what /raw began */

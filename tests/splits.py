@@ -229,6 +229,8 @@ TIMING_NOTES = ("end of input from the client",)
 
 def norm_text(line):
     line = re.sub(r"127\.0\.0\.1:[0-9]+", "127.0.0.1:PORT", line)
+    # the sink numbers messages across the run: sessions differ in that only
+    line = re.sub(r"message [0-9]+ from", "message N from", line)
     if "lint:" in line:
         # whether commands came ahead of replies is time (how the sink's
         # reads fell), not bytes
@@ -240,12 +242,12 @@ def norm_text(line):
 
 def norm_event(e):
     e = dict(e)
-    for k in ("t", "latency_ms", "ahead", "session"):
+    for k in ("t", "latency_ms", "ahead", "session", "seq"):
         e.pop(k, None)
     if e.get("event") == "lint":
         e.pop("findings", None)
-    for k in ("raw", "text", "peer"):
-        if k in e:
+    for k in ("raw", "text", "peer", "stored"):
+        if k in e and e[k] is not None:
             e[k] = norm_text(("lint: " if e.get("event") == "lint" and k == "text" else "") +
                              e[k])
     return e

@@ -1,0 +1,76 @@
+#!/bin/sh
+# json - with --json, standard output is JSON Lines and nothing else, for
+# the client, send, probe and the sink; every object has t and event, and
+# every event and field is one the manual's JSON OUTPUT section describes.
+. "${top_srcdir:-.}/tests/lib.sh"
+need "$PY"
+
+start_sink "$T/sink" --json --auth --maildir "$T/md" || exit 1
+S=127.0.0.1:$SINK_PORT
+export PW=s3cret
+printf '%s\n' '/expect 250 MAIL FROM:<a@example.org>' '/expect 250 RCPT TO:<Zoë@example.org>' \
+    '/expect 354 DATA' 'Subject: =?UTF-8?B?SGVsbG8gV8O2cmxk?=' '' 'hi' '.' '/expect 250' \
+    '/expect 221 QUIT' > "$T/in"
+"$SMTPDBG" --json -s --no-verify --auth-user alice --auth-password-env PW "$S" < "$T/in" \
+    > "$T/c.json" 2> "$T/c.err"; c_rc=$?
+check "client script with --json: exit 0 (got $c_rc)" [ "$c_rc" = 0 ]
+check "the human transcript went to stderr" grep -q 'S: 220 ' "$T/c.err"
+"$SMTPDBG" send --json --from 'Bob <b@example.org>' --to c@example.org --attach "$T/in" \
+    --starttls --no-verify "$S" < /dev/null > "$T/s.json" 2> "$T/s.err"; s_rc=$?
+check "send --json: exit 0 (got $s_rc)" [ "$s_rc" = 0 ]
+"$SMTPDBG" probe --json --no-verify "$S" < /dev/null > "$T/p.json" 2> "$T/p.err"; p_rc=$?
+check "probe --json: exit 0 (got $p_rc)" [ "$p_rc" = 0 ]
+"$SMTPDBG" send --json -q --to c@example.org --auth-user alice --auth-password-env PW \
+    "$S" < /dev/null > "$T/s2.json" 2> "$T/s2.err"; s2_rc=$?
+check "send --json without TLS and AUTH: exit 6 (got $s2_rc)" [ "$s2_rc" = 6 ]
+stop_sink
+cp "$T/sink" "$T/k.json"
+
+check "every line of every stdout is JSON with t and event, and documented" \
+    $PY - "${top_srcdir:-.}/man/smtpdbg.md" "$T"/c.json "$T"/s.json "$T"/p.json "$T"/s2.json "$T"/k.json <<'PYEOF'
+import json, re, sys
+man = open(sys.argv[1], encoding='utf-8').read()
+sec = man.split('\n# JSON OUTPUT\n')[1].split('\n# ')[0]
+doc = {}
+for bullet in re.split(r'\n- ', '\n' + sec.split('\n- ', 1)[1]):
+    head, _, rest = bullet.partition(':')
+    names = re.findall(r'`([a-z_]+)`', head)
+    fields = set(re.findall(r'`([a-z_0-9]+)`', rest))
+    for n in names:
+        doc.setdefault(n, set()).update(fields)
+seen = set()
+for f in sys.argv[2:]:
+    for n, l in enumerate(open(f, encoding='utf-8'), 1):
+        o = json.loads(l)
+        assert 't' in o and 'event' in o, (f, n, l)
+        ev = o['event']
+        assert ev in doc, (f, n, 'undocumented event', ev)
+        extra = set(o) - doc[ev] - {'t', 'event', 'session'}
+        assert not extra, (f, n, ev, 'undocumented fields', extra)
+        seen.add(ev)
+need = {'connect', 'close', 'line', 'reply', 'caps', 'state', 'tls', 'note', 'message',
+        'outcome', 'verdict', 'totals', 'summary', 'anomaly'}
+assert need <= seen, ('never seen', need - seen)
+PYEOF
+check "UTF-8 addresses and the decoded subject are UTF-8 in the message event" $PY - "$T/k.json" <<'PYEOF'
+import json, sys
+m = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+m = [o for o in m if o['event'] == 'message']
+assert any(o['rcpt'] == ['Zoë@example.org'] and o['subject'] == 'Hello Wörld' and
+           o['auth']['user'] == 'alice' and o['tls_session'] and o['stored'] for o in m), m
+assert [o['seq'] for o in m] == list(range(1, len(m) + 1)), m
+PYEOF
+check "AUTH continuation replies are labelled AUTH, and masked lines keep their CRLF" $PY - "$T/c.json" <<'PYEOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+assert [o['answers'] for o in ev if o['event'] == 'reply' and o['code'] == 235] == ['AUTH'], ev
+masked = [o for o in ev if o['event'] == 'line' and '****' in o['raw']]
+assert masked and all(o['raw'].endswith('\r\n') for o in masked), masked
+PYEOF
+check "probe's verdict event" $PY -c "
+import json
+v=[json.loads(l) for l in open('$T/p.json')]
+v=[o for o in v if o['event']=='verdict']
+assert len(v)==1 and v[0]['exit']==0 and v[0]['strength']=='pass', v"
+check "send -q --json: the outcome goes to stderr, stdout stays JSON" grep -q 'refusing to send credentials' "$T/s2.err"
+done_testing
