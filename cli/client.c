@@ -495,6 +495,7 @@ on_connected(int fd, const char *peer, const char *err, void *arg)
 
 	c->nc = NULL;
 	if (fd == -1) {
+		snprintf(c->tls_err, sizeof(c->tls_err), "%s", err);	/* why, for the front end */
 		client_note(c, '!', "connection to %s failed: %s", c->target, err);
 		hook(c, CLIENT_CONNECT_FAILED, 0);
 		return;
@@ -1044,6 +1045,20 @@ const char *
 client_target(const struct client *c)
 {
 	return c->target;
+}
+
+const char *
+client_connect_error(const struct client *c)
+{
+	size_t	 n = strlen(c->target);
+
+	if (c->tls_err[0] == '\0')
+		return "see the transcript";
+	/* one address tried: its name is the target's, said once */
+	if (strncmp(c->tls_err, c->target, n) == 0 && c->tls_err[n] == ':' &&
+	    c->tls_err[n + 1] == ' ' && strchr(c->tls_err + n, ';') == NULL)
+		return c->tls_err + n + 2;
+	return c->tls_err;
 }
 
 const char *

@@ -89,6 +89,8 @@ unsigned client_answers_part(const struct client *);
 const char *client_last_greet(const struct client *);
 /* client_target - "host:port" or "unix:/path" as given to client_connect */
 const char *client_target(const struct client *);
+/* client_connect_error - why the last connect failed, in words */
+const char *client_connect_error(const struct client *);
 /* client_tls_error - why the last TLS step failed, in words */
 const char *client_tls_error(const struct client *);
 /* client_timeout_words - the reply timeout in force, e.g. "300 s" */

@@ -57,6 +57,7 @@ struct main_opts {
 	int		 lint_strict;
 	const char	*auth_users;
 	const char	*attach_name, *attach_type;	/* for the next --attach */
+	struct addr	*addrs;		/* send's parsed addresses, for the run */
 	int		 helo_set;
 	struct send_opts so;
 };
@@ -740,24 +741,40 @@ drained(void)
 	loop_quit(0);
 }
 
-static int	 sink_grace;
+/* PL - the plural s */
+#define PL(n)	((n) == 1 ? "" : "s")
 
+static int	 sink_grace;
+static char	 stop_why[200];
+
+/* enough_timer - a stop condition fired: sessions in flight may finish
+ * (their QUIT gets 221) within the grace time */
 static void
 enough_timer(void *arg)
 {
-	fprintf(stderr, "smtpdbg: stopping: target reached\n");
-	sink_drain(sink_grace, drained);
+	const struct main_opts *m = arg;
+
+	if (stop_why[0] == '\0')
+		snprintf(stop_why, sizeof(stop_why), "--exit-after-time %d: %d s passed",
+		    m->exit_after_time, m->exit_after_time);
+	fprintf(stderr, "smtpdbg: stopping: %s; sessions in flight have %d s to finish\n",
+	    stop_why, sink_grace);
+	sink_drain(sink_grace, drained, 1);
 }
+
+static const struct main_opts *enough_opts;
 
 /* enough - --exit-after: stop as on SIGTERM, from the top of the loop
  * (it is called from inside a session's callbacks, which must finish) */
 static void
 enough(void)
 {
-	loop_add_timer(0, enough_timer, NULL);
+	snprintf(stop_why, sizeof(stop_why), "--exit-after %lu: %lu message%s accepted",
+	    enough_opts->sc.exit_after, enough_opts->sc.exit_after,
+	    enough_opts->sc.exit_after == 1 ? "" : "s");
+	loop_add_timer(0, enough_timer, (void *)enough_opts);
 }
 
-/* sink_signal - the first SIGINT/SIGTERM drains, a second one quits */
 /* sink_verdict - the CI expectations, and the JSON summary */
 static int
 sink_verdict(struct main_opts *m, const struct sink_stats *st)
@@ -765,17 +782,20 @@ sink_verdict(struct main_opts *m, const struct sink_stats *st)
 	size_t	 i;
 	int	 code = 0;
 
-	if (m->expect_messages >= 0 && (long long)st->accepted != m->expect_messages) {
-		fprintf(stderr, "smtpdbg: expected %lld accepted message%s, got %lu\n",
-		    m->expect_messages, m->expect_messages == 1 ? "" : "s", st->accepted);
-		code = EXIT_EXPECT;
-	}
-	for (i = 0; i < m->sc.nexpect_rcpt; i++)
-		if (!st->rcpt_seen[i]) {
-			fprintf(stderr, "smtpdbg: no accepted message for <%s>\n",
-			    m->sc.expect_rcpt[i]);
+	if (m->expect_messages >= 0) {
+		int met = (long long)st->accepted == m->expect_messages;
+		fprintf(stderr, "smtpdbg: --expect-messages %lld: %lu accepted: %s\n",
+		    m->expect_messages, st->accepted, met ? "met" : "NOT met");
+		if (!met)
 			code = EXIT_EXPECT;
-		}
+	}
+	for (i = 0; i < m->sc.nexpect_rcpt; i++) {
+		fprintf(stderr, "smtpdbg: --expect-rcpt %s: %s\n", m->sc.expect_rcpt[i],
+		    st->rcpt_seen[i] ? "met (a message for it was accepted)" :
+		    "NOT met (no accepted message for it)");
+		if (!st->rcpt_seen[i])
+			code = EXIT_EXPECT;
+	}
 	if (m->lint_strict && st->lint_sessions) {
 		fprintf(stderr, "smtpdbg: --lint-strict: %lu session%s had %lu lint finding%s\n",
 		    st->lint_sessions, st->lint_sessions == 1 ? "" : "s", st->lint_findings,
@@ -811,13 +831,13 @@ sink_signal(int signo, void *arg)
 	}
 	fprintf(stderr, "smtpdbg: stopping: no new connections; transactions in flight have "
 	    "%d s to finish (signal again to stop now)\n", grace);
-	sink_drain(grace, drained);
+	sink_drain(grace, drained, 0);
 }
 
 static int
 main_sink(struct main_opts *m, int argc, char **argv)
 {
-	char		 bound[128], err[512], info[400];
+	char		 bound[128], err[512], info[800];
 	struct sink_stats st;
 
 	snprintf(m->sc.listen, sizeof(m->sc.listen), "%s", argc == 1 ? argv[0] : "127.0.0.1:2525");
@@ -845,16 +865,23 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	loop_signal(SIGINT, sink_signal, &m->grace);
 	loop_signal(SIGTERM, sink_signal, &m->grace);
 	sink_grace = m->grace;
+	enough_opts = m;
 	if (m->exit_after_time)
-		loop_add_timer((uint64_t)m->exit_after_time * 1000, enough_timer, NULL);
+		loop_add_timer((uint64_t)m->exit_after_time * 1000, enough_timer, m);
 	fprintf(stderr, "smtpdbg: sink listening on %s (Ctrl-C to stop)\n", bound);
+	if (strncmp(bound, "127.", 4) != 0 && strncmp(bound, "[::1]", 5) != 0 &&
+	    strncmp(bound, "unix:", 5) != 0)
+		fprintf(stderr, "smtpdbg: WARNING: %s is not a loopback address: anyone who can "
+		    "reach it can connect and send mail here\n", bound);
 	loop_run();
 	sink_stop();	/* finishes storage: the counts below are final */
 	sink_stats(&st);
-	fprintf(stderr, "smtpdbg: sink stopped: %lu sessions, %lu messages, %llu bytes, "
-	    "%lu rejects (4xx/5xx replies), %lu storage errors, %lu replies changed by rules, "
-	    "%lu sessions with lint findings\n", st.sessions, st.messages, st.bytes, st.rejects,
-	    st.errors, st.faults, st.lint_sessions);
+	fprintf(stderr, "smtpdbg: sink stopped: %lu session%s, %lu message%s, %llu byte%s, "
+	    "%lu reject%s (4xx/5xx replies), %lu storage error%s, %lu repl%s changed by rules, "
+	    "%lu session%s with lint findings\n", st.sessions, PL(st.sessions), st.messages,
+	    PL(st.messages), st.bytes, PL(st.bytes), st.rejects, PL(st.rejects), st.errors,
+	    PL(st.errors), st.faults, st.faults == 1 ? "y" : "ies", st.lint_sessions,
+	    PL(st.lint_sessions));
 	rules_free(m->sc.rules);
 	free_users(m);
 	return sink_verdict(m, &st);
@@ -882,9 +909,10 @@ addresses(struct main_opts *m)
 	struct addr	*a;
 	const char	**lists[3] = { o->to, o->cc, o->bcc }, **hdr[3] = { o->to_hdr, o->cc_hdr,
 			    NULL }, *names[3] = { "--to", "--cc", "--bcc" };
-	size_t		 ns[3] = { o->nto, o->ncc, o->nbcc }, k, i;
+	size_t		 ns[3] = { o->nto, o->ncc, o->nbcc }, k, i, used = 0;
 	char		 err[600], def[600], fqdn[256];
 
+	m->addrs = xcalloc(o->nto + o->ncc + o->nbcc + 1, sizeof(*m->addrs));
 	if (o->from == NULL) {
 		const char *u = getenv("USER");
 		struct passwd *pw;
@@ -902,10 +930,9 @@ addresses(struct main_opts *m)
 	o->from_hdr = from.hdr;
 	for (k = 0; k < 3; k++)
 		for (i = 0; i < ns[k]; i++) {
-			a = xcalloc(1, sizeof(*a));	/* kept for the run */
+			a = &m->addrs[used++];
 			if (addr_parse(lists[k][i], a, 0, o->force_addr, err, sizeof(err)) == -1) {
 				fprintf(stderr, "smtpdbg: send: %s: %s\n", names[k], err);
-				free(a);
 				return -1;
 			}
 			lists[k][i] = a->env;
@@ -1005,6 +1032,7 @@ main_send(struct main_opts *m, int argc, char **argv)
 static const char *const demo_script[] = {
 	"/expect 250 EHLO demo.smtpdbg.test",
 	"/caps",
+	"/expect 220 STARTTLS",
 	"/expect 250 MAIL FROM:<alice@example.org>",
 	"/expect 250 RCPT TO:<bob@example.org>",
 	"/expect 354 DATA",
@@ -1063,6 +1091,18 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 		if (sink_start(&m->sc, bound, sizeof(bound), NULL, 0, err, sizeof(err)) == -1) {
 			fprintf(stderr, "smtpdbg: demo sink: %s\n", err);
 			return EXIT_LOCAL;
+		}
+		if (sink_fingerprint()) {
+			/* the client trusts its own sink: pinned, DANE-EE (RFC 7671) */
+			static char pin[160];
+			const char *f;
+			size_t n = (size_t)snprintf(pin, sizeof(pin), "3 0 1 ");
+			for (f = sink_fingerprint(); *f && n + 1 < sizeof(pin); f++)
+				if (*f != ':')
+					pin[n++] = *f;
+			pin[n] = '\0';
+			m->ro.ccfg.tlsa[0] = pin;
+			m->ro.ccfg.ntlsa = 1;
 		}
 		out_printf("smtpdbg demo: a sink runs on %s in this process; the client below "
 		    "talks to it.\n", bound);
@@ -1217,6 +1257,7 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	opt_aliases(argc, argv);
 	if ((ind = parse(&m, argc, argv, mode)) == -1 ||
 	    positional(mode, argc - ind, argv + ind) == -1 || checks(&m, mode) == -1)
 		return EXIT_USAGE;
@@ -1226,8 +1267,11 @@ main(int argc, char **argv)
 		net_fqdn(m.ro.ccfg.helo, sizeof(m.ro.ccfg.helo));	/* RFC 5321 4.1.1.1 */
 	if (strcmp(mode, "sink") == 0)
 		return main_sink(&m, argc - ind, argv + ind);
-	if (strcmp(mode, "send") == 0)
-		return main_send(&m, argc - ind, argv + ind);
+	if (strcmp(mode, "send") == 0) {
+		int code = main_send(&m, argc - ind, argv + ind);
+		free(m.addrs);
+		return code;
+	}
 	if (strcmp(mode, "probe") == 0)
 		return main_probe(&m, argc - ind, argv + ind);
 	return main_client(&m, argc - ind, argv + ind, strcmp(mode, "demo") == 0);

@@ -386,7 +386,11 @@ on_tls_up(struct opening *op, int failed_checks)
 		return failed(op, OF_VERIFY, 0, "TLS verification failed: %d check%s (see the "
 		    "verdicts; --no-verify to go on)", failed_checks,
 		    failed_checks == 1 ? "" : "s");
-	if (failed_checks > 0)
+	if (failed_checks > 0 && op->cfg.interactive)
+		client_note(op->cl, '!', "TLS verification failed: %d check%s (see the verdicts); "
+		    "the session goes on (a script would stop here with exit 6 unless "
+		    "--no-verify)", failed_checks, failed_checks == 1 ? "" : "s");
+	else if (failed_checks > 0)
 		client_note(op->cl, '!', "TLS verification failed; going on (--no-verify)");
 	if (client_state(op->cl) == SMTP_C_GREETING)
 		return OPEN_TAKEN;	/* implicit TLS */
@@ -410,8 +414,8 @@ opening_event(struct opening *op, enum client_ev ev, int code)
 		op->phase = PH_GREETING;
 		return OPEN_TAKEN;
 	case CLIENT_CONNECT_FAILED:
-		return failed(op, OF_CONNECT, 0, "cannot connect to %s",
-		    client_target(op->cl));
+		return failed(op, OF_CONNECT, 0, "cannot connect to %s: %s",
+		    client_target(op->cl), client_connect_error(op->cl));
 	case CLIENT_REPLY:
 		return on_reply(op, code);
 	case CLIENT_TLS_UP:

@@ -57,6 +57,7 @@ struct opening_cfg {
 	enum open_tls	 starttls;
 	int		 force_starttls; /* STARTTLS even when not offered */
 	int		 no_verify;	/* failed verdicts are noted, not fatal */
+	int		 interactive;	/* the REPL: failures are reported, it goes on */
 	const struct auth_cfg *auth;	/* auth->user NULL: no AUTH */
 	int		 auth_plaintext_ok;
 	int		 ask_secret;	/* a missing secret may be asked on the terminal */

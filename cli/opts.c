@@ -86,7 +86,7 @@ const struct opt_def opt_table[] = {
 	    "certificate chain (PEM)" },
 	{ "key", 0, 1, "FILE", O_KEY, OPT_BOTH, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "private key (PEM)" },
-	{ "tls-required", 0, 0, NULL, O_TLS_REQUIRED, OPT_CSS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "no-plaintext", 0, 0, NULL, O_TLS_REQUIRED, OPT_CSS, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "never send MAIL/AUTH without TLS" },
 	{ "tlsa", 0, 1, "RECORD", O_TLSA, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "DANE TLSA record \"U S M hex\" (repeatable)" },
@@ -143,7 +143,7 @@ const struct opt_def opt_table[] = {
 	{ "bdat", 0, 0, NULL, O_BDAT, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "send the message with BDAT when CHUNKING is offered" },
 	{ "chunk-size", 0, 1, "BYTES", O_CHUNK_SIZE, OPT_SEND, OT_INT, 1LL, 67108864LL, "65536", NULL,
-	    "BDAT chunk size" },
+	    "BDAT chunk size; implies --bdat" },
 	{ "notify", 0, 1, "LIST", O_NOTIFY, OPT_SEND, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "DSN NOTIFY= for each recipient" },
 	{ "ret", 0, 1, "FULL|HDRS", O_RET, OPT_SEND, OT_ENUM, 0LL, 0LL, NULL, "FULL|HDRS",
@@ -152,7 +152,7 @@ const struct opt_def opt_table[] = {
 	    "DSN ENVID=" },
 	{ "orcpt", 0, 0, NULL, O_ORCPT, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "DSN ORCPT=rfc822;ADDR on each RCPT" },
-	{ "requiretls", 0, 0, NULL, O_REQUIRETLS, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "mail-requiretls", 0, 0, NULL, O_REQUIRETLS, OPT_SEND, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "MAIL ... REQUIRETLS (RFC 8689)" },
 	{ "force-ext", 0, 1, "KEYWORD", O_FORCE_EXT, OPT_SEND, OT_ENUM, 0LL, 0LL, NULL, "PIPELINING|CHUNKING|8BITMIME|SMTPUTF8|SIZE|DSN|REQUIRETLS|STARTTLS",
 	    "use an extension the server did not offer" },
@@ -162,7 +162,7 @@ const struct opt_def opt_table[] = {
 	    "port on the MX hosts" },
 	{ "tls-listen", 0, 1, "[ADDR:]PORT", O_TLS_LISTEN, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "also listen for implicit TLS" },
-	{ "require-tls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "require-starttls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "530 to MAIL before STARTTLS" },
 	{ "ocsp-response", 0, 1, "FILE", O_OCSP_RESPONSE, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "staple this DER OCSP response" },
@@ -214,6 +214,40 @@ const struct opt_def opt_table[] = {
 	    "exit 1 when any client broke a rule" },
 };
 const unsigned opt_count = sizeof(opt_table) / sizeof(opt_table[0]);
+
+/*
+ * Old spellings, still taken: three options had near-identical names for
+ * different things (the client insisting on TLS, the sink insisting on
+ * STARTTLS, send asking for RFC 8689 REQUIRETLS).
+ */
+static const struct { const char *old, *now; } aliases[] = {
+	{ "tls-required", "no-plaintext" },
+	{ "require-tls", "require-starttls" },
+	{ "requiretls", "mail-requiretls" },
+};
+
+void
+opt_aliases(int argc, char **argv)
+{
+	static char buf[16][80];
+	size_t	 k, n, used = 0;
+	int	 i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strncmp(argv[i], "--", 2) != 0)
+			continue;
+		for (k = 0; k < sizeof(aliases) / sizeof(aliases[0]); k++) {
+			n = strlen(aliases[k].old);
+			if (strncmp(argv[i] + 2, aliases[k].old, n) != 0 ||
+			    (argv[i][2 + n] != '\0' && argv[i][2 + n] != '=') || used == 16)
+				continue;
+			snprintf(buf[used], sizeof(buf[used]), "--%s%s", aliases[k].now,
+			    argv[i] + 2 + n);
+			argv[i] = buf[used++];
+			break;
+		}
+	}
+}
 
 const struct opt_def *
 opt_find(const char *name)

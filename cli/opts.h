@@ -74,6 +74,8 @@ struct opt_val {
 extern const struct opt_def opt_table[];
 extern const unsigned opt_count;
 
+/* opt_aliases - old option names in argv rewritten to today's */
+void	 opt_aliases(int argc, char **argv);
 /* opt_find - the row of --NAME (or of -C when name is one letter) */
 const struct opt_def *opt_find(const char *name);
 /* opt_value - arg checked against the row's type and range: 0, or -1 with

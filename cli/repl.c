@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "cli/loop.h"
 #include "cli/out.h"
 #include "cli/repl.h"
+#include "man/render.h"
 #include "session/caps.h"
 #include "session/smtp_cmdtab.h"
 #include "session/xalloc.h"
@@ -67,10 +69,12 @@ on_line(char *line)
 	int	 data;
 
 	if (line == NULL) {
-		/* Ctrl-D on an empty line. */
+		/* Ctrl-D on an empty line: QUIT, its reply, then out. */
 		fputs("\n", stdout);
 		out_handler_remove(0);
-		loop_quit(run_exit_code(R));
+		run_quit(R);
+		if (loop_running())
+			install();
 		return;
 	}
 	data = client_is_connected(run_client(R)) &&
@@ -119,13 +123,22 @@ on_signal(int signo, void *arg)
 		rl_free_line_state();
 		rl_callback_sigcleanup();
 		out_handler_remove(0);
-		if (!run_interrupt(R) && empty && now - last_sigint < 2000000) {
-			loop_quit(run_exit_code(R));
-			return;
+		if (!empty) {
+			/* a typed line: Ctrl-C only clears it */
+			last_sigint = 0;
+			install();
+			break;
 		}
-		if (empty)
-			out_puts("(Ctrl-C again or Ctrl-D to quit)\n");
-		last_sigint = now;
+		if (run_interrupt(R))
+			last_sigint = 0;	/* it stopped a wait; that was all */
+		else if (last_sigint && now - last_sigint < 2000000) {
+			run_quit(R);
+			if (!loop_running())
+				return;
+		} else {
+			out_puts("(Ctrl-C again or Ctrl-D to quit; QUIT is sent first)\n");
+			last_sigint = now;
+		}
 		install();
 		break;
 	}
@@ -228,16 +241,34 @@ complete(const char *text, int start, int end)
 			rl_completion_append_character = '\0';
 		return rl_completion_matches(text, gen);
 	}
-	if (strncasecmp(line, "/help ", 6) == 0 || strncasecmp(line, "/set ", 5) == 0 ||
-	    strncasecmp(line, "/show ", 6) == 0) {
+	if (strncasecmp(line, "/help ", 6) == 0) {
+		/* the manual's sections: commands, options, headings */
+		char *heads = man_headings(), *h, *save = NULL;
+		rl_completion_append_character = '\0';
+		for (h = heads ? strtok_r(heads, "\n", &save) : NULL; h;
+		    h = strtok_r(NULL, "\n", &save)) {
+			const char *w = strstr(h, "--") ? strstr(h, "--") : h;
+			size_t n = strcspn(w, " ,[=");
+			snprintf(tmp, sizeof(tmp), "%.*s", (int)n, w);
+			if (w == h && *w != '/')
+				for (n = 0; tmp[n]; n++)
+					tmp[n] = (char)tolower((unsigned char)tmp[n]);
+			gen_add(tmp);
+		}
+		free(heads);
+		return rl_completion_matches(text, gen);
+	}
+	if (strncasecmp(line, "/set ", 5) == 0 || strncasecmp(line, "/show ", 6) == 0) {
 		rl_completion_append_character = ' ';
-		for (names = line[1] == 'h' ? run_cmd_names() : run_set_names(); *names; names++)
+		for (names = run_set_names(); *names; names++)
 			gen_add(*names);
 		return rl_completion_matches(text, gen);
 	}
 	if (strncasecmp(line, "/data ", 6) == 0 || strncasecmp(line, "/save ", 6) == 0 ||
-	    strncasecmp(line, "/file ", 6) == 0) {
-		rl_attempted_completion_over = 0;	/* file names */
+	    strncasecmp(line, "/bdat ", 6) == 0 || strncasecmp(line, "/cert pem ", 10) == 0) {
+		/* file names, with no space after them: the name is the rest */
+		rl_completion_append_character = '\0';
+		rl_attempted_completion_over = 0;
 		return NULL;
 	}
 	/* ESMTP parameters, only those this server advertised. */

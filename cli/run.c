@@ -305,8 +305,9 @@ update_prompt(struct run *r)
 	if (peer == NULL)
 		snprintf(r->prompt, sizeof(r->prompt), "smtpdbg> ");
 	else
-		snprintf(r->prompt, sizeof(r->prompt), "%s %s%s> ", peer,
-		    client_tls(r->cl) ? "tls " : "", smtp_client_state_name(client_state(r->cl)));
+		snprintf(r->prompt, sizeof(r->prompt), "%s %s%s%s> ", peer,
+		    client_tls(r->cl) ? "tls " : "", smtp_client_state_name(client_state(r->cl)),
+		    client_waiting(r->cl) ? " (awaiting a reply)" : "");
 	if (r->prompt_hook)
 		r->prompt_hook(r->prompt_arg);
 }
@@ -396,8 +397,12 @@ check_expect(struct run *r)
 		char spec[64];
 		snprintf(spec, sizeof(spec), "%s", r->expect);
 		r->expect[0] = '\0';
-		if (code > 0)
-			fail(r, EXIT_EXPECT, "expected %s, got %d", spec, code);
+		if (code > 0) {
+			size_t tl;
+			const char *t = client_last_text(r->cl, &tl);
+			fail(r, EXIT_EXPECT, "expected %s, got %d %.*s", spec, code,
+			    (int)strcspn(t, "\n"), t);
+		}
 		else
 			fail(r, EXIT_EXPECT, "expected %s, got no reply", spec);
 	}
@@ -484,7 +489,7 @@ on_client(void *arg, enum client_ev ev, int code)
 	struct run	*r = arg;
 
 	if (ev == CLIENT_CONNECTED || ev == CLIENT_CONNECT_FAILED || ev == CLIENT_CLOSED ||
-	    ev == CLIENT_STATE || ev == CLIENT_TLS_UP)
+	    ev == CLIENT_STATE || ev == CLIENT_TLS_UP || ev == CLIENT_REPLY)
 		update_prompt(r);
 	if (ev == CLIENT_CONNECTED)
 		r->typed = 0;
@@ -685,6 +690,7 @@ run_new(struct run_opts *o, int interactive)
 		oc.starttls = o->tls_required ? OPEN_TLS_REQUIRED : o->starttls ? OPEN_TLS_TRY :
 		    OPEN_TLS_OFF;
 		oc.no_verify = o->no_verify || interactive;
+		oc.interactive = interactive;
 		oc.auth = &o->auth;
 		oc.auth_plaintext_ok = o->auth_plaintext_ok;
 		oc.ask_secret = isatty(STDIN_FILENO);
@@ -780,6 +786,22 @@ run_line(struct run *r, const char *line)
 	pump(r);
 }
 
+void
+run_quit(struct run *r)
+{
+	char	 none[] = "";
+
+	if (r->quitting || !client_is_connected(r->cl) || client_state(r->cl) == SMTP_C_DATA ||
+	    client_state(r->cl) == SMTP_C_TLS || client_state(r->cl) == SMTP_C_QUIT) {
+		client_close(r->cl, NULL);
+		loop_quit(r->exit_code);
+		return;
+	}
+	run_interrupt(r);
+	if (cmd_quit(r, none) == -1)
+		loop_quit(r->exit_code);
+}
+
 int
 run_interrupt(struct run *r)
 {
@@ -872,7 +894,7 @@ finish(struct run *r)
 	loop_quit(r->exit_code);
 }
 
-/* needs_tls - commands --tls-required never sends in plaintext */
+/* needs_tls - commands --no-plaintext never sends in plaintext */
 static int
 needs_tls(const char *line)
 {
@@ -922,12 +944,18 @@ exec_line(struct run *r, char *line)
 			fail(r, EXIT_USAGE, "unknown command /%s (try /help)", name);
 			return;
 		}
+		if (cmdtab[k].fn != cmd_raw && cmdtab[k].fn != cmd_echo) {
+			/* a file name completed with a space after it is still the name */
+			size_t al = strlen(args);
+			while (al && (args[al - 1] == ' ' || args[al - 1] == '\t'))
+				args[--al] = '\0';
+		}
 		cmdtab[k].fn(r, args);
 		return;
 	}
 	if (r->o->tls_required && client_is_connected(r->cl) && !client_tls(r->cl) &&
 	    needs_tls(line + i)) {
-		fail(r, EXIT_TLS, "--tls-required: refusing to send %.*s over a plaintext "
+		fail(r, EXIT_TLS, "--no-plaintext: refusing to send %.*s over a plaintext "
 		    "connection", (int)strcspn(line + i, " "), line + i);
 		return;
 	}
@@ -962,6 +990,8 @@ pump(struct run *r)
 		if (r->wait == W_REPLIES || r->wait == W_CLOSE || r->wait == W_AUTH) {
 			r->typed = 1;	/* /expect now checks what this line sent */
 			r->code = 0;
+			if (r->interactive)
+				update_prompt(r);
 		}
 		if (r->wait != W_NONE && wait_done(r))
 			r->wait = W_NONE, check_expect(r);
@@ -1032,6 +1062,39 @@ cmd_close(struct run *r, char *a)
 	return 0;
 }
 
+/* caps_row - one keyword; a long parameter list wraps at word
+ * boundaries within its column, the meaning on the first line */
+static void
+caps_row(struct buf *o, const char *kw, const char *params, const char *what)
+{
+	const char *p = params;
+	size_t	 take, w;
+	int	 first = 1;
+
+	do {
+		take = strlen(p);
+		if (take > 24) {
+			/* as many whole words as fit; a longer word alone */
+			for (take = 0; p[take];) {
+				w = strcspn(p + take, " ");
+				if (take && take + w > 24)
+					break;
+				take += w;
+				if (p[take] == ' ' && take < 24)
+					take++;
+				else
+					break;
+			}
+		}
+		buf_printf(o, "  %-20s %-24.*s %s\n", first ? kw : "", (int)take, p,
+		    first ? what : "");
+		first = 0;
+		p += take;
+		while (*p == ' ')
+			p++;
+	} while (*p);
+}
+
 static int
 cmd_caps(struct run *r, char *a)
 {
@@ -1053,7 +1116,7 @@ cmd_caps(struct run *r, char *a)
 		buf_drain(&e, e.len);
 		esc_text(&e, c->e[i].params, strlen(c->e[i].params), 0);
 		buf_append(&e, "", 1);
-		buf_printf(&o, "  %-20s %-24s %s\n", c->e[i].keyword, buf_ptr(&e), what);
+		caps_row(&o, c->e[i].keyword, (const char *)buf_ptr(&e), what);
 	}
 	if (c->n == 0)
 		buf_printf(&o, "  (no extensions advertised)\n");

@@ -63,6 +63,8 @@ void	 run_script_fd(struct run *, int fd, const char *name);
 void	 run_script_lines(struct run *, const char *const *lines, const char *name);
 /* run_line - one line typed at the REPL */
 void	 run_line(struct run *, const char *);
+/* run_quit - leave: QUIT and its reply first when the session can take it */
+void	 run_quit(struct run *);
 /* run_interrupt - Ctrl-C: stop waiting; returns 1 if something was stopped */
 int	 run_interrupt(struct run *);
 int	 run_connect(struct run *, const char *target);

@@ -66,6 +66,7 @@ struct conn {
 	unsigned		 tls_fault;	/* SMTP_F_TLS_ABORT, _CERT_* */
 	int			 tls_aborting;	/* waiting for the ClientHello */
 	struct side		*side;		/* --json-sidecar only */
+	int			 shutdown;	/* the sink is stopping: 421 sent */
 	char			*pend_sum;	/* a message's summary, said once stored */
 	char			*pend_json;
 	struct conn		*prev, *next;
@@ -275,7 +276,7 @@ ev_output(void *arg, const unsigned char *p, size_t n)
 	struct conn *c = arg;
 	int code = n >= 3 ? (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0') : 0;
 
-	if (code >= 400 && code <= 599 && (n < 4 || p[3] != '-'))
+	if (code >= 400 && code <= 599 && (n < 4 || p[3] != '-') && !c->shutdown)
 		stats.rejects++;	/* a reply's last line */
 	if (want_tx(c))
 		tx_line(&c->tx, now(), TX_S, p, n, 0, -1, code, NULL, NULL);
@@ -403,10 +404,14 @@ ev_data_start(void *arg, const struct smtp_message *m)
 	hdr_text(&h, m->from, 256);
 	buf_printf(&h, ">\r\nReceived: from ");
 	hdr_text(&h, m->helo ? m->helo : "unknown", 128);
-	buf_printf(&h, " (%s)\r\n\tby %s (smtpdbg sink) with %s%s id %s", c->peer,
+	/* RFC 5321 4.4: TCP-info is an address literal; RFC 3848: the
+	 * protocol says TLS (S) and AUTH (A) */
+	if (c->ip[0] && c->peer[0] != '(' && strncmp(c->peer, "unix", 4) != 0)
+		buf_printf(&h, " ([%s%s])", strchr(c->ip, ':') ? "IPv6:" : "", c->ip);
+	buf_printf(&h, "\r\n\tby %s (smtpdbg sink) with %s%s%s id %s",
 	    cfg->scfg.hostname ? cfg->scfg.hostname : "localhost",
 	    cfg->scfg.lmtp ? "LMTP" : m->esmtp ? "ESMTP" : "SMTP", c->tx.tls ? "S" : "",
-	    store_name(c->job));
+	    m->auth_mech && (m->esmtp || cfg->scfg.lmtp) ? "A" : "", store_name(c->job));
 	if (m->nrcpt == 1) {
 		buf_printf(&h, "\r\n\tfor <");
 		hdr_text(&h, m->rcpt[0], 256);
@@ -1160,6 +1165,24 @@ listen_on(const char *what, int *fdp, void *arg, char *bound, size_t blen, char 
 	return 0;
 }
 
+/* pin_line - a ready-to-paste DANE-EE pin of the certificate (RFC 7671:
+ * usage 3, the full certificate, SHA-256) after the certificate line */
+static void
+pin_line(char *info, size_t ilen)
+{
+	const char *f;
+	size_t	 n;
+
+	if (info == NULL)
+		return;
+	n = strlen(info);
+	n += (size_t)snprintf(info + n, ilen - n, "\nsmtpdbg: a client pins it with --tlsa \"3 0 1 ");
+	for (f = tls_ctx_fingerprint(ctx); *f && n + 3 < ilen; f++)
+		if (*f != ':')
+			info[n++] = (char)(*f >= 'A' && *f <= 'F' ? *f + 32 : *f);
+	snprintf(info + n, ilen - n, "\"");
+}
+
 /* make_ctx - the server certificate: the files given, or one made now */
 static int
 make_ctx(char *info, size_t ilen, char *err, size_t errlen)
@@ -1179,6 +1202,7 @@ make_ctx(char *info, size_t ilen, char *err, size_t errlen)
 		if (info)
 			snprintf(info, ilen, "TLS certificate from %s, SHA-256 %s", cfg->cert,
 			    tls_ctx_fingerprint(ctx));
+		pin_line(info, ilen);
 		return 0;
 	}
 	names[n++] = cfg->scfg.hostname ? cfg->scfg.hostname : "localhost";
@@ -1208,6 +1232,7 @@ make_ctx(char *info, size_t ilen, char *err, size_t errlen)
 	if (info)
 		snprintf(info, ilen, "TLS certificate generated for %s (ECDSA P-256, 30 days), "
 		    "SHA-256 %s", names[0], tls_ctx_fingerprint(ctx));
+	pin_line(info, ilen);
 	return 0;
 }
 
@@ -1326,7 +1351,7 @@ close_listeners(void)
 }
 
 void
-sink_drain(int grace, void (*done)(void))
+sink_drain(int grace, void (*done)(void), int soft)
 {
 	struct conn	*c, *next;
 
@@ -1338,13 +1363,20 @@ sink_drain(int grace, void (*done)(void))
 		enum smtp_server_state st = smtp_server_state(c->srv);
 		next = c->next;
 		if (c->handshaking || st == SMTP_S_MAIL || st == SMTP_S_RCPT ||
-		    st == SMTP_S_DATA || st == SMTP_S_WAIT)
+		    st == SMTP_S_DATA || st == SMTP_S_WAIT || soft)
 			continue;
+		c->shutdown = 1;	/* its 421 is the sink's going, not a reject */
 		smtp_server_shutdown(c->srv);
 		conn_update(c);
 	}
 	drain_timer = loop_add_timer((uint64_t)grace * 1000, drain_check, (void *)1);
 	drain_check(NULL);
+}
+
+const char *
+sink_fingerprint(void)
+{
+	return ctx ? tls_ctx_fingerprint(ctx) : NULL;
 }
 
 void

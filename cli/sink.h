@@ -58,10 +58,13 @@ struct sink_stats {
 int	 sink_start(struct sink_cfg *, char *bound, size_t, char *info, size_t,
 	    char *err, size_t);
 void	 sink_stats(struct sink_stats *);
+/* sink_fingerprint - SHA-256 of the certificate ("AB:CD:..."), or NULL */
+const char *sink_fingerprint(void);
 /* sink_stop - close the listener and every session */
 void	 sink_stop(void);
-/* sink_drain - stop accepting; idle sessions get 421; transactions in
- * flight may finish within grace seconds; then done() */
-void	 sink_drain(int grace, void (*done)(void));
+/* sink_drain - stop accepting; idle sessions get 421 (soft: they too may
+ * go on to their QUIT); transactions in flight may finish within grace
+ * seconds; then done() */
+void	 sink_drain(int grace, void (*done)(void), int soft);
 
 #endif

@@ -31,8 +31,8 @@ run_smtpdbg "$T/nos" -s "$S" < "$T/in"
 check "-s without STARTTLS offered: the session goes on in plaintext (got $RC)" [ "$RC" = 0 ]
 check "it says STARTTLS is not offered" has "$T/nos" 'does not offer STARTTLS: this session stays in PLAINTEXT'
 check "and never that STARTTLS was refused" hasnt "$T/nos" 'STARTTLS refused'
-run_smtpdbg "$T/req" -s --tls-required "$S" < "$T/in"
-check "--tls-required without STARTTLS: exit 6 (got $RC)" [ "$RC" = 6 ]
+run_smtpdbg "$T/req" -s --no-plaintext "$S" < "$T/in"
+check "--no-plaintext without STARTTLS: exit 6 (got $RC)" [ "$RC" = 6 ]
 check "the reason" has "$T/req.err" 'does not offer STARTTLS \(TLS is required'
 check "QUIT is still said" has "$T/req" 'C: QUIT$'
 check "and nothing else after EHLO" hasnt "$T/req" 'C: (MAIL|STARTTLS)'
@@ -92,6 +92,21 @@ run_smtpdbg "$T/t1" send --from a@example.org --to b@example.org "127.0.0.1:$POR
 check "send: EHLO 451 is exit 19, not 9 (got $RC)" [ "$RC" = 19 ]
 check "the reply is in the reason" has "$T/t1.err" 'EHLO refused: 451 4\.3\.2 try again later'
 check "QUIT after the refusal" has "$T/t1" 'C: QUIT$'
+
+# /caps: deployed keywords have meanings; a long parameter list wraps.
+serve caps <<'EOS'
+send b'220 exim.example ESMTP\r\n'
+recv
+send b'250-exim.example\r\n250-AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 SCRAM-SHA-256-PLUS XOAUTH2 OAUTHBEARER\r\n250-PRDR\r\n250-PIPECONNECT\r\n250 SIZE 1000\r\n'
+recv
+send b'221 bye\r\n'
+close
+EOS
+printf '%s\n' '/caps' '/expect 221 QUIT' > "$T/in"
+run_smtpdbg "$T/k1" -e "127.0.0.1:$PORT" < "$T/in"
+check "/caps explains PRDR and PIPECONNECT" sh -c "grep -q 'PRDR .*per-recipient' '$T/k1' && grep -q 'PIPECONNECT .*pipeline EHLO' '$T/k1'"
+check "/caps wraps AUTH's long list: the meaning stays on the first line" sh -c \
+    "grep -q '^  AUTH  *PLAIN LOGIN CRAM-MD5  *authentication' '$T/k1' && grep -Eq '^ {23}.*OAUTHBEARER *\$' '$T/k1'"
 
 # No greeting: probe waits a short time, exit 3, hint about implicit TLS.
 serve silent <<'EOS'

@@ -10,11 +10,12 @@ export TERM=xterm-256color
 tm_n=0
 TM() { tmux -L "smtpdbg-test-$$-$tm_n" "$@"; }
 trap 'tm_stop TM; cleanup' EXIT INT TERM
-repl() {	# repl ARGS: start smtpdbg in a fresh tmux session
+repl() {	# repl ARGS: start smtpdbg in a fresh tmux session (the shell outlives
+	# a Ctrl-C: it has a handler, so smtpdbg gets SIGINT's default)
 	tm_stop TM
 	tm_n=$((tm_n + 1))
 	TM new-session -d -s t -x 100 -y 30 \
-	    "env XDG_STATE_HOME='$T/state' NO_COLOR= '$SMTPDBG' $*; echo EXIT=\$?; sleep 30"
+	    "trap : INT; env XDG_STATE_HOME='$T/state' NO_COLOR= '$SMTPDBG' $*; echo EXIT=\$?; sleep 30"
 }
 
 start_sink "$T/sink" --idle-timeout 3 --no-ext SIZE || exit 1
@@ -60,6 +61,42 @@ check "DATA without a transaction is refused by the server" wait_screen 'S: 503'
 TM send-keys -t t '/help raw' Enter
 check "/help renders the manual section" wait_screen 'Send BYTES exactly'
 TM send-keys -t t C-d
+check "Ctrl-D sends QUIT first" wait_screen 'C: QUIT$'
 check "Ctrl-D quits smtpdbg with status 0" wait_screen '^EXIT=0$'
+
+# Ctrl-C: a typed line is only cleared; two on an empty line quit, QUIT first.
+repl "127.0.0.1:$SINK_PORT"
+wait_screen 'S: 220' >/dev/null
+TM send-keys -t t 'NOOP typed'
+wait_screen 'ready> NOOP typed$' >/dev/null
+TM send-keys -t t C-c
+check "Ctrl-C on a typed line clears it and keeps the session" wait_screen "^127\.0\.0\.1:$SINK_PORT ready>\$"
+TM send-keys -t t C-c
+check "one Ctrl-C on an empty line says how to quit" wait_screen 'Ctrl-C again or Ctrl-D to quit'
+TM send-keys -t t C-c
+check "the second one sends QUIT and leaves" wait_screen 'S: 221 2\.0\.0 Bye'
+check "exit status 0" wait_screen '^EXIT=0$'
 stop_sink
+
+# A reply still awaited shows in the prompt; Tab after /data completes a
+# file name and adds no space that would break it.
+serve slow <<'EOS'
+send b'220 slow.example\r\n'
+recv
+sleep 3
+send b'250 ok\r\n'
+recv
+send b'221 bye\r\n'
+close
+EOS
+echo x > "$T/msgfile.eml"
+repl "127.0.0.1:$PORT"
+wait_screen 'S: 220' >/dev/null
+TM send-keys -t t 'NOOP' Enter
+check "the prompt shows a reply is awaited" wait_screen 'ready \(awaiting a reply\)>'
+check "and stops showing it when the reply came" wait_screen "^127\.0\.0\.1:$PORT ready>\$"
+TM send-keys -t t "/data $T/msgf" Tab
+check "Tab after /data completes the file name without a trailing space" wait_screen "ready> /data $T/msgfile\.eml\$"
+TM send-keys -t t C-u '/help --time' Tab
+check "/help Tab completes options" wait_screen 'ready> /help --timeout$'
 done_testing

@@ -18,7 +18,7 @@ send $SINK_PORT other@example.org
 timeout 10 sh -c "while kill -0 $SINK_PID 2>/dev/null; do sleep 0.05; done"
 wait "$SINK_PID"; rc=$?
 check "--exit-after 2: the sink stops by itself after two messages, exit 0" [ "$rc" = 0 ]
-check "it says why" has "$T/s1.err" 'stopping: target reached'
+check "it says why" has "$T/s1.err" 'stopping: --exit-after 2: 2 messages accepted; sessions in flight have'
 check "the JSON summary says the expectations were met" $PY -c "
 import json
 s=[json.loads(l) for l in open('$T/s1.jsonl')][-1]
@@ -28,8 +28,8 @@ start_sink "$T/s2" --exit-after-time 1 --expect-messages 3 --expect-rcpt missing
 send $SINK_PORT ops@example.org
 wait "$SINK_PID"; rc=$?
 check "--exit-after-time with expectations not met: exit 1" [ "$rc" = 1 ]
-check "the missing count is named" has "$T/s2.err" 'expected 3 accepted messages, got 1'
-check "the missing recipient is named" has "$T/s2.err" 'no accepted message for <missing@example.org>'
+check "the missing count is named" has "$T/s2.err" '--expect-messages 3: 1 accepted: NOT met'
+check "the missing recipient is named" has "$T/s2.err" '--expect-rcpt missing@example.org: NOT met'
 
 start_sink "$T/s3" --maildir "$T/md" --exit-after 1 --expect-messages 1 || exit 1
 send $SINK_PORT ops@example.org

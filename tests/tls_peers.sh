@@ -74,7 +74,8 @@ check "--tls: the greeting line is marked encrypted" has "$T/implicit" 'S~ 220 l
 run_smtpdbg "$T/smtps" --no-verify "smtps://127.0.0.1:$TP" < "$T/in"
 check "smtps:// means implicit TLS" [ "$RC" = 0 ]
 
-# --require-tls on the sink, --tls-required on the client.
+# --require-tls on the sink, --tls-required on the client: the old spellings
+# of --require-starttls and --no-plaintext, still taken.
 stop_sink
 start_sink "$T/sink2" --require-tls --no-ext STARTTLS || exit 1
 printf '%s\n' '/expect 530 MAIL FROM:<a@b>' 'QUIT' > "$T/in"

@@ -472,12 +472,14 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 			time_t when = exp ? r->certs[bad].not_after : r->certs[bad].not_before;
 			gmtime_r(&when, &tm);
 			strftime(d, sizeof(d), "%Y-%m-%d %H:%M UTC", &tm);
-			check(&r->validity, TLS_FAIL, "certificate %zu %s %s (%ld days %s)", bad,
-			    exp ? "expired on" : "is not valid before", d,
-			    (long)((exp ? now - when : when - now) / 86400), exp ? "ago" : "from now");
+			long nd = (long)((exp ? now - when : when - now) / 86400);
+			check(&r->validity, TLS_FAIL, "certificate %zu %s %s (%ld day%s %s)", bad,
+			    exp ? "expired on" : "is not valid before", d, nd, nd == 1 ? "" : "s",
+			    exp ? "ago" : "from now");
 		} else
-			check(&r->validity, TLS_PASS, "valid now; the leaf expires in %ld days",
-			    (long)((r->certs[0].not_after - now) / 86400));
+			check(&r->validity, TLS_PASS, "valid now; the leaf expires in %ld day%s",
+			    (long)((r->certs[0].not_after - now) / 86400),
+			    (r->certs[0].not_after - now) / 86400 == 1 ? "" : "s");
 	}
 	/* OCSP staple (read after verification, which checks it). */
 	if (gnutls_ocsp_status_request_get(s, &ocsp) < 0)
@@ -602,8 +604,15 @@ tls_report_text(const struct tls_report *r, int color, struct buf *b)
 		if (c->san[0])
 			buf_printf(b, "      SAN      %s\n", c->san);
 		buf_printf(b, "      serial   %s\n", c->serial);
-		buf_printf(b, "      valid    %s .. %s (%ld days left)\n", a, z,
-		    (long)((c->not_after - now) / 86400));
+		{
+			long d = (long)((c->not_after - now) / 86400);
+			if (c->not_after < now)
+				buf_printf(b, "      valid    %s .. %s (EXPIRED %ld day%s ago)\n", a, z,
+				    -d, -d == 1 ? "" : "s");
+			else
+				buf_printf(b, "      valid    %s .. %s (%ld day%s left)\n", a, z, d,
+				    d == 1 ? "" : "s");
+		}
 		buf_printf(b, "      key      %s%s\n", c->key, c->is_ca ? ", CA" : "");
 		buf_printf(b, "      sig alg  %s\n", c->sigalg);
 		buf_printf(b, "      SHA-256  %s%s%s\n", dim, c->sha256, rst);
