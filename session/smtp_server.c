@@ -1337,6 +1337,8 @@ data_begin(struct smtp_server *s)
 		m.body8 = s->body8;
 		m.smtputf8 = s->smtputf8;
 		m.esmtp = s->esmtp;
+		m.auth_mech = s->authed ? sasl_mech_name(s->auth_mech) : NULL;
+		m.auth_user = s->authed ? s->auth_user : NULL;
 		m.seq = s->seq + 1;
 		s->ev.on_data_start(s->arg, &m);
 	}
