@@ -243,19 +243,22 @@ complete(const char *text, int start, int end)
 	}
 	if (strncasecmp(line, "/help ", 6) == 0) {
 		/* the manual's sections: commands, options, headings */
-		char *heads = man_headings(), *h, *save = NULL;
+		int level;
 		rl_completion_append_character = '\0';
-		for (h = heads ? strtok_r(heads, "\n", &save) : NULL; h;
-		    h = strtok_r(NULL, "\n", &save)) {
-			const char *w = strstr(h, "--") ? strstr(h, "--") : h;
-			size_t n = strcspn(w, " ,[=");
-			snprintf(tmp, sizeof(tmp), "%.*s", (int)n, w);
-			if (w == h && *w != '/')
-				for (n = 0; tmp[n]; n++)
-					tmp[n] = (char)tolower((unsigned char)tmp[n]);
-			gen_add(tmp);
+		for (level = 1; level <= 2; level++) {
+			char *heads = man_headings_at(level), *h, *save = NULL;
+			for (h = heads ? strtok_r(heads, "\n", &save) : NULL; h;
+			    h = strtok_r(NULL, "\n", &save)) {
+				const char *w = strstr(h, "--") ? strstr(h, "--") : h;
+				size_t n = strcspn(w, " ,[=");
+				snprintf(tmp, sizeof(tmp), "%.*s", (int)n, w);
+				if (w == h && *w != '/')	/* a section: "tls", "scripts" */
+					for (n = 0; tmp[n]; n++)
+						tmp[n] = (char)tolower((unsigned char)tmp[n]);
+				gen_add(tmp);
+			}
+			free(heads);
 		}
-		free(heads);
 		return rl_completion_matches(text, gen);
 	}
 	if (strncasecmp(line, "/set ", 5) == 0 || strncasecmp(line, "/show ", 6) == 0) {

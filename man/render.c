@@ -303,6 +303,12 @@ man_help(const char *topic, int color, char **out)
 char *
 man_headings(void)
 {
+	return man_headings_at(2);
+}
+
+char *
+man_headings_at(int level)
+{
 	cmark_node	*doc, *h;
 	struct buf	 b;
 	char		*s;
@@ -310,7 +316,7 @@ man_headings(void)
 	doc = cmark_parse_document(manual_md, strlen(manual_md), CMARK_OPT_DEFAULT);
 	buf_init(&b, 1 << 20);
 	for (h = cmark_node_first_child(doc); h; h = cmark_node_next(h)) {
-		if (heading_level(h) != 2)
+		if (heading_level(h) != level)
 			continue;
 		s = heading_text(h);
 		if (s) {

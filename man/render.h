@@ -12,6 +12,8 @@
 int	 man_help(const char *topic, int color, char **out);
 /* man_headings - level-2 headings, one per line ("## " stripped); allocated */
 char	*man_headings(void);
+/* man_headings_at - the headings of one level ("TLS", "SCRIPTS" at 1) */
+char	*man_headings_at(int level);
 /* man_source - the embedded Markdown (borrowed) */
 const char *man_source(void);
 

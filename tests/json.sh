@@ -67,6 +67,7 @@ assert [o['answers'] for o in ev if o['event'] == 'reply' and o['code'] == 235] 
 masked = [o for o in ev if o['event'] == 'line' and '****' in o['raw']]
 assert masked and all(o['raw'].endswith('\r\n') for o in masked), masked
 PYEOF
+check "the sink's summary line shows the Subject decoded" grep -q 'Subject: Hello Wörld' "$T/sink.err"
 check "probe's verdict event" $PY -c "
 import json
 v=[json.loads(l) for l in open('$T/p.json')]

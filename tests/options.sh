@@ -33,6 +33,11 @@ check "sink --help: --max-connections defaults to 10000, as it does" has "$T/h" 
 "$SMTPDBG" probe --help > "$T/h"
 check "probe --help lists probe's options only" sh -c "grep -q -- '--ca-file' '$T/h' && ! grep -q -- '--file' '$T/h' && ! grep -q -- '--maildir' '$T/h'"
 
+# -q failures say what, where and why, in one line.
+port=$(free_port)
+timeout 10 "$SMTPDBG" send -q --to a@example.org "127.0.0.1:$port" </dev/null 2>"$T/q1" >/dev/null
+check "send -q: cannot connect names the target and the reason" \
+    grep -q "^smtpdbg: send: cannot connect to 127\.0\.0\.1:$port: Connection refused\$" "$T/q1"
 # The command line and /set agree.
 start_sink "$T/sink" || exit 1
 printf '%s\n' '/set timeout 0.5' '/set data-lines 100000' '/set timeout 0' '/show' \
@@ -40,6 +45,9 @@ printf '%s\n' '/set timeout 0.5' '/set data-lines 100000' '/set timeout 0' '/sho
 run_smtpdbg "$T/s1" --timeout 0 --data-lines 100000 "127.0.0.1:$SINK_PORT" < "$T/in"
 check "--timeout 0 and --data-lines 100000 work, and so do the same /set values (got $RC)" [ "$RC" = 0 ]
 check "/show tells them back" sh -c "grep -q '^timeout  *0 (the RFC 5321 times)' '$T/s1' && grep -q '^data-lines  *100000$' '$T/s1' && grep -q '^keep-going  *on$' '$T/s1'"
+printf '%s\n' '/expect 250 RCPT TO:<x@example.org>' > "$T/in"
+run_smtpdbg "$T/q2" -q -e "127.0.0.1:$SINK_PORT" < "$T/in"
+check "-q: a failed /expect quotes the reply" grep -q 'expected 250, got 503 5\.5\.1 Error: need MAIL command' "$T/q2.err"
 printf '%s\n' '/set data-lines -2' > "$T/in"
 run_smtpdbg "$T/s2" "127.0.0.1:$SINK_PORT" < "$T/in"
 check "/set refuses what the command line refuses, in the same words" sh -c "[ $RC = 2 ] && grep -q 'data-lines: \"-2\" is not a whole number from -1 to 1000000000' '$T/s2.err'"

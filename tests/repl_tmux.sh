@@ -99,4 +99,6 @@ TM send-keys -t t "/data $T/msgf" Tab
 check "Tab after /data completes the file name without a trailing space" wait_screen "ready> /data $T/msgfile\.eml\$"
 TM send-keys -t t C-u '/help --time' Tab
 check "/help Tab completes options" wait_screen 'ready> /help --timeout$'
+TM send-keys -t t C-u '/help scri' Tab
+check "/help Tab completes the manual's sections" wait_screen 'ready> /help scripts$'
 done_testing
