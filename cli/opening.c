@@ -164,6 +164,36 @@ opening_why(const struct opening *op)
 }
 
 int
+opening_ev_failure(struct client *cl, enum client_ev ev, char *why, size_t len)
+{
+	size_t	 tl;
+	const char *t;
+
+	switch (ev) {
+	case CLIENT_CLOSED:
+		t = client_last_text(cl, &tl);
+		if (client_last_code(cl) > 0)
+			snprintf(why, len, "the server closed the connection (after %d %.*s)",
+			    client_last_code(cl), (int)strcspn(t, "\n"), t);
+		else
+			snprintf(why, len, "the server closed the connection (no reply)");
+		return EXIT_CONNECT;
+	case CLIENT_TIMEOUT:
+		snprintf(why, len, "timeout waiting for a reply (%s)", client_timeout_words(cl));
+		return EXIT_TIMEOUT;
+	case CLIENT_VIOLATION:
+		snprintf(why, len, "protocol violation by the server: %s (see the transcript; "
+		    "--keep-going to continue)", client_violation(cl));
+		return EXIT_PROTOCOL;
+	case CLIENT_LOCAL_ERROR:
+		snprintf(why, len, "local error while sending data");
+		return EXIT_LOCAL;
+	default:
+		return 0;
+	}
+}
+
+int
 opening_may_quit(const struct opening *op)
 {
 	enum smtp_client_state s = client_state(op->cl);

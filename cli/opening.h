@@ -83,6 +83,10 @@ int		 opening_exit(const struct opening *);
 const char	*opening_why(const struct opening *);
 /* opening_fail_exit - the table: a failure's exit code (code: the reply) */
 int		 opening_fail_exit(enum open_fail, int code);
+/* opening_ev_failure - after the opening: what a lost connection, a
+ * timeout, a protocol violation or a local error means, the same for every
+ * front end: the exit code (0: the event is no failure) and words in why */
+int		 opening_ev_failure(struct client *, enum client_ev, char *why, size_t);
 /* opening_may_quit - after a failure, QUIT can still be said and heard */
 int		 opening_may_quit(const struct opening *);
 /* opening_plaintext - credentials would go without TLS: words in err */

@@ -167,24 +167,17 @@ on_event(void *arg, enum client_ev ev, int code)
 			finish(p);
 		return;
 	case CLIENT_CLOSED:
-		if (!p->quitting)
-			failure(p, EXIT_CONNECT, "the server closed the connection");
-		finish(p);
-		return;
 	case CLIENT_TIMEOUT:
-		if (!p->quitting)
-			failure(p, EXIT_TIMEOUT, "timeout waiting for a reply");
+	case CLIENT_VIOLATION: {
+		char why[600];
+		int c = opening_ev_failure(p->cl, ev, why, sizeof(why));
+		if (ev == CLIENT_VIOLATION && p->ro->keep_going)
+			return;
+		if (!p->quitting || ev == CLIENT_VIOLATION)
+			failure(p, c, why);
 		finish(p);
 		return;
-	case CLIENT_VIOLATION:
-		if (!p->ro->keep_going) {
-			char w[300];
-			snprintf(w, sizeof(w), "protocol violation by the server: %s (see the "
-			    "transcript; --keep-going to continue)", client_violation(p->cl));
-			failure(p, EXIT_PROTOCOL, w);
-			finish(p);
-		}
-		return;
+	}
 	default:
 		return;
 	}

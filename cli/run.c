@@ -483,6 +483,16 @@ on_reply(struct run *r, int code)
 	}
 }
 
+/* ev_fail - a failure event, in the words every front end uses */
+static void
+ev_fail(struct run *r, enum client_ev ev)
+{
+	char	 why[600];
+	int	 code = opening_ev_failure(r->cl, ev, why, sizeof(why));
+
+	fail(r, code, "%s", why);
+}
+
 static void
 on_client(void *arg, enum client_ev ev, int code)
 {
@@ -527,23 +537,20 @@ on_client(void *arg, enum client_ev ev, int code)
 			if (!r->interactive && r->wait == W_REPLIES && !r->quitting &&
 			    client_waiting(r->cl) == 0 && client_last_code(r->cl) != 221 &&
 			    client_last_code(r->cl) != 421)
-				fail(r, EXIT_CONNECT, "connection closed while waiting for a reply");
+				ev_fail(r, ev);
 			break;
 		case CLIENT_TIMEOUT:
 			if (r->quit_sent)
 				client_close(r->cl, NULL);
-			fail(r, EXIT_TIMEOUT, "timeout waiting for a reply (%s)",
-			    client_timeout_words(r->cl));
+			ev_fail(r, ev);
 			break;
 		case CLIENT_VIOLATION:
 			r->violations++;
 			if (!r->interactive && !r->o->keep_going)
-				fail(r, EXIT_PROTOCOL, "protocol violation by the server: %s "
-				    "(see the transcript; --keep-going to continue)",
-				    client_violation(r->cl));
+				ev_fail(r, ev);
 			break;
 		case CLIENT_LOCAL_ERROR:
-			fail(r, EXIT_LOCAL, "local error while sending data");
+			ev_fail(r, ev);
 			break;
 		default:
 			break;

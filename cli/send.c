@@ -741,27 +741,18 @@ on_event(void *arg, enum client_ev ev, int code)
 	}
 	switch (ev) {
 	case CLIENT_CLOSED:
-		if (s->phase != P_QUIT)
-			failed(s, EXIT_CONNECT, "the server closed the connection (%s)",
-			    client_last_code(s->cl) ? last_reply(s) : "no reply");
-		finish(s);
-		return;
 	case CLIENT_TIMEOUT:
-		failed(s, EXIT_TIMEOUT, "timeout waiting for a reply (%s)",
-		    client_timeout_words(s->cl));
-		finish(s);
-		return;
 	case CLIENT_VIOLATION:
-		if (!s->o->ro->keep_going) {
-			failed(s, EXIT_PROTOCOL, "protocol violation by the server: %s (see the "
-			    "transcript; --keep-going to continue)", client_violation(s->cl));
-			finish(s);
-		}
-		return;
-	case CLIENT_LOCAL_ERROR:
-		failed(s, EXIT_LOCAL, "local error while sending data");
+	case CLIENT_LOCAL_ERROR: {
+		char why[600];
+		int c = opening_ev_failure(s->cl, ev, why, sizeof(why));
+		if (ev == CLIENT_VIOLATION && s->o->ro->keep_going)
+			return;
+		if (!(ev == CLIENT_CLOSED && s->phase == P_QUIT))
+			failed(s, c, "%s", why);
 		finish(s);
 		return;
+	}
 	case CLIENT_REPLY:
 		break;
 	default:
