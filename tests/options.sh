@@ -28,6 +28,11 @@ check "--notify takes only NEVER or SUCCESS,FAILURE,DELAY" err1 'NEVER, or a lis
 check "--auth-user without a secret and no terminal: exit 2 before connecting" err1 'needs --auth-password-env' --auth-user u 127.0.0.1:9
 EMPTY= ; export EMPTY
 check "an empty secret is refused" err1 'empty: an empty secret is never sent' --auth-user u --auth-password-env EMPTY 127.0.0.1:9
+timeout 10 "$SMTPDBG" send --requiretls --to a@example.org 127.0.0.1:9 </dev/null >/dev/null 2>"$T/al"; rc=$?
+check "the old spelling --requiretls is still taken (as --mail-requiretls)" sh -c "[ $rc = 3 ] && ! grep -q 'unknown option' '$T/al'"
+"$SMTPDBG" send --help > "$T/h"
+check "--chunk-size says it implies --bdat" grep -q -- '--chunk-size BYTES .*implies --bdat' "$T/h"
+check "--help lists the new name only" sh -c "grep -q -- '--mail-requiretls' '$T/h' && ! grep -q -- '--requiretls ' '$T/h'"
 "$SMTPDBG" sink --help > "$T/h"
 check "sink --help: --max-connections defaults to 10000, as it does" has "$T/h" '--max-connections N +concurrent sessions \(10000\)'
 "$SMTPDBG" probe --help > "$T/h"

@@ -87,6 +87,8 @@ tls expired expired --ca-file "$P/ca.pem"
 check "expired: exit 6" [ "$RC" = 6 ]
 check "expired: validity FAIL with the date" verdict "$T/expired" validity FAIL "certificate 0 expired on 2020-01-01 00:00 UTC"
 check "expired: trust itself passes" verdict "$T/expired" trust pass ""
+check "expired: the chain says EXPIRED n days ago, never negative days left" sh -c \
+    "grep -Eq 'valid .*\(EXPIRED [0-9]+ days ago\)' '$T/expired' && ! grep -q -- '-[0-9]* days left' '$T/expired'"
 
 tls future future --ca-file "$P/ca.pem"
 check "not yet valid: exit 6" [ "$RC" = 6 ]
