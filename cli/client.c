@@ -68,7 +68,8 @@ struct client {
 	const char		*viol;		/* the last fatal violation, in words */
 	enum smtp_verb		 answers;	/* what the reply in the hook answers */
 	const struct smtp_client_cmd *answers_cmd;
-	char			 tls_err[600];
+	char			 why[600];	/* the last connect or TLS failure */
+	char			 line1[1024];	/* client_last_line */
 	char			 port[16];
 	char			 words[64];
 };
@@ -495,7 +496,7 @@ on_connected(int fd, const char *peer, const char *err, void *arg)
 
 	c->nc = NULL;
 	if (fd == -1) {
-		snprintf(c->tls_err, sizeof(c->tls_err), "%s", err);	/* why, for the front end */
+		snprintf(c->why, sizeof(c->why), "%s", err);	/* why, for the front end */
 		client_note(c, '!', "connection to %s failed: %s", c->target, err);
 		hook(c, CLIENT_CONNECT_FAILED, 0);
 		return;
@@ -539,7 +540,7 @@ client_connect(struct client *c, const char *target, char *err, size_t errlen)
 	snprintf(c->port, sizeof(c->port), "%s", t.port);
 	c->have_report = 0;
 	c->ehlo[0] = '\0';
-	c->tls_err[0] = '\0';
+	c->why[0] = '\0';
 	c->tx.tls = 0;
 	if (t.path[0])
 		snprintf(c->target, sizeof(c->target), "unix:%s", t.path);
@@ -839,7 +840,7 @@ tls_start(struct client *c, int implicit)
 		if (!c->cfg->allow_injection) {
 			client_note(c, '!', "STARTTLS aborted: nothing the server sends in "
 			    "plaintext after its 220 may be trusted (--allow-injection to go on)");
-			snprintf(c->tls_err, sizeof(c->tls_err), "STARTTLS response injection "
+			snprintf(c->why, sizeof(c->why), "STARTTLS response injection "
 			    "(--allow-injection to go on)");
 			hook(c, CLIENT_TLS_FAILED, 0);
 			client_close(c, NULL);
@@ -850,7 +851,7 @@ tls_start(struct client *c, int implicit)
 go:
 	if (c->ctx == NULL && (c->ctx = tls_ctx_client(&c->cfg->tcfg, err, sizeof(err))) == NULL) {
 		client_note(c, '!', "TLS set-up failed: %s", err);
-		snprintf(c->tls_err, sizeof(c->tls_err), "set-up failed: %s", err);
+		snprintf(c->why, sizeof(c->why), "set-up failed: %s", err);
 		hook(c, CLIENT_TLS_FAILED, 0);
 		client_close(c, NULL);
 		return;
@@ -864,7 +865,7 @@ go:
 		close(fd);
 		c->connected = 0;
 		client_note(c, '!', "TLS set-up failed: %s", err);
-		snprintf(c->tls_err, sizeof(c->tls_err), "set-up failed: %s", err);
+		snprintf(c->why, sizeof(c->why), "set-up failed: %s", err);
 		hook(c, CLIENT_TLS_FAILED, 0);
 		loop_del_fd(fd);
 		hook(c, CLIENT_CLOSED, 0);
@@ -886,10 +887,10 @@ hs_timeout(void *arg)
 	struct client *c = arg;
 
 	c->hs_timer = NULL;
-	snprintf(c->tls_err, sizeof(c->tls_err), "the handshake timed out after %.3g s",
+	snprintf(c->why, sizeof(c->why), "the handshake timed out after %.3g s",
 	    (double)(c->cfg->connect_timeout_ms > 0 ? c->cfg->connect_timeout_ms : 30000) /
 	    1000.0);
-	client_note(c, '!', "TLS %s", c->tls_err);
+	client_note(c, '!', "TLS %s", c->why);
 	hook(c, CLIENT_TIMEOUT, 0);
 	client_close(c, NULL);
 }
@@ -911,8 +912,8 @@ tls_step(struct client *c)
 	c->hs_timer = NULL;
 	c->handshaking = 0;
 	if (r == -1) {
-		snprintf(c->tls_err, sizeof(c->tls_err), "%s", xport_error(c->xp));
-		client_note(c, '!', "TLS handshake failed: %s", c->tls_err);
+		snprintf(c->why, sizeof(c->why), "%s", xport_error(c->xp));
+		client_note(c, '!', "TLS handshake failed: %s", c->why);
 		hook(c, CLIENT_TLS_FAILED, 0);
 		client_close(c, NULL);
 		return;
@@ -1052,19 +1053,19 @@ client_connect_error(const struct client *c)
 {
 	size_t	 n = strlen(c->target);
 
-	if (c->tls_err[0] == '\0')
+	if (c->why[0] == '\0')
 		return "see the transcript";
 	/* one address tried: its name is the target's, said once */
-	if (strncmp(c->tls_err, c->target, n) == 0 && c->tls_err[n] == ':' &&
-	    c->tls_err[n + 1] == ' ' && strchr(c->tls_err + n, ';') == NULL)
-		return c->tls_err + n + 2;
-	return c->tls_err;
+	if (strncmp(c->why, c->target, n) == 0 && c->why[n] == ':' &&
+	    c->why[n + 1] == ' ' && strchr(c->why + n, ';') == NULL)
+		return c->why + n + 2;
+	return c->why;
 }
 
 const char *
 client_tls_error(const struct client *c)
 {
-	return c->tls_err[0] ? c->tls_err : "see the transcript";
+	return c->why[0] ? c->why : "see the transcript";
 }
 
 const char *
@@ -1091,6 +1092,16 @@ client_implicit_hint(const struct client *c)
 		return "; port 465 is usually implicit TLS: try --tls";
 	return "; an implicit-TLS port (like 465) says nothing before the handshake: if this "
 	    "is one, try --tls";
+}
+
+const char *
+client_last_line(struct client *c)
+{
+	size_t	 n;
+	const char *t = client_last_text(c, &n);
+
+	snprintf(c->line1, sizeof(c->line1), "%.*s", (int)strcspn(t, "\n"), t);
+	return c->line1;
 }
 
 const char *

@@ -97,6 +97,8 @@ const char *client_tls_error(const struct client *);
 const char *client_timeout_words(struct client *);
 /* client_implicit_hint - after no greeting: a hint about implicit TLS */
 const char *client_implicit_hint(const struct client *);
+/* client_last_line - the last reply's first line of text (for messages) */
+const char *client_last_line(struct client *);
 /* client_last_text - the last reply's text, lines joined with '\n' */
 const char *client_last_text(struct client *, size_t *);
 int	 client_data_line(struct client *, const char *, size_t, char *err, size_t);

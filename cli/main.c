@@ -1092,17 +1092,13 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 			fprintf(stderr, "smtpdbg: demo sink: %s\n", err);
 			return EXIT_LOCAL;
 		}
-		if (sink_fingerprint()) {
+		{
 			/* the client trusts its own sink: pinned, DANE-EE (RFC 7671) */
 			static char pin[160];
-			const char *f;
-			size_t n = (size_t)snprintf(pin, sizeof(pin), "3 0 1 ");
-			for (f = sink_fingerprint(); *f && n + 1 < sizeof(pin); f++)
-				if (*f != ':')
-					pin[n++] = *f;
-			pin[n] = '\0';
-			m->ro.ccfg.tlsa[0] = pin;
-			m->ro.ccfg.ntlsa = 1;
+			if (sink_tlsa_pin(pin, sizeof(pin)) == 0) {
+				m->ro.ccfg.tlsa[0] = pin;
+				m->ro.ccfg.ntlsa = 1;
+			}
 		}
 		out_printf("smtpdbg demo: a sink runs on %s in this process; the client below "
 		    "talks to it.\n", bound);

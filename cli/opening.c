@@ -111,18 +111,16 @@ static enum open_result
 failed(struct opening *op, enum open_fail f, int code, const char *fmt, ...)
 {
 	va_list	 ap;
-	size_t	 n, tl;
-	const char *t;
+	size_t	 n;
 
 	va_start(ap, fmt);
 	vsnprintf(op->why, sizeof(op->why), fmt, ap);
 	va_end(ap);
 	if (code > 0) {
 		/* the reply itself, so a person can act on it */
-		t = client_last_text(op->cl, &tl);
 		n = strlen(op->why);
-		snprintf(op->why + n, sizeof(op->why) - n, ": %d %.*s", code,
-		    (int)strcspn(t, "\n"), t);
+		snprintf(op->why + n, sizeof(op->why) - n, ": %d %s", code,
+		    client_last_line(op->cl));
 	}
 	op->phase = PH_FAILED;
 	op->fail = f;
@@ -166,15 +164,11 @@ opening_why(const struct opening *op)
 int
 opening_ev_failure(struct client *cl, enum client_ev ev, char *why, size_t len)
 {
-	size_t	 tl;
-	const char *t;
-
 	switch (ev) {
 	case CLIENT_CLOSED:
-		t = client_last_text(cl, &tl);
 		if (client_last_code(cl) > 0)
-			snprintf(why, len, "the server closed the connection (after %d %.*s)",
-			    client_last_code(cl), (int)strcspn(t, "\n"), t);
+			snprintf(why, len, "the server closed the connection (after %d %s)",
+			    client_last_code(cl), client_last_line(cl));
 		else
 			snprintf(why, len, "the server closed the connection (no reply)");
 		return EXIT_CONNECT;

@@ -397,12 +397,9 @@ check_expect(struct run *r)
 		char spec[64];
 		snprintf(spec, sizeof(spec), "%s", r->expect);
 		r->expect[0] = '\0';
-		if (code > 0) {
-			size_t tl;
-			const char *t = client_last_text(r->cl, &tl);
-			fail(r, EXIT_EXPECT, "expected %s, got %d %.*s", spec, code,
-			    (int)strcspn(t, "\n"), t);
-		}
+		if (code > 0)
+			fail(r, EXIT_EXPECT, "expected %s, got %d %s", spec, code,
+			    client_last_line(r->cl));
 		else
 			fail(r, EXIT_EXPECT, "expected %s, got no reply", spec);
 	}

@@ -158,14 +158,6 @@ quit(struct send *s)
 		finish(s);
 }
 
-static const char *
-last_reply(struct send *s)
-{
-	size_t	 n;
-
-	return client_last_text(s->cl, &n);
-}
-
 static int
 offered(struct send *s, const char *kw)
 {
@@ -591,7 +583,7 @@ txn_reply(struct send *s, int code)
 			if (stage_done(s, SEND_MAIL))
 				return;
 		} else {
-			failed(s, TEMP(code, EXIT_MAIL), "MAIL refused: %d %s", code, last_reply(s));
+			failed(s, TEMP(code, EXIT_MAIL), "MAIL refused: %d %s", code, client_last_line(s->cl));
 			if (!s->pipelining) {
 				quit(s);
 				return;
@@ -604,7 +596,7 @@ txn_reply(struct send *s, int code)
 		else {
 			s->rcpt_bad++;
 			client_note(s->cl, '!', "recipient refused: %s", p->line + 8);
-			failed(s, TEMP(code, EXIT_RCPT), "RCPT refused: %d %s", code, last_reply(s));
+			failed(s, TEMP(code, EXIT_RCPT), "RCPT refused: %d %s", code, client_last_line(s->cl));
 		}
 		if (s->answered < s->nplan && s->plan[s->answered].kind == I_RCPT)
 			break;
@@ -625,12 +617,12 @@ txn_reply(struct send *s, int code)
 			message(s);
 			return;
 		}
-		failed(s, TEMP(code, EXIT_DATA), "DATA refused: %d %s", code, last_reply(s));
+		failed(s, TEMP(code, EXIT_DATA), "DATA refused: %d %s", code, client_last_line(s->cl));
 		quit(s);
 		return;
 	case I_BDAT:
 		if (code / 100 != 2)
-			failed(s, TEMP(code, EXIT_DATA), "BDAT refused: %d %s", code, last_reply(s));
+			failed(s, TEMP(code, EXIT_DATA), "BDAT refused: %d %s", code, client_last_line(s->cl));
 		break;
 	case I_DOT:
 		if (client_answers_part(s->cl) > 0) {
@@ -643,7 +635,7 @@ txn_reply(struct send *s, int code)
 			else {
 				client_note(s->cl, '!', "the message was refused for %s", who);
 				failed(s, TEMP(code, EXIT_MESSAGE), "message refused for %s: %d %s", who,
-				    code, last_reply(s));
+				    code, client_last_line(s->cl));
 			}
 			if (s->lmtp_seen < s->rcpt_ok) {
 				s->answered--;	/* more replies to this "." */
@@ -658,7 +650,7 @@ txn_reply(struct send *s, int code)
 			s->done++;
 			if (s->code == 0)
 				snprintf(s->outcome, sizeof(s->outcome), "%d %s", code,
-				    last_reply(s));
+				    client_last_line(s->cl));
 			if (s->o->quit_after == SEND_DATA) {
 				quit(s);
 				return;
@@ -667,7 +659,7 @@ txn_reply(struct send *s, int code)
 				return;
 		} else if (code / 100 != 2)
 			failed(s, TEMP(code, EXIT_MESSAGE), "message refused: %d %s", code,
-			    last_reply(s));
+			    client_last_line(s->cl));
 		if (s->code == 0 && s->done < s->o->count) {
 			transaction(s);
 			return;

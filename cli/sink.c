@@ -1170,17 +1170,13 @@ listen_on(const char *what, int *fdp, void *arg, char *bound, size_t blen, char 
 static void
 pin_line(char *info, size_t ilen)
 {
-	const char *f;
+	char	 pin[160];
 	size_t	 n;
 
-	if (info == NULL)
+	if (info == NULL || sink_tlsa_pin(pin, sizeof(pin)) == -1)
 		return;
 	n = strlen(info);
-	n += (size_t)snprintf(info + n, ilen - n, "\nsmtpdbg: a client pins it with --tlsa \"3 0 1 ");
-	for (f = tls_ctx_fingerprint(ctx); *f && n + 3 < ilen; f++)
-		if (*f != ':')
-			info[n++] = (char)(*f >= 'A' && *f <= 'F' ? *f + 32 : *f);
-	snprintf(info + n, ilen - n, "\"");
+	snprintf(info + n, ilen - n, "\nsmtpdbg: a client pins it with --tlsa \"%s\"", pin);
 }
 
 /* make_ctx - the server certificate: the files given, or one made now */
@@ -1373,10 +1369,20 @@ sink_drain(int grace, void (*done)(void), int soft)
 	drain_check(NULL);
 }
 
-const char *
-sink_fingerprint(void)
+int
+sink_tlsa_pin(char *out, size_t len)
 {
-	return ctx ? tls_ctx_fingerprint(ctx) : NULL;
+	const char *f;
+	size_t	 n;
+
+	if (ctx == NULL || len < 8)
+		return -1;
+	n = (size_t)snprintf(out, len, "3 0 1 ");
+	for (f = tls_ctx_fingerprint(ctx); *f && n + 1 < len; f++)
+		if (*f != ':')
+			out[n++] = (char)(*f >= 'A' && *f <= 'F' ? *f + 32 : *f);
+	out[n] = '\0';
+	return 0;
 }
 
 void

@@ -58,8 +58,9 @@ struct sink_stats {
 int	 sink_start(struct sink_cfg *, char *bound, size_t, char *info, size_t,
 	    char *err, size_t);
 void	 sink_stats(struct sink_stats *);
-/* sink_fingerprint - SHA-256 of the certificate ("AB:CD:..."), or NULL */
-const char *sink_fingerprint(void);
+/* sink_tlsa_pin - "3 0 1 <sha-256>", the DANE-EE record of the sink's
+ * certificate (RFC 7671), as --tlsa takes it; -1 without TLS */
+int	 sink_tlsa_pin(char *, size_t);
 /* sink_stop - close the listener and every session */
 void	 sink_stop(void);
 /* sink_drain - stop accepting; idle sessions get 421 (soft: they too may
