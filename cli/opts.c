@@ -502,8 +502,7 @@ zsh_spec(FILE *f, const struct opt_def *o)
 {
 	const char *h;
 
-	fprintf(f, " \\\n\t\t'%s--%s%s[", o->type == OT_FLAG ? "" : "", o->name,
-	    o->has_arg == 2 ? "=-" : o->has_arg ? "=" : "");
+	fprintf(f, " \\\n\t\t'--%s%s[", o->name, o->has_arg == 2 ? "=-" : o->has_arg ? "=" : "");
 	for (h = o->help; *h; h++)
 		if (*h != '\'' && *h != '[' && *h != ']' && *h != ':')
 			fputc(*h, f);

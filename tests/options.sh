@@ -33,6 +33,11 @@ check "the old spelling --requiretls is still taken (as --mail-requiretls)" sh -
 "$SMTPDBG" send --help > "$T/h"
 check "--chunk-size says it implies --bdat" grep -q -- '--chunk-size BYTES .*implies --bdat' "$T/h"
 check "--help lists the new name only" sh -c "grep -q -- '--mail-requiretls' '$T/h' && ! grep -q -- '--requiretls ' '$T/h'"
+for st in CONNECT EHLO TLS AUTH MAIL RCPT DATA DOT FIRST-EHLO FIRST-HELO HELO STARTTLS FROM TO; do
+	timeout 10 "$SMTPDBG" send --quit-after $st --to a@example.org 127.0.0.1:9 </dev/null >/dev/null 2>&1
+	[ $? = 3 ] || echo "# --quit-after $st" >> "$T/stages"
+done
+check "every --quit-after choice the table offers is a stage send knows" [ ! -s "$T/stages" ]
 "$SMTPDBG" sink --help > "$T/h"
 check "sink --help: --max-connections defaults to 10000, as it does" has "$T/h" '--max-connections N +concurrent sessions \(10000\)'
 "$SMTPDBG" probe --help > "$T/h"
