@@ -23,6 +23,7 @@
 #include "cli/opts.h"
 #include "cli/out.h"
 #include "cli/probe.h"
+#include "cli/resolve.h"
 #include "cli/repl.h"
 #include "cli/run.h"
 #include "cli/mx.h"
@@ -59,6 +60,7 @@ struct main_opts {
 	const char	*attach_name, *attach_type;	/* for the next --attach */
 	struct addr	*addrs;		/* send's parsed addresses, for the run */
 	int		 helo_set;
+	const char	*trust_anchor;	/* --trust-anchor */
 	struct send_opts so;
 };
 
@@ -528,6 +530,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 				fatalx("%s: --force-ext %s", __func__, optarg);
 			break;
 		case O_RESOLVER: m->so.resolver = optarg; break;
+		case O_TRUST_ANCHOR: m->trust_anchor = optarg; break;
 		case O_MX_PORT: m->so.mx_port = optarg; break;
 		case O_COMMAND_TIMEOUT:
 		case O_DATA_TIMEOUT:
@@ -998,8 +1001,12 @@ main_send(struct main_opts *m, int argc, char **argv)
 			fprintf(stderr, "smtpdbg: send: no server given and %s has no domain\n", rcpt);
 			return EXIT_USAGE;
 		}
-		if ((n = mx_targets(at + 1, o->resolver, o->mx_port ? o->mx_port : "25", mxt,
-		    16, err, sizeof(err))) == -1) {
+		if (resolve_init(o->resolver, m->trust_anchor, err, sizeof(err)) == -1) {
+			fprintf(stderr, "smtpdbg: send: %s\n", err);
+			return EXIT_USAGE;
+		}
+		if ((n = mx_targets(at + 1, o->mx_port ? o->mx_port : "25", mxt, 16, err,
+		    sizeof(err))) == -1) {
 			fprintf(stderr, "smtpdbg: send: MX lookup: %s\n", err);
 			return EXIT_MX;
 		}

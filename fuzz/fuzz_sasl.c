@@ -1,12 +1,12 @@
 /*
  * fuzz_sasl - untrusted bytes into the SASL server and client, and DNS
- * answers into the parser the sender's MX lookup uses.
+ * record data into the decoders the MX lookup and the domain check use.
  *
  * Byte 0 picks the mechanism and side; the rest is split at 0xFF bytes
  * into messages fed one after another.  Properties: no crash, no read
  * outside the input (ASan), results in range, what the client shows never
- * holds its secret, and dns_parse never reports more records than it
- * was given room for.  The crypto here is a stand-in (its values do not
+ * holds its secret, and the DNS decoders never write past the room they
+ * were given or return text that is not NUL-terminated.  The crypto here is a stand-in (its values do not
  * matter to parsing), so the target needs only the session library.
  */
 #include "config.h"
@@ -80,14 +80,20 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	e = d + n;
 	buf_init(&out, 1 << 20);
 	if (d[0] & 0x80) {
-		struct dns_rr rr[4];
-		r = dns_parse(p, (size_t)(e - p), (uint16_t)((p < e ? p[0] : 0) << 8 |
-		    (p + 1 < e ? p[1] : 0)), (d[0] & 0x40) ? DNS_A : DNS_MX, rr, 4);
-		if (r > 4)
+		char	 txt[300];
+		unsigned pref;
+		size_t	 len = (size_t)(e - p);
+		txt[sizeof(txt) - 1] = 'x';
+		if (dns_mx(p, len, &pref, txt, sizeof(txt) - 1) == 0 &&
+		    (strlen(txt) > 253 || pref > 65535))
 			abort();
-		for (k = 0; k < r; k++)
-			if (strlen(rr[k].name) >= sizeof(rr[k].name))
-				abort();
+		if (dns_txt(p, len, txt, sizeof(txt) - 1) == 0 && strlen(txt) >= len)
+			abort();
+		if (dns_tlsa(p, len, txt, sizeof(txt) - 1) == 0 && strlen(txt) < 7)
+			abort();
+		r = dns_addr((d[0] & 0x40) ? DNS_A : DNS_AAAA, p, len, txt, sizeof(txt) - 1);
+		if (txt[sizeof(txt) - 1] != 'x' || (r == 0 && strlen(txt) > 45))
+			abort();
 	} else if (d[0] & 0x40) {
 		struct sasl_client *c = sasl_client_new(m, "", "b", "SECRETpw", &crypto, 1, cb,
 		    sizeof(cb));

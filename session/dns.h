@@ -1,34 +1,29 @@
 /*
- * dns - the few DNS messages the sender needs (RFC 1035): a query for
- * MX, A or AAAA, and a bounds-checked parse of the answer.  No I/O.
+ * dns - decoding the record data a resolver hands back (RFC 1035 wire
+ * format, names uncompressed): MX, TXT, TLSA, A and AAAA.  No I/O; the
+ * resolver itself is libunbound (cli/resolve.c).  Every decoder is
+ * bounds-checked and refuses what does not fit.
  */
 #ifndef SESSION_DNS_H
 #define SESSION_DNS_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-enum dns_type { DNS_A = 1, DNS_MX = 15, DNS_AAAA = 28 };
-
-struct dns_rr {
-	enum dns_type	 type;
-	unsigned	 pref;		/* MX */
-	char		 name[256];	/* MX exchange */
-	unsigned char	 addr[16];	/* A (4) or AAAA (16) */
+enum dns_type {
+	DNS_A = 1, DNS_MX = 15, DNS_TXT = 16, DNS_AAAA = 28, DNS_TLSA = 52
 };
 
-/* dns_query - a recursive query for name, with an EDNS0 OPT record
- * offering DNS_UDP_SIZE (RFC 6891), so that answers fit in one UDP
- * datagram; returns its length or -1 */
-#define DNS_UDP_SIZE	1232
-int	 dns_query(uint16_t id, const char *name, enum dns_type, unsigned char *out, size_t);
-/* dns_strip_edns - the same query without its OPT record, for a resolver
- * that answers FORMERR to EDNS0 (RFC 6891 7); returns the new length */
-int	 dns_strip_edns(unsigned char *q, int len);
-/* dns_parse - answers of type t into rr (at most n); returns how many, -1
- * for a malformed message or another id, -2 for NXDOMAIN, -3 SERVFAIL etc.,
- * -4 for a truncated answer (TC: ask again over TCP), -5 for FORMERR */
-int	 dns_parse(const unsigned char *, size_t, uint16_t id, enum dns_type t,
-	    struct dns_rr *rr, size_t n);
+/* dns_name - the uncompressed wire name at *off as text without the final
+ * dot ("" for the root), *off moved past it; -1 if malformed or too long */
+int	 dns_name(const unsigned char *, size_t, size_t *off, char *out, size_t);
+/* dns_mx - an MX record's preference and exchange; -1 if malformed */
+int	 dns_mx(const unsigned char *, size_t, unsigned *pref, char *name, size_t);
+/* dns_txt - a TXT record's strings joined, as RFC 7208 3.3 and RFC 8461
+ * 3.1 read them; a NUL byte inside makes it -1 */
+int	 dns_txt(const unsigned char *, size_t, char *out, size_t);
+/* dns_tlsa - a TLSA record as "U S M hex" (the --tlsa form); -1 if malformed */
+int	 dns_tlsa(const unsigned char *, size_t, char *out, size_t);
+/* dns_addr - an A or AAAA record as text; -1 if its length is wrong */
+int	 dns_addr(enum dns_type, const unsigned char *, size_t, char *out, size_t);
 
 #endif

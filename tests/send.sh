@@ -184,26 +184,28 @@ PYEOF
 pids="$pids $!"
 sleep 0.3
 start_sink "$T/mxs" || exit 1
-run_smtpdbg "$T/mx" send --from a@x.example --to user@mail.test --resolver 127.0.0.1:$dport \
+run_smtpdbg "$T/mx" send --from a@x.example --to user@mail.test --resolver 127.0.0.1:$dport --trust-anchor none \
     --mx-port $SINK_PORT --connect-timeout 3
 check "MX lookup: tried mx1 (10) first, then mx2 (20); delivered: exit 0 (got $RC)" [ "$RC" = 0 ]
 check "the order is shown, MX by MX" sh -c "grep -A2 'mail for mail.test goes to, in this order:' '$T/mx' | tr '\n' ' ' | grep -Eq 'MX 10 mx1\.mail\.test → 127\.0\.0\.2:[0-9]+ +MX 20 mx2\.mail\.test → 127\.0\.0\.1:[0-9]+'"
 check "and the fallback" has "$T/mx" 'trying the next mail server: 127.0.0.1'
-run_smtpdbg "$T/nx" send --from a@x.example --to user@nx.test --resolver 127.0.0.1:$dport
+run_smtpdbg "$T/nx" send --from a@x.example --to user@nx.test --resolver 127.0.0.1:$dport --trust-anchor none
 check "a domain that does not exist: exit 14 (got $RC)" sh -c "[ $RC = 14 ] && grep -q NXDOMAIN '$T/nx.err'"
-run_smtpdbg "$T/big" send --from a@x.example --to user@big.test --resolver 127.0.0.1:$dport \
+run_smtpdbg "$T/big" send --from a@x.example --to user@big.test --resolver 127.0.0.1:$dport --trust-anchor none \
     --mx-port $SINK_PORT --connect-timeout 3
 check "a truncated UDP answer is asked again over TCP and delivered: exit 0 (got $RC)" \
     sh -c "[ $RC = 0 ] && grep -q '^udp big.test 15' '$T/dns.log' && grep -q '^tcp big.test 15' '$T/dns.log'"
-run_smtpdbg "$T/old" send --from a@x.example --to user@old.test --resolver 127.0.0.1:$dport \
+run_smtpdbg "$T/old" send --from a@x.example --to user@old.test --resolver 127.0.0.1:$dport --trust-anchor none \
     --mx-port $SINK_PORT --connect-timeout 3
 check "FORMERR to EDNS0: asked again without it and delivered: exit 0 (got $RC)" \
     sh -c "[ $RC = 0 ] && grep -q '^udp old.test 15 edns' '$T/dns.log' && grep -q '^udp old.test 15 no-edns' '$T/dns.log'"
-check "queries carry an EDNS0 OPT record" sh -c "! grep -v old.test '$T/dns.log' | grep -q no-edns"
+# (after old.test's FORMERR, libunbound remembers the server as knowing
+# no EDNS0: only the queries before it count)
+check "queries carry an EDNS0 OPT record" sh -c "! sed '/old\.test/,\$d' '$T/dns.log' | grep -q no-edns"
 stop_sink
 # TLS to an MX: the MX host's name is sent and verified, not the address.
 start_sink "$T/mxs2" --hostname mx2.mail.test || exit 1
-run_smtpdbg "$T/mxtls" send --from a@x.example --to user@mail.test --resolver 127.0.0.1:$dport \
+run_smtpdbg "$T/mxtls" send --from a@x.example --to user@mail.test --resolver 127.0.0.1:$dport --trust-anchor none \
     --mx-port $SINK_PORT --connect-timeout 3 --starttls --no-verify
 check "MX with STARTTLS: delivered (got $RC)" [ "$RC" = 0 ]
 check "SNI is the MX host's name" has "$T/mxtls" 'SNI mx2\.mail\.test'

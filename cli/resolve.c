@@ -1,0 +1,290 @@
+/*
+ * resolve - see resolve.h.  libunbound works in a thread of its own
+ * (ub_ctx_async); its pipe is one more fd in the loop.  Each query also
+ * has a timer of ours, so a resolver that never answers is said in words
+ * after RESOLVE_MS rather than after libunbound's own long retries.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <unbound.h>
+
+#include "cli/loop.h"
+#include "cli/resolve.h"
+#include "session/xalloc.h"
+
+#define RESOLVE_MS	10000
+#define SYSTEM_ANCHOR	"/usr/share/dns/root.key"
+#define QMAX		256
+
+struct query {
+	int		 used;
+	int		 ub_id;
+	char		 name[256];
+	enum dns_type	 type;
+	resolve_cb	 cb;
+	void		*arg;
+	struct loop_timer *timer;
+};
+
+static struct ub_ctx	*ctx;
+static int		 ub_fd_added;
+static int		 validating;
+static char		 where[600];
+static struct query	 q[QMAX];
+
+const char *
+resolve_sec_name(enum dns_sec s)
+{
+	switch (s) {
+	case DNS_SEC_SECURE:	return "secure";
+	case DNS_SEC_INSECURE:	return "insecure";
+	case DNS_SEC_BOGUS:	return "bogus";
+	case DNS_SEC_UNCHECKED:	break;
+	}
+	return "unchecked";
+}
+
+const char *
+resolve_where(void)
+{
+	return where;
+}
+
+/* forwarder - "IP[:PORT]" / "[IPv6]:PORT" / "IPv6" as libunbound's "IP@PORT" */
+static int
+forwarder(const char *spec, char *out, size_t n)
+{
+	const char	*c, *port = NULL;
+	char		 host[128];
+
+	if (spec[0] == '[' && (c = strchr(spec, ']')) != NULL) {
+		snprintf(host, sizeof(host), "%.*s", (int)(c - spec - 1), spec + 1);
+		if (c[1] == ':')
+			port = c + 2;
+		else if (c[1] != '\0')
+			return -1;
+	} else if ((c = strchr(spec, ':')) != NULL && strchr(c + 1, ':') == NULL) {
+		snprintf(host, sizeof(host), "%.*s", (int)(c - spec), spec);
+		port = c + 1;
+	} else
+		snprintf(host, sizeof(host), "%s", spec);
+	if (port && (*port == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    atoi(port) < 1 || atoi(port) > 65535))
+		return -1;
+	snprintf(out, n, port ? "%s@%s" : "%s", host, port);
+	return 0;
+}
+
+int
+resolve_init(const char *resolver, const char *anchor, char *err, size_t errlen)
+{
+	char	 fwd[160];
+	int	 r;
+
+	if (ctx)
+		return 0;
+	if ((ctx = ub_ctx_create()) == NULL) {
+		snprintf(err, errlen, "libunbound: cannot create a resolver context");
+		return -1;
+	}
+	if ((r = ub_ctx_async(ctx, 1)) != 0)
+		goto fail;
+	if (resolver) {
+		if (forwarder(resolver, fwd, sizeof(fwd)) == -1) {
+			snprintf(err, errlen, "--resolver %s: not IP[:PORT] or [IPv6]:PORT",
+			    resolver);
+			goto out;
+		}
+		if ((r = ub_ctx_set_fwd(ctx, fwd)) != 0) {
+			snprintf(err, errlen, "--resolver %s: %s", resolver, ub_strerror(r));
+			goto out;
+		}
+		snprintf(where, sizeof(where), "resolver %s", fwd);
+	} else {
+		/* The system's resolvers; with none configured, libunbound
+		 * would recurse from the root itself, which is right too. */
+		if (access("/etc/resolv.conf", R_OK) == 0 &&
+		    (r = ub_ctx_resolvconf(ctx, NULL)) != 0)
+			goto fail;
+		snprintf(where, sizeof(where), "the resolvers of /etc/resolv.conf");
+	}
+	/* Answers bigger than a datagram come over TCP (libunbound does the
+	 * fallback); EDNS0 buffer as DNS Flag Day 2020 advises. */
+	ub_ctx_set_option(ctx, "edns-buffer-size:", "1232");
+	if (anchor && strcmp(anchor, "none") == 0)
+		anchor = NULL;
+	else if (anchor == NULL)
+		anchor = access(SYSTEM_ANCHOR, R_OK) == 0 ? SYSTEM_ANCHOR : NULL;
+	else if (access(anchor, R_OK) != 0) {
+		snprintf(err, errlen, "--trust-anchor %s: cannot be read", anchor);
+		goto out;
+	}
+	if (anchor) {
+		if ((r = ub_ctx_add_ta_file(ctx, anchor)) != 0) {
+			snprintf(err, errlen, "--trust-anchor %s: %s", anchor, ub_strerror(r));
+			goto out;
+		}
+		validating = 1;
+		snprintf(where + strlen(where), sizeof(where) - strlen(where),
+		    ", DNSSEC validated from %s", anchor);
+	} else
+		snprintf(where + strlen(where), sizeof(where) - strlen(where),
+		    ", DNSSEC not validated (no trust anchor)");
+	/* libunbound answers NXDOMAIN itself for RFC 6761's test. (as a
+	 * caching resolver should); a test zone behind --resolver must reach
+	 * its server.  This ends the configuration: it comes last. */
+	ub_ctx_zone_remove(ctx, "test.");
+	return 0;
+fail:
+	snprintf(err, errlen, "libunbound: %s", ub_strerror(r));
+out:
+	ub_ctx_delete(ctx);
+	ctx = NULL;
+	return -1;
+}
+
+static void
+finish(struct query *qr, struct dns_answer *a)
+{
+	resolve_cb cb = qr->cb;
+	void	*arg = qr->arg;
+
+	if (qr->timer)
+		loop_del_timer(qr->timer);
+	qr->used = 0;
+	qr->timer = NULL;
+	cb(arg, a);
+}
+
+static void
+answered(void *arg, int e, struct ub_result *r)
+{
+	struct query	*qr = arg;
+	struct dns_answer a;
+
+	memset(&a, 0, sizeof(a));
+	a.name = qr->name;
+	a.type = qr->type;
+	if (e != 0 || r == NULL) {
+		snprintf(a.why, sizeof(a.why), "%s: the lookup failed: %s", qr->name,
+		    ub_strerror(e));
+	} else {
+		a.sec = !validating ? DNS_SEC_UNCHECKED : r->secure ? DNS_SEC_SECURE :
+		    r->bogus ? DNS_SEC_BOGUS : DNS_SEC_INSECURE;
+		a.nxdomain = r->nxdomain;
+		a.ttl = r->ttl > 0 ? (unsigned)r->ttl : 0;
+		if (a.sec == DNS_SEC_BOGUS)
+			snprintf(a.why, sizeof(a.why), "%s: DNSSEC validation failed: %s",
+			    qr->name, r->why_bogus ? r->why_bogus : "bogus");
+		else if (r->rcode == 0 || r->rcode == 3) {
+			a.ok = 1;
+			if (r->havedata)
+				for (; r->data[a.n]; a.n++)
+					;
+			a.data = r->data;
+			a.len = r->len;
+		} else
+			snprintf(a.why, sizeof(a.why), "%s: the resolver answered %s", qr->name,
+			    r->rcode == 2 ? "SERVFAIL" : r->rcode == 5 ? "REFUSED" :
+			    r->rcode == 1 ? "FORMERR" : "an error");
+	}
+	finish(qr, &a);
+	if (r)
+		ub_resolve_free(r);
+}
+
+static void
+on_fd(int fd, unsigned ev, void *arg)
+{
+	ub_process(ctx);
+}
+
+static void
+on_timeout(void *arg)
+{
+	struct query	*qr = arg;
+	struct dns_answer a;
+
+	qr->timer = NULL;
+	ub_cancel(ctx, qr->ub_id);
+	memset(&a, 0, sizeof(a));
+	a.name = qr->name;
+	a.type = qr->type;
+	snprintf(a.why, sizeof(a.why), "%s: no answer from %.200s within %d s", qr->name,
+	    where, RESOLVE_MS / 1000);
+	finish(qr, &a);
+}
+
+int
+resolve_ask(const char *name, enum dns_type t, resolve_cb cb, void *arg, char *err,
+    size_t errlen)
+{
+	struct query	*qr = NULL;
+	size_t		 i;
+	int		 r;
+
+	if (ctx == NULL && resolve_init(NULL, NULL, err, errlen) == -1)
+		return -1;
+	if (strlen(name) > 253 || name[0] == '\0' || strstr(name, "..")) {
+		snprintf(err, errlen, "%s: not a valid domain name", name);
+		return -1;
+	}
+	for (i = 0; i < QMAX && qr == NULL; i++)
+		if (!q[i].used)
+			qr = &q[i];
+	if (qr == NULL) {
+		snprintf(err, errlen, "too many DNS queries at once");
+		return -1;
+	}
+	if (!ub_fd_added) {
+		if (loop_add_fd(ub_fd(ctx), LOOP_IN, on_fd, NULL) == -1) {
+			snprintf(err, errlen, "libunbound: its descriptor cannot be polled");
+			return -1;
+		}
+		ub_fd_added = 1;
+	}
+	memset(qr, 0, sizeof(*qr));
+	snprintf(qr->name, sizeof(qr->name), "%s", name);
+	qr->type = t;
+	qr->cb = cb;
+	qr->arg = arg;
+	if ((r = ub_resolve_async(ctx, name, (int)t, 1, qr, answered, &qr->ub_id)) != 0) {
+		snprintf(err, errlen, "%s: %s", name, ub_strerror(r));
+		return -1;
+	}
+	qr->used = 1;
+	qr->timer = loop_add_timer(RESOLVE_MS, on_timeout, qr);
+	return (int)(qr - q);
+}
+
+void
+resolve_cancel(int h)
+{
+	if (h < 0 || h >= QMAX || !q[h].used)
+		return;
+	ub_cancel(ctx, q[h].ub_id);
+	if (q[h].timer)
+		loop_del_timer(q[h].timer);
+	q[h].timer = NULL;
+	q[h].used = 0;
+}
+
+void
+resolve_end(void)
+{
+	size_t	 i;
+
+	if (ctx == NULL)
+		return;
+	for (i = 0; i < QMAX; i++)
+		resolve_cancel((int)i);
+	if (ub_fd_added)
+		loop_del_fd(ub_fd(ctx));
+	ub_fd_added = 0;
+	ub_ctx_delete(ctx);
+	ctx = NULL;
+}
