@@ -925,6 +925,7 @@ tls_step(struct client *c)
 	o.handshake_ms = (double)(loop_now() - c->hs_start) / 1000.0;
 	o.tlsa = c->cfg->tlsa;
 	o.ntlsa = c->cfg->ntlsa;
+	o.tlsa_dnssec = c->cfg->tlsa_dnssec;
 	if (tls_report_fill(c->xp, &o, &c->report, err, sizeof(err)) == 0)
 		c->have_report = 1;
 	c->tx.tls = 1;

@@ -48,6 +48,7 @@ struct client_cfg {
 	int		 allow_injection; /* go on after STARTTLS response injection */
 	const char	*tlsa[16];	/* --tlsa records */
 	size_t		 ntlsa;
+	int		 tlsa_dnssec;	/* they came from DNSSEC-secure DNS */
 	int		 report;	/* print the TLS report after a handshake */
 	int		 show_secrets;	/* typed AUTH lines shown as sent */
 };

@@ -22,6 +22,7 @@
 #include "cli/loop.h"
 #include "cli/opts.h"
 #include "cli/out.h"
+#include "cli/domain.h"
 #include "cli/probe.h"
 #include "cli/resolve.h"
 #include "cli/repl.h"
@@ -61,6 +62,8 @@ struct main_opts {
 	struct addr	*addrs;		/* send's parsed addresses, for the run */
 	int		 helo_set;
 	const char	*trust_anchor;	/* --trust-anchor */
+	int		 mx;		/* probe --mx DOMAIN */
+	struct domain_opts dom;
 	struct send_opts so;
 };
 
@@ -531,7 +534,12 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			break;
 		case O_RESOLVER: m->so.resolver = optarg; break;
 		case O_TRUST_ANCHOR: m->trust_anchor = optarg; break;
-		case O_MX_PORT: m->so.mx_port = optarg; break;
+		case O_MX_PORT: m->so.mx_port = optarg; m->dom.port = optarg; break;
+		case O_MX: m->mx = 1; break;
+		case O_WARN_DAYS: m->dom.warn_days = (int)v; break;
+		case O_CRIT_DAYS: m->dom.crit_days = (int)v; break;
+		case O_NAGIOS: m->dom.nagios = 1; break;
+		case O_MTA_STS_PORT: m->dom.sts_port = (int)v; break;
 		case O_COMMAND_TIMEOUT:
 		case O_DATA_TIMEOUT:
 			if (o->id == O_COMMAND_TIMEOUT)
@@ -613,6 +621,10 @@ defaults(struct main_opts *m)
 	m->grace = 10;
 	m->expect_messages = -1;
 	m->greylist = -1;
+	m->dom.port = "25";
+	m->dom.sts_port = 443;
+	m->dom.warn_days = 21;
+	m->dom.crit_days = 7;
 	m->seed = 1;
 	m->so.quit_after = m->so.drop_after = -1;
 	m->so.pipeline = -1;
@@ -1067,7 +1079,20 @@ main_probe(struct main_opts *m, int argc, char **argv)
 	m->ro.ccfg.json = open_json(m);
 	m->ro.quiet = m->quiet;
 	m->ro.ccfg.text = !m->quiet;
-	code = probe_run(&m->ro, argv[0]);
+	if (m->mx) {
+		char err[600];
+		if (m->dom.crit_days > m->dom.warn_days) {
+			fprintf(stderr, "smtpdbg: probe: --crit-days %d is over --warn-days %d\n",
+			    m->dom.crit_days, m->dom.warn_days);
+			return m->dom.nagios ? DL_UNKNOWN : EXIT_USAGE;
+		}
+		if (resolve_init(m->so.resolver, m->trust_anchor, err, sizeof(err)) == -1) {
+			fprintf(stderr, "smtpdbg: probe: %s\n", err);
+			return m->dom.nagios ? DL_UNKNOWN : EXIT_USAGE;
+		}
+		code = domain_run(&m->ro, &m->dom, argv[0]);
+	} else
+		code = probe_run(&m->ro, argv[0]);
 	if (m->ro.ccfg.json && m->ro.ccfg.json != stdout)
 		fclose(m->ro.ccfg.json);
 	fflush(stdout);

@@ -31,6 +31,7 @@ enum exit_code {
 	EXIT_DATA	= 12,	/* DATA or BDAT refused */
 	EXIT_MESSAGE	= 13,	/* the message refused at its end */
 	EXIT_MX		= 14,	/* no mail server found for the domain */
+	EXIT_DOMAIN_WARN = 16,	/* probe --mx: warnings, nothing critical */
 	/* the same stages refused with a 4xx: try again later */
 	EXIT_AUTH_TEMP	= 18,
 	EXIT_HELO_TEMP	= 19,

@@ -27,31 +27,9 @@ stop_sink
 cp "$T/sink" "$T/k.json"
 
 check "every line of every stdout is JSON with t and event, and documented" \
-    $PY - "${top_srcdir:-.}/man/smtpdbg.md" "$T"/c.json "$T"/s.json "$T"/p.json "$T"/s2.json "$T"/k.json <<'PYEOF'
-import json, re, sys
-man = open(sys.argv[1], encoding='utf-8').read()
-sec = man.split('\n# JSON OUTPUT\n')[1].split('\n# ')[0]
-doc = {}
-for bullet in re.split(r'\n- ', '\n' + sec.split('\n- ', 1)[1]):
-    head, _, rest = bullet.partition(':')
-    names = re.findall(r'`([a-z_]+)`', head)
-    fields = set(re.findall(r'`([a-z_0-9]+)`', rest))
-    for n in names:
-        doc.setdefault(n, set()).update(fields)
-seen = set()
-for f in sys.argv[2:]:
-    for n, l in enumerate(open(f, encoding='utf-8'), 1):
-        o = json.loads(l)
-        assert 't' in o and 'event' in o, (f, n, l)
-        ev = o['event']
-        assert ev in doc, (f, n, 'undocumented event', ev)
-        extra = set(o) - doc[ev] - {'t', 'event', 'session'}
-        assert not extra, (f, n, ev, 'undocumented fields', extra)
-        seen.add(ev)
-need = {'connect', 'close', 'line', 'reply', 'caps', 'state', 'tls', 'note', 'message',
-        'outcome', 'verdict', 'totals', 'summary', 'anomaly'}
-assert need <= seen, ('never seen', need - seen)
-PYEOF
+    $PY "${top_srcdir:-.}/tests/jsondoc.py" "${top_srcdir:-.}/man/smtpdbg.md" \
+    --need connect,close,line,reply,caps,state,tls,note,message,outcome,verdict,totals,summary,anomaly \
+    "$T"/c.json "$T"/s.json "$T"/p.json "$T"/s2.json "$T"/k.json
 check "UTF-8 addresses and the decoded subject are UTF-8 in the message event" $PY - "$T/k.json" <<'PYEOF'
 import json, sys
 m = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]

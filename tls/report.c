@@ -311,7 +311,8 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 	}
 	dane_state_deinit(st);
 	if (matched)
-		check(&r->dane, TLS_PASS, "%s (records from the command line, not from DNSSEC)", why);
+		check(&r->dane, TLS_PASS, "%s (records from %s)", why, o->tlsa_dnssec ?
+		    "DNSSEC-secure DNS" : "the command line, not from DNSSEC");
 	else
 		check(&r->dane, TLS_FAIL, "no TLSA record matches: %s", why);
 }
@@ -526,6 +527,9 @@ tls_report_fill(struct xport *x, const struct tls_report_opts *o, struct tls_rep
 			check(&r->ocsp, TLS_FAIL, "stapled response cannot be parsed");
 		gnutls_ocsp_resp_deinit(resp);
 	}
+	r->pkix_trust = r->trust;
+	r->pkix_name = r->name;
+	r->pkix_validity = r->validity;
 	dane_check(r, peers, n, o);
 	/*
 	 * RFC 7672 3.1: a DANE-EE match authenticates the key itself (no

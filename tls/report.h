@@ -50,6 +50,9 @@ struct tls_report {
 	char		 order_why[200];
 	struct tls_check trust, name, validity, ocsp, dane;
 	struct tls_check strength;	/* keys and signatures: GnuTLS's MEDIUM profile */
+	/* trust, name and validity as WebPKI sees them, before a DANE match
+	 * changes them (MTA-STS needs these: RFC 8461 4.2) */
+	struct tls_check pkix_trust, pkix_name, pkix_validity;
 	int		 dane_usage;	/* usage of the matching TLSA record, or -1 */
 	char		 verify_name[256];
 	char		 trust_desc[300];
@@ -61,6 +64,7 @@ struct tls_report_opts {
 	double		 handshake_ms;
 	const char *const *tlsa;	/* "U S M hex" records; NULL/0: none */
 	size_t		 ntlsa;
+	int		 tlsa_dnssec;	/* they came from DNSSEC-secure DNS */
 };
 
 /* tls_tlsa_check - a --tlsa record is well formed; -1 with words in err */

@@ -1,0 +1,979 @@
+/*
+ * domain - see domain.h.
+ *
+ * Everything runs at once on the loop: the MX lookup, the MTA-STS and
+ * TLS-RPT records; then per MX host its TLSA records; then per address a
+ * client through the opening (STARTTLS required, verdicts noted, not
+ * fatal).  "pending" counts what is in flight; at zero the findings are
+ * weighed and printed.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli/client.h"
+#include "cli/domain.h"
+#include "cli/https.h"
+#include "cli/loop.h"
+#include "cli/mx.h"
+#include "cli/opening.h"
+#include "cli/out.h"
+#include "cli/resolve.h"
+#include "session/esc.h"
+#include "session/sts.h"
+#include "session/xalloc.h"
+
+#define DH_MAX		64	/* addresses probed */
+#define TLSA_MAX	8
+#define PROBS_MAX	12
+#define GREETING_MS	15000
+#define STS_FETCH_MS	10000
+
+enum dane_state { DANE_NONE, DANE_PASS, DANE_FAIL, DANE_INSECURE, DANE_BOGUS, DANE_ERROR };
+enum sts_state { STSH_NA, STSH_PASS, STSH_FAIL };
+
+struct problem {
+	int	 level;		/* DL_*, or -1: a note */
+	char	 text[400];
+};
+
+struct tlsa_set {
+	int		 done;
+	enum dns_sec	 sec;
+	size_t		 n;
+	char		 rec[TLSA_MAX][300];
+	const char	*p[TLSA_MAX];
+	char		 name[300];
+	char		 why[600];
+};
+
+struct dom;
+
+struct dhost {
+	struct dom	*d;
+	size_t		 mxi;
+	char		 ip[46];
+	enum dns_sec	 asec;		/* of the address RRset */
+	char		 target[80];
+	struct client_cfg cfg;
+	struct client	*cl;
+	struct opening	*op;
+	int		 quitting, done;
+	int		 connected, offered, tls, auth_plain;
+	char		 banner[200];
+	char		 ehlo[800];	/* keywords, after TLS when there was TLS */
+	char		 why[700];
+	struct tls_report rep;
+	int		 have_rep;
+	enum dane_state	 dane;
+	enum sts_state	 sts;
+	long		 min_days;	/* of every certificate of the chain */
+	int		 chain_gap;	/* the chain stops short of a root */
+	int		 level;
+	size_t		 nprob;
+	struct problem	 prob[PROBS_MAX];
+	uint64_t	 t0;
+	double		 ms;		/* the probe's own time */
+	double		 t;		/* when it ended, from the start of the run */
+};
+
+struct tlsa_arg {
+	struct dom	*d;
+	size_t		 i;
+};
+
+struct dom {
+	struct run_opts	*ro;
+	const struct domain_opts *o;
+	char		 name[256];
+	struct mx_set	 mx;
+	int		 mx_done;
+	struct tlsa_set	 tlsa[MX_HOSTS];
+	struct tlsa_arg	 targ[MX_HOSTS];
+	/* MTA-STS */
+	int		 sts_n;		/* v=STSv1 records */
+	char		 sts_txt[600];
+	enum dns_sec	 sts_sec;
+	char		 sts_id[40];
+	char		 sts_url[400];
+	char		 sts_host[300];
+	int		 sts_fetched;
+	int		 sts_ok;	/* a policy in force */
+	struct sts_policy sts;
+	char		 sts_why[800];
+	char		 sts_ctype[128];
+	/* TLS-RPT */
+	int		 rpt_n;
+	char		 rpt_txt[600];
+	char		 rpt_rua[600];
+	char		 rpt_why[400];
+	enum dns_sec	 rpt_sec;
+	size_t		 nh;
+	struct dhost	*h[DH_MAX];
+	size_t		 nprob;
+	struct problem	 prob[PROBS_MAX];
+	int		 pending;
+	int		 level;
+	uint64_t	 t0;
+};
+
+static void	 unpend(struct dom *);
+
+static const char *const level_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+static void
+add_prob(struct problem *pr, size_t *n, int *level, int lv, const char *fmt, va_list ap)
+{
+	if (*n < PROBS_MAX) {
+		pr[*n].level = lv;
+		vsnprintf(pr[*n].text, sizeof(pr[*n].text), fmt, ap);
+		(*n)++;
+	}
+	if (lv > *level)
+		*level = lv;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+hprob(struct dhost *h, int lv, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	add_prob(h->prob, &h->nprob, &h->level, lv, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+dprob(struct dom *d, int lv, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	add_prob(d->prob, &d->nprob, &d->level, lv, fmt, ap);
+	va_end(ap);
+}
+
+static struct mx_host *
+mxh(struct dhost *h)
+{
+	return &h->d->mx.host[h->mxi];
+}
+
+/* --- one address: the opening with STARTTLS, then QUIT ------------------ */
+
+static void
+host_done(struct dhost *h)
+{
+	if (h->done)
+		return;
+	h->done = 1;
+	h->ms = (double)(loop_now() - h->t0) / 1000.0;
+	h->t = (double)(loop_now() - h->d->t0) / 1000.0;
+	if (client_is_connected(h->cl))
+		client_close(h->cl, NULL);
+	unpend(h->d);
+}
+
+static void
+host_fail(struct dhost *h, const char *why)
+{
+	if (h->why[0] == '\0')
+		snprintf(h->why, sizeof(h->why), "%s", why);
+}
+
+static void
+keywords(char *out, size_t n, const struct caps *c)
+{
+	size_t	 i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; c && c->valid && i < c->n && o + 1 < n; i++) {
+		int k = snprintf(out + o, n - o, "%s%s", o ? " " : "", c->e[i].keyword);
+		if (k < 0 || (size_t)k >= n - o)
+			break;
+		o += (size_t)k;
+	}
+}
+
+static void
+host_quit(struct dhost *h)
+{
+	char	 err[200];
+
+	h->quitting = 1;
+	if (client_command(h->cl, "QUIT", err, sizeof(err)) == -1)
+		host_done(h);
+}
+
+/* plain_caps - what the EHLO reply before TLS offered */
+static void
+plain_caps(struct dhost *h, const struct caps *c)
+{
+	if (c && c->valid) {
+		h->offered = caps_find(c, "STARTTLS") != NULL;
+		h->auth_plain = caps_find(c, "AUTH") != NULL;
+	}
+}
+
+static void
+host_capture(struct dhost *h)
+{
+	const struct tls_report *t = client_report(h->cl);
+
+	if (t && !h->have_rep) {
+		h->rep = *t;
+		h->have_rep = 1;
+	}
+	if (!h->tls)
+		plain_caps(h, client_caps(h->cl));
+	keywords(h->ehlo, sizeof(h->ehlo), client_caps(h->cl));
+}
+
+static void
+host_event(void *arg, enum client_ev ev, int code)
+{
+	struct dhost	*h = arg;
+
+	if (h->done)
+		return;
+	if (ev == CLIENT_CONNECTED)
+		h->connected = 1;
+	if (ev == CLIENT_TLS_UP) {
+		h->tls = 1;
+		plain_caps(h, client_caps_before(h->cl));
+	}
+	if (ev == CLIENT_REPLY && client_answers(h->cl) == SMTP_V_GREETING)
+		snprintf(h->banner, sizeof(h->banner), "%s", client_last_line(h->cl));
+	switch (opening_event(h->op, ev, code)) {
+	case OPEN_READY:
+		host_capture(h);
+		host_quit(h);
+		return;
+	case OPEN_FAILED:
+		host_capture(h);
+		host_fail(h, opening_why(h->op));
+		if (opening_may_quit(h->op))
+			host_quit(h);
+		else
+			host_done(h);
+		return;
+	case OPEN_TAKEN:
+	case OPEN_STOPPED:
+		return;
+	case OPEN_PASS:
+		break;
+	}
+	switch (ev) {
+	case CLIENT_REPLY:
+		if (h->quitting && client_waiting(h->cl) == 0)
+			host_done(h);
+		return;
+	case CLIENT_CLOSED:
+	case CLIENT_TIMEOUT:
+	case CLIENT_VIOLATION:
+	case CLIENT_CONNECT_FAILED: {
+		char why[600];
+		opening_ev_failure(h->cl, ev, why, sizeof(why));
+		if (!h->quitting)
+			host_fail(h, why);
+		host_done(h);
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+static void
+host_start(struct dom *d, size_t mxi, const char *ip, int v6, enum dns_sec asec)
+{
+	struct dhost	*h;
+	struct tlsa_set	*ts = &d->tlsa[mxi];
+	struct client_hooks hooks;
+	struct opening_cfg oc;
+	char		 err[300];
+
+	if (d->nh == DH_MAX)
+		return;
+	h = xcalloc(1, sizeof(*h));
+	d->h[d->nh++] = h;
+	h->d = d;
+	h->mxi = mxi;
+	h->asec = asec;
+	h->min_days = -1000000;
+	snprintf(h->ip, sizeof(h->ip), "%s", ip);
+	snprintf(h->target, sizeof(h->target), v6 ? "[%s]:%s" : "%s:%s", ip, d->o->port);
+	h->cfg = d->ro->ccfg;
+	h->cfg.text = 0;
+	h->cfg.json = NULL;
+	h->cfg.report = 0;
+	h->cfg.sni = d->mx.host[mxi].name;
+	h->cfg.ntlsa = 0;
+	/* RFC 7672 2.2: TLSA records count only when they and the host's
+	 * address records are DNSSEC-secure */
+	if (ts->n && ts->sec == DNS_SEC_SECURE && asec == DNS_SEC_SECURE) {
+		size_t i;
+		for (i = 0; i < ts->n; i++)
+			h->cfg.tlsa[i] = ts->p[i];
+		h->cfg.ntlsa = ts->n;
+		h->cfg.tlsa_dnssec = 1;
+	}
+	if (h->cfg.timeout_ms == 0)
+		h->cfg.greeting_ms = GREETING_MS;
+	hooks.on_event = host_event;
+	hooks.arg = h;
+	h->cl = client_new(&h->cfg, &hooks);
+	memset(&oc, 0, sizeof(oc));
+	oc.helo = h->cfg.helo;
+	oc.greet = 1;
+	oc.starttls = OPEN_TLS_REQUIRED;
+	oc.no_verify = 1;
+	h->op = opening_new(h->cl, &oc);
+	h->t0 = loop_now();
+	d->pending++;
+	if (client_connect(h->cl, h->target, err, sizeof(err)) == -1) {
+		host_fail(h, err);
+		host_done(h);
+	}
+}
+
+/* --- DNS ------------------------------------------------------------------ */
+
+static void
+on_tlsa(void *arg, const struct dns_answer *a)
+{
+	struct tlsa_arg	*ta = arg;
+	struct dom	*d = ta->d;
+	struct tlsa_set	*ts = &d->tlsa[ta->i];
+	struct mx_host	*m = &d->mx.host[ta->i];
+	size_t		 i;
+
+	ts->done = 1;
+	ts->sec = a->sec;
+	if (!a->ok)
+		snprintf(ts->why, sizeof(ts->why), "%s", a->why);
+	for (i = 0; a->ok && i < a->n && ts->n < TLSA_MAX; i++)
+		if (dns_tlsa((const unsigned char *)a->data[i], (size_t)a->len[i], ts->rec[ts->n],
+		    sizeof(ts->rec[0])) == 0) {
+			ts->p[ts->n] = ts->rec[ts->n];
+			ts->n++;
+		}
+	for (i = 0; i < m->n4; i++)
+		host_start(d, ta->i, m->a4[i], 0, m->sec4);
+	for (i = 0; i < m->n6; i++)
+		host_start(d, ta->i, m->a6[i], 1, m->sec6);
+	unpend(d);
+}
+
+static void
+on_mx(void *arg, struct mx_set *s)
+{
+	struct dom	*d = arg;
+	size_t		 i;
+	char		 err[300];
+
+	d->mx_done = 1;
+	for (i = 0; i < s->nhosts; i++) {
+		struct tlsa_set *ts = &d->tlsa[i];
+		d->targ[i].d = d;
+		d->targ[i].i = i;
+		snprintf(ts->name, sizeof(ts->name), "_%s._tcp.%s", d->o->port, s->host[i].name);
+		if (resolve_ask(ts->name, DNS_TLSA, on_tlsa, &d->targ[i], err, sizeof(err)) == -1)
+			snprintf(ts->why, sizeof(ts->why), "%s", err);
+		else
+			d->pending++;
+	}
+	unpend(d);
+}
+
+/* txt_pick - the one TXT record starting with prefix (RFC 8461 3.1, RFC
+ * 8460 3: others are discarded; more than one is an error) */
+static int
+txt_pick(const struct dns_answer *a, const char *prefix, char *out, size_t n)
+{
+	size_t	 i;
+	int	 found = 0;
+	char	 t[700];
+
+	for (i = 0; a->ok && i < a->n; i++) {
+		if (dns_txt((const unsigned char *)a->data[i], (size_t)a->len[i], t, sizeof(t)) == -1)
+			continue;
+		if (strncmp(t, prefix, strlen(prefix)) != 0 ||
+		    (t[strlen(prefix)] != ';' && t[strlen(prefix)] != '\0' &&
+		    t[strlen(prefix)] != ' '))
+			continue;
+		if (found++ == 0)
+			snprintf(out, n, "%.*s", (int)n - 1, t);
+	}
+	return found;
+}
+
+static void
+on_policy(void *arg, const struct https_result *r)
+{
+	struct dom	*d = arg;
+	char		 err[300];
+
+	d->sts_fetched = 1;
+	snprintf(d->sts_ctype, sizeof(d->sts_ctype), "%s", r->content_type);
+	if (!r->ok)
+		snprintf(d->sts_why, sizeof(d->sts_why), "the policy %s could not be fetched: %.300s",
+		    d->sts_url, r->why);
+	else if (strncasecmp(r->content_type, "text/plain", 10) != 0 ||
+	    (r->content_type[10] != '\0' && r->content_type[10] != ';'))
+		snprintf(d->sts_why, sizeof(d->sts_why), "the policy %s is served as \"%s\", not "
+		    "text/plain (RFC 8461 3.3)", d->sts_url, r->content_type[0] ?
+		    r->content_type : "(no Content-Type)");
+	else if (sts_policy(r->body, r->len, &d->sts, err, sizeof(err)) == -1)
+		snprintf(d->sts_why, sizeof(d->sts_why), "the policy %s: %s", d->sts_url, err);
+	else
+		d->sts_ok = 1;
+	unpend(d);
+}
+
+static void
+on_sts_addr(void *arg, const struct dns_answer *a)
+{
+	struct dom	*d = arg;
+	char		 ip[64], err[300];
+
+	if (!a->ok || a->n == 0 || dns_addr(a->type, (const unsigned char *)a->data[0],
+	    (size_t)a->len[0], ip, sizeof(ip)) == -1) {
+		if (a->ok && a->type == DNS_A) {
+			/* no IPv4 address: try IPv6 */
+			if (resolve_ask(d->sts_host, DNS_AAAA, on_sts_addr, d, err, sizeof(err)) != -1)
+				return;
+		}
+		snprintf(d->sts_why, sizeof(d->sts_why), "%.250s has no address: the policy cannot "
+		    "be fetched%s%.400s", d->sts_host, a->ok ? "" : ": ", a->ok ? "" : a->why);
+		unpend(d);
+		return;
+	}
+	if (https_get(d->sts_url, d->sts_host, d->o->sts_port, ip, d->ro->ccfg.tcfg.ca_file,
+	    STS_POLICY_MAX, STS_FETCH_MS, on_policy, d, err, sizeof(err)) == -1) {
+		snprintf(d->sts_why, sizeof(d->sts_why), "%s", err);
+		unpend(d);
+	}
+}
+
+static void
+on_sts_txt(void *arg, const struct dns_answer *a)
+{
+	struct dom	*d = arg;
+	char		 err[300];
+
+	d->sts_sec = a->sec;
+	if (!a->ok && !a->nxdomain)
+		snprintf(d->sts_why, sizeof(d->sts_why), "%s", a->why);
+	else if ((d->sts_n = txt_pick(a, "v=STSv1", d->sts_txt, sizeof(d->sts_txt))) > 1)
+		snprintf(d->sts_why, sizeof(d->sts_why), "%d v=STSv1 TXT records: RFC 8461 3.1 "
+		    "wants exactly one, so senders see no policy", d->sts_n);
+	else if (d->sts_n == 1 && sts_txt(d->sts_txt, d->sts_id, sizeof(d->sts_id), err,
+	    sizeof(err)) == -1)
+		snprintf(d->sts_why, sizeof(d->sts_why), "the TXT record \"%.400s\": %s", d->sts_txt,
+		    err);
+	else if (d->sts_n == 1) {
+		snprintf(d->sts_host, sizeof(d->sts_host), "mta-sts.%s", d->name);
+		if (d->o->sts_port == 443)
+			snprintf(d->sts_url, sizeof(d->sts_url),
+			    "https://%s/.well-known/mta-sts.txt", d->sts_host);
+		else
+			snprintf(d->sts_url, sizeof(d->sts_url),
+			    "https://%s:%d/.well-known/mta-sts.txt", d->sts_host, d->o->sts_port);
+		if (resolve_ask(d->sts_host, DNS_A, on_sts_addr, d, err, sizeof(err)) == -1)
+			snprintf(d->sts_why, sizeof(d->sts_why), "%s", err);
+		else
+			return;	/* still pending */
+	}
+	unpend(d);
+}
+
+static void
+on_rpt(void *arg, const struct dns_answer *a)
+{
+	struct dom	*d = arg;
+	char		 err[300];
+
+	d->rpt_sec = a->sec;
+	if (!a->ok && !a->nxdomain)
+		snprintf(d->rpt_why, sizeof(d->rpt_why), "%.390s", a->why);
+	else if ((d->rpt_n = txt_pick(a, "v=TLSRPTv1", d->rpt_txt, sizeof(d->rpt_txt))) > 1)
+		snprintf(d->rpt_why, sizeof(d->rpt_why), "%d v=TLSRPTv1 TXT records: RFC 8460 3 "
+		    "wants exactly one", d->rpt_n);
+	else if (d->rpt_n == 1 && tlsrpt_txt(d->rpt_txt, d->rpt_rua, sizeof(d->rpt_rua), err,
+	    sizeof(err)) == -1)
+		snprintf(d->rpt_why, sizeof(d->rpt_why), "\"%.200s\": %.180s", d->rpt_txt, err);
+	unpend(d);
+}
+
+/* --- weighing --------------------------------------------------------------- */
+
+static long
+days_left(time_t t)
+{
+	time_t	 now = time(NULL);
+
+	return t < now ? -(long)((now - t + 86399) / 86400) : (long)((t - now) / 86400);
+}
+
+/* cn - the CN= part of a DN, or the whole DN */
+static const char *
+cn(const char *dn, char *out, size_t n)
+{
+	const char *c = strstr(dn, "CN=");
+
+	snprintf(out, n, "%s", c ? c : dn);
+	if ((c = strchr(out, ',')) != NULL)
+		out[c - out] = '\0';
+	return out;
+}
+
+static void
+weigh_host(struct dom *d, struct dhost *h)
+{
+	struct mx_host	*m = mxh(h);
+	struct tlsa_set	*ts = &d->tlsa[h->mxi];
+	const struct tls_report *t = &h->rep;
+	size_t		 i, j;
+	int		 sts_on = d->sts_ok && d->sts.mode != STS_NONE;
+	int		 sts_lv = d->sts.mode == STS_ENFORCE ? DL_CRITICAL : DL_WARNING;
+	int		 dane_ee = 0;
+	char		 a[300], b[300];
+
+	/* DANE first: it decides how much the WebPKI verdicts weigh */
+	if (ts->n == 0)
+		h->dane = ts->sec == DNS_SEC_BOGUS ? DANE_BOGUS : ts->why[0] ? DANE_ERROR : DANE_NONE;
+	else if (ts->sec == DNS_SEC_BOGUS || h->asec == DNS_SEC_BOGUS)
+		h->dane = DANE_BOGUS;
+	else if (ts->sec != DNS_SEC_SECURE || h->asec != DNS_SEC_SECURE)
+		h->dane = DANE_INSECURE;
+	else if (h->have_rep)
+		h->dane = t->dane.v == TLS_PASS ? DANE_PASS : DANE_FAIL;
+	else
+		h->dane = DANE_FAIL;
+	if (h->dane == DANE_BOGUS)
+		hprob(h, DL_CRITICAL, "DNSSEC: the TLSA or address records of %s are bogus: "
+		    "DANE senders will not deliver (%s)", m->name, ts->why[0] ? ts->why : "bogus");
+	else if (h->dane == DANE_ERROR)
+		hprob(h, DL_UNKNOWN, "TLSA lookup failed: %s", ts->why);
+	else if (h->dane == DANE_INSECURE)
+		hprob(h, DL_WARNING, "TLSA present but not secure (TLSA %s, %s %s): DANE senders "
+		    "ignore it", resolve_sec_name(ts->sec), m->name, resolve_sec_name(h->asec));
+	if (!h->connected) {
+		hprob(h, DL_WARNING, "%s", h->why[0] ? h->why : "no connection");
+		return;
+	}
+	if (!h->tls) {
+		hprob(h, DL_CRITICAL, "no TLS: %s", h->why[0] ? h->why : "STARTTLS failed");
+		if (h->dane == DANE_PASS || h->dane == DANE_FAIL)
+			h->dane = DANE_FAIL;
+		if (sts_on)
+			h->sts = STSH_FAIL;
+		return;
+	}
+	if (h->dane == DANE_PASS)
+		dane_ee = t->dane_usage == 3;
+	else if (h->dane == DANE_FAIL)
+		hprob(h, DL_CRITICAL, "DANE: %s", t->dane.why);
+	/* the chain as presented */
+	if (t->pkix_trust.v == TLS_FAIL && t->ncerts > 0) {
+		const struct tls_cert_info *last = &t->certs[t->ncerts - 1];
+		int found = 0;
+		for (j = 0; j < t->ncerts; j++)
+			if (strcmp(t->certs[j].subject, last->issuer) == 0)
+				found = 1;
+		if (!found && strcmp(last->subject, last->issuer) != 0) {
+			h->chain_gap = 1;
+			hprob(h, dane_ee ? DL_OK : DL_WARNING, "incomplete chain: the server sent %zu "
+			    "certificate%s; the issuer %s of the last is not among them",
+			    t->ncerts, t->ncerts == 1 ? "" : "s", cn(last->issuer, a, sizeof(a)));
+		}
+	}
+	if (t->pkix_trust.v == TLS_FAIL && !h->chain_gap)
+		hprob(h, h->dane == DANE_PASS ? DL_OK : DL_WARNING, "not WebPKI-trusted: %s",
+		    t->pkix_trust.why);
+	if (t->pkix_name.v == TLS_FAIL)
+		hprob(h, dane_ee ? DL_OK : DL_WARNING, "name: %s", t->pkix_name.why);
+	for (i = 0; i < t->ncerts; i++) {
+		long dl = days_left(t->certs[i].not_after);
+		if (i == 0 || dl < h->min_days)
+			h->min_days = dl;
+	}
+	if (t->ncerts) {
+		for (i = 0; i < t->ncerts; i++)
+			if (days_left(t->certs[i].not_after) == h->min_days)
+				break;
+		cn(t->certs[i].subject, b, sizeof(b));
+		if (h->min_days < 0)
+			hprob(h, dane_ee ? DL_WARNING : DL_CRITICAL, "certificate %zu (%s) expired %ld "
+			    "day%s ago", i, b, -h->min_days, h->min_days == -1 ? "" : "s");
+		else if (h->min_days < d->o->crit_days)
+			hprob(h, DL_CRITICAL, "certificate %zu (%s) expires in %ld days (--crit-days "
+			    "%d)", i, b, h->min_days, d->o->crit_days);
+		else if (h->min_days < d->o->warn_days)
+			hprob(h, DL_WARNING, "certificate %zu (%s) expires in %ld days (--warn-days "
+			    "%d)", i, b, h->min_days, d->o->warn_days);
+	}
+	if (t->strength.v == TLS_FAIL)
+		hprob(h, DL_WARNING, "strength: %s", t->strength.why);
+	if (strcmp(t->protocol, "TLS1.2") != 0 && strcmp(t->protocol, "TLS1.3") != 0)
+		hprob(h, DL_WARNING, "%s negotiated: older than TLS 1.2", t->protocol);
+	if (h->auth_plain)
+		hprob(h, -1, "AUTH is offered before STARTTLS");
+	/* MTA-STS (RFC 8461 4.1, 4.2): the MX name in the policy, and a
+	 * certificate valid for it in the WebPKI */
+	if (sts_on) {
+		int match = 0;
+		for (j = 0; j < d->sts.nmx; j++)
+			if (sts_mx_match(d->sts.mx[j], m->name))
+				match = 1;
+		h->sts = STSH_PASS;
+		if (!match) {
+			h->sts = STSH_FAIL;
+			hprob(h, sts_lv, "MTA-STS (%s): %s matches no mx pattern of the policy",
+			    sts_mode_name(d->sts.mode), m->name);
+		}
+		if (t->pkix_trust.v != TLS_PASS || t->pkix_name.v != TLS_PASS ||
+		    t->pkix_validity.v == TLS_FAIL) {
+			h->sts = STSH_FAIL;
+			hprob(h, sts_lv, "MTA-STS (%s): the certificate is not valid for %s in the "
+			    "WebPKI (%s)", sts_mode_name(d->sts.mode), m->name,
+			    t->pkix_trust.v != TLS_PASS ? "untrusted" : t->pkix_name.v != TLS_PASS ?
+			    "name" : "validity");
+		}
+	}
+}
+
+static void
+weigh(struct dom *d)
+{
+	size_t	 i, up = 0;
+
+	if (d->mx.sec == DNS_SEC_BOGUS)
+		dprob(d, DL_CRITICAL, "DNSSEC: the MX records are bogus: %s", d->mx.why);
+	else if (d->mx.nhosts == 0)
+		dprob(d, d->mx.null_mx ? DL_OK : DL_UNKNOWN, "%s", d->mx.why);
+	for (i = 0; i < d->mx.nhosts; i++)
+		if (d->mx.host[i].n4 + d->mx.host[i].n6 == 0)
+			dprob(d, DL_WARNING, "MX %s: %s", d->mx.host[i].name, d->mx.host[i].why);
+	if (d->sts_why[0])
+		dprob(d, d->sts_n ? DL_CRITICAL : DL_UNKNOWN, "MTA-STS: %s", d->sts_why);
+	else if (d->sts_ok && d->sts.mode == STS_TESTING)
+		dprob(d, -1, "MTA-STS is in testing mode: senders report failures, and deliver");
+	if (d->rpt_why[0])
+		dprob(d, DL_WARNING, "TLS-RPT: %s", d->rpt_why);
+	for (i = 0; i < d->nh; i++) {
+		weigh_host(d, d->h[i]);
+		if (d->h[i]->connected)
+			up++;
+		if (d->h[i]->level > d->level)
+			d->level = d->h[i]->level;
+	}
+	if (d->mx.nhosts && up == 0)
+		dprob(d, DL_CRITICAL, "no MX address of %s could be reached", d->name);
+}
+
+/* --- output ------------------------------------------------------------------ */
+
+static const char *
+dane_word(const struct dhost *h)
+{
+	static char b[32];
+
+	switch (h->dane) {
+	case DANE_PASS:
+		snprintf(b, sizeof(b), "pass (%s)", h->rep.dane_usage == 3 ? "EE" : "TA");
+		return b;
+	case DANE_FAIL:		return "FAIL";
+	case DANE_INSECURE:	return "insecure";
+	case DANE_BOGUS:	return "BOGUS";
+	case DANE_ERROR:	return "error";
+	case DANE_NONE:		break;
+	}
+	return "none";
+}
+
+static void
+cols(struct dhost *h, char c[10][80])
+{
+	const struct tls_report *t = &h->rep;
+
+	snprintf(c[0], 80, "%d", mxh(h)->pref);
+	if (mxh(h)->pref < 0)
+		snprintf(c[0], 80, "-");
+	snprintf(c[1], 80, "%s", mxh(h)->name);
+	snprintf(c[2], 80, "%s", h->ip);
+	snprintf(c[3], 80, "%s", !h->connected ? "unreachable" : !h->tls ? (h->offered ?
+	    "failed" : "no STARTTLS") : t->protocol);
+	snprintf(c[4], 80, "%s", !h->tls ? "-" : h->chain_gap ? "incomplete" :
+	    t->pkix_trust.v == TLS_PASS ? "trusted" : "untrusted");
+	snprintf(c[5], 80, "%s", !h->tls ? "-" : t->pkix_name.v == TLS_PASS ? "match" :
+	    "MISMATCH");
+	if (!h->tls || t->ncerts == 0)
+		snprintf(c[6], 80, "-");
+	else if (h->min_days < 0)
+		snprintf(c[6], 80, "EXPIRED");
+	else
+		snprintf(c[6], 80, "%ldd", h->min_days);
+	snprintf(c[7], 80, "%s", dane_word(h));
+	snprintf(c[8], 80, "%s", h->sts == STSH_PASS ? "pass" : h->sts == STSH_FAIL ? "FAIL" : "-");
+	snprintf(c[9], 80, "%s", level_names[h->level > 0 ? h->level : 0]);
+}
+
+static void
+print_text(struct dom *d)
+{
+	static const char *const head[10] = { "MX", "HOST", "ADDRESS", "TLS", "CERTIFICATE",
+	    "NAME", "EXPIRY", "DANE", "MTA-STS", "STATUS" };
+	char	 c[10][80];
+	size_t	 w[10], i, k;
+
+	out_printf("domain %s: %s; %s\n", d->name, d->mx.implicit ? "no MX, the domain itself" :
+	    d->mx.nhosts ? "MX records" : "no mail servers", resolve_where());
+	out_printf("  MX RRset: DNSSEC %s\n", resolve_sec_name(d->mx.sec));
+	for (i = 0; i < d->mx.nhosts; i++) {
+		struct mx_host *m = &d->mx.host[i];
+		struct tlsa_set *ts = &d->tlsa[i];
+		out_printf("  MX %d %s: %zu IPv4 (%s), %zu IPv6 (%s); TLSA %s: ", m->pref, m->name,
+		    m->n4, resolve_sec_name(m->sec4), m->n6, resolve_sec_name(m->sec6), ts->name);
+		if (ts->n == 0)
+			out_printf("none (%s)\n", ts->why[0] ? ts->why : resolve_sec_name(ts->sec));
+		else {
+			out_printf("%zu record%s (%s)\n", ts->n, ts->n == 1 ? "" : "s",
+			    resolve_sec_name(ts->sec));
+			for (k = 0; k < ts->n; k++)
+				out_printf("    %s\n", ts->rec[k]);
+		}
+	}
+	if (d->sts_n == 0 && d->sts_why[0] == '\0')
+		out_printf("  MTA-STS: no _mta-sts TXT record\n");
+	else {
+		out_printf("  MTA-STS: \"%s\" (%s)\n", d->sts_txt, resolve_sec_name(d->sts_sec));
+		if (d->sts_ok) {
+			out_printf("    policy %s: mode %s, max_age %ld, mx", d->sts_url,
+			    sts_mode_name(d->sts.mode), d->sts.max_age);
+			for (k = 0; k < d->sts.nmx; k++)
+				out_printf(" %s", d->sts.mx[k]);
+			out_printf("\n");
+		}
+	}
+	if (d->rpt_n == 0 && d->rpt_why[0] == '\0')
+		out_printf("  TLS-RPT: no _smtp._tls TXT record\n");
+	else
+		out_printf("  TLS-RPT: \"%s\"%s%s\n", d->rpt_txt, d->rpt_why[0] ? "" : ", reports to ",
+		    d->rpt_why[0] ? "" : d->rpt_rua);
+	out_printf("\n");
+	for (k = 0; k < 10; k++)
+		w[k] = strlen(head[k]);
+	for (i = 0; i < d->nh; i++) {
+		cols(d->h[i], c);
+		for (k = 0; k < 10; k++)
+			if (strlen(c[k]) > w[k])
+				w[k] = strlen(c[k]);
+	}
+	for (k = 0; k < 10; k++)
+		out_printf("%-*s%s", k < 9 ? (int)w[k] : 0, head[k], k < 9 ? "  " : "\n");
+	for (i = 0; i < d->nh; i++) {
+		cols(d->h[i], c);
+		for (k = 0; k < 10; k++)
+			out_printf("%-*s%s", k < 9 ? (int)w[k] : 0, c[k], k < 9 ? "  " : "\n");
+	}
+	out_printf("\n");
+	for (i = 0; i < d->nprob; i++)
+		out_printf("%-8s %s\n", d->prob[i].level < 0 ? "note" :
+		    level_names[d->prob[i].level], d->prob[i].text);
+	for (i = 0; i < d->nh; i++)
+		for (k = 0; k < d->h[i]->nprob; k++)
+			out_printf("%-8s %s [%s]: %s\n", d->h[i]->prob[k].level < 0 ? "note" :
+			    level_names[d->h[i]->prob[k].level], mxh(d->h[i])->name, d->h[i]->ip,
+			    d->h[i]->prob[k].text);
+	out_printf("domain %s: %s (%zu address%s in %.0f ms)\n", d->name, level_names[d->level],
+	    d->nh, d->nh == 1 ? "" : "es", (double)(loop_now() - d->t0) / 1000.0);
+}
+
+/* nagios - one status line and perfdata (the plugin guidelines) */
+static void
+print_nagios(struct dom *d)
+{
+	size_t	 i, k, tls = 0;
+	long	 min = 100000;
+	const char *first = NULL;
+	char	 fb[500] = "";
+
+	for (i = 0; i < d->nprob && first == NULL; i++)
+		if (d->prob[i].level == d->level && d->level > 0)
+			first = d->prob[i].text;
+	for (i = 0; i < d->nh; i++) {
+		struct dhost *h = d->h[i];
+		tls += h->tls;
+		if (h->tls && h->rep.ncerts && h->min_days < min)
+			min = h->min_days;
+		for (k = 0; k < h->nprob && first == NULL; k++)
+			if (h->prob[k].level == d->level && d->level > 0) {
+				snprintf(fb, sizeof(fb), "%s [%s]: %s", mxh(h)->name, h->ip,
+				    h->prob[k].text);
+				first = fb;
+			}
+	}
+	printf("SMTP MX %s - %s: %zu address%s, %zu with TLS%s%s | addresses=%zu tls=%zu",
+	    level_names[d->level], d->name, d->nh, d->nh == 1 ? "" : "es", tls,
+	    first ? "; " : "", first ? first : "", d->nh, tls);
+	if (min != 100000)
+		printf(" cert_days=%ld;%d;%d", min, d->o->warn_days, d->o->crit_days);
+	printf(" time=%.3fs\n", (double)(loop_now() - d->t0) / 1e6);
+}
+
+static void
+json_str(struct buf *j, const char *k, const char *v)
+{
+	buf_printf(j, ",\"%s\":\"", k);
+	esc_json(j, v, strlen(v));
+	buf_puts(j, "\"");
+}
+
+static void
+json_probs(struct buf *j, const struct problem *p, size_t n)
+{
+	size_t	 i;
+
+	buf_puts(j, ",\"problems\":[");
+	for (i = 0; i < n; i++) {
+		buf_printf(j, "%s{\"level\":\"%s\",\"text\":\"", i ? "," : "",
+		    p[i].level < 0 ? "note" : level_names[p[i].level]);
+		esc_json(j, p[i].text, strlen(p[i].text));
+		buf_puts(j, "\"}");
+	}
+	buf_puts(j, "]");
+}
+
+static void
+print_json(struct dom *d, FILE *f)
+{
+	struct buf j;
+	size_t	 i, k;
+
+	buf_init(&j, 1 << 20);
+	for (i = 0; i < d->nh; i++) {
+		struct dhost *h = d->h[i];
+		const struct tls_report *t = &h->rep;
+		buf_printf(&j, "{\"t\":%.1f,\"event\":\"mx_host\"", h->t);
+		json_str(&j, "domain", d->name);
+		json_str(&j, "mx", mxh(h)->name);
+		buf_printf(&j, ",\"pref\":%d", mxh(h)->pref);
+		json_str(&j, "address", h->ip);
+		json_str(&j, "address_dnssec", resolve_sec_name(h->asec));
+		buf_printf(&j, ",\"connected\":%s,\"starttls\":%s,\"tls\":%s,\"auth_before_tls\":%s",
+		    h->connected ? "true" : "false", h->offered ? "true" : "false",
+		    h->tls ? "true" : "false", h->auth_plain ? "true" : "false");
+		json_str(&j, "banner", h->banner);
+		json_str(&j, "ehlo", h->ehlo);
+		if (h->tls) {
+			json_str(&j, "protocol", t->protocol);
+			json_str(&j, "cipher", t->cipher);
+			json_str(&j, "group", t->group);
+			json_str(&j, "trust", tls_verdict_name(t->pkix_trust.v));
+			json_str(&j, "hostname", tls_verdict_name(t->pkix_name.v));
+			json_str(&j, "validity", tls_verdict_name(t->pkix_validity.v));
+			buf_printf(&j, ",\"incomplete_chain\":%s,\"min_days\":%ld",
+			    h->chain_gap ? "true" : "false", h->min_days);
+			buf_puts(&j, ",\"certificates\":[");
+			for (k = 0; k < t->ncerts; k++) {
+				const struct tls_cert_info *c = &t->certs[k];
+				buf_printf(&j, "%s{\"depth\":%zu", k ? "," : "", k);
+				json_str(&j, "subject", c->subject);
+				json_str(&j, "issuer", c->issuer);
+				json_str(&j, "key", c->key);
+				json_str(&j, "sha256", c->sha256);
+				json_str(&j, "pin", c->pin);
+				buf_printf(&j, ",\"not_after\":%lld}", (long long)c->not_after);
+			}
+			buf_puts(&j, "]");
+		}
+		json_str(&j, "dane", h->dane == DANE_PASS ? "pass" : h->dane == DANE_FAIL ? "fail" :
+		    h->dane == DANE_INSECURE ? "insecure" : h->dane == DANE_BOGUS ? "bogus" :
+		    h->dane == DANE_ERROR ? "error" : "none");
+		json_str(&j, "mta_sts", h->sts == STSH_PASS ? "pass" : h->sts == STSH_FAIL ? "fail" :
+		    "n/a");
+		if (h->why[0])
+			json_str(&j, "reason", h->why);
+		json_str(&j, "status", level_names[h->level > 0 ? h->level : 0]);
+		json_probs(&j, h->prob, h->nprob);
+		buf_printf(&j, ",\"ms\":%.1f}\n", h->ms);
+	}
+	buf_printf(&j, "{\"t\":%.1f,\"event\":\"domain\"", (double)(loop_now() - d->t0) / 1000.0);
+	json_str(&j, "domain", d->name);
+	json_str(&j, "mx_dnssec", resolve_sec_name(d->mx.sec));
+	buf_printf(&j, ",\"implicit_mx\":%s,\"null_mx\":%s,\"addresses\":%zu",
+	    d->mx.implicit ? "true" : "false", d->mx.null_mx ? "true" : "false", d->nh);
+	if (d->sts_ok) {
+		json_str(&j, "mta_sts_mode", sts_mode_name(d->sts.mode));
+		json_str(&j, "mta_sts_id", d->sts_id);
+		buf_printf(&j, ",\"mta_sts_max_age\":%ld", d->sts.max_age);
+	} else
+		json_str(&j, "mta_sts_mode", d->sts_n ? "error" : "absent");
+	json_str(&j, "tlsrpt", d->rpt_n == 0 ? "" : d->rpt_rua);
+	json_str(&j, "status", level_names[d->level]);
+	json_probs(&j, d->prob, d->nprob);
+	buf_printf(&j, ",\"ms\":%.1f}\n", (double)(loop_now() - d->t0) / 1000.0);
+	fwrite(buf_ptr(&j), 1, j.len, f);
+	fflush(f);
+	buf_free(&j);
+}
+
+static void
+unpend(struct dom *d)
+{
+	if (--d->pending == 0)
+		loop_quit(0);
+}
+
+int
+domain_run(struct run_opts *ro, const struct domain_opts *o, const char *name)
+{
+	struct dom	*d = xcalloc(1, sizeof(*d));
+	char		 err[600], q[300];
+	size_t		 i;
+	int		 code;
+
+	d->ro = ro;
+	d->o = o;
+	d->t0 = loop_now();
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	if (d->name[0] && d->name[strlen(d->name) - 1] == '.')
+		d->name[strlen(d->name) - 1] = '\0';
+	if (mx_lookup(d->name, &d->mx, on_mx, d, err, sizeof(err)) == -1) {
+		fprintf(stderr, "smtpdbg: probe --mx: %s\n", err);
+		free(d);
+		return o->nagios ? DL_UNKNOWN : EXIT_USAGE;
+	}
+	d->pending = 1;
+	snprintf(q, sizeof(q), "_mta-sts.%s", d->name);
+	if (resolve_ask(q, DNS_TXT, on_sts_txt, d, err, sizeof(err)) != -1)
+		d->pending++;
+	snprintf(q, sizeof(q), "_smtp._tls.%s", d->name);
+	if (resolve_ask(q, DNS_TXT, on_rpt, d, err, sizeof(err)) != -1)
+		d->pending++;
+	loop_run();
+	weigh(d);
+	if (o->nagios)
+		print_nagios(d);
+	else if (!ro->quiet || !ro->ccfg.json)
+		print_text(d);
+	if (ro->ccfg.json)
+		print_json(d, ro->ccfg.json);
+	fflush(stdout);
+	code = o->nagios ? (int)d->level : d->level == DL_OK ? 0 : d->level == DL_WARNING ?
+	    EXIT_DOMAIN_WARN : d->level == DL_CRITICAL ? EXIT_TLS : EXIT_MX;
+	for (i = 0; i < d->nh; i++) {
+		opening_free(d->h[i]->op);
+		client_free(d->h[i]->cl);
+		free(d->h[i]);
+	}
+	free(d);
+	return code;
+}

@@ -1,0 +1,225 @@
+/*
+ * https - see https.h.  libcurl's multi interface with its sockets and its
+ * timer handed to the loop (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION).
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/https.h"
+#include "cli/loop.h"
+#include "session/buf.h"
+
+struct xfer {
+	CURL		*e;
+	struct buf	 body;
+	size_t		 max;
+	int		 over;
+	char		 ctype[128];
+	char		 errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *resolve;
+	https_cb	 cb;
+	void		*arg;
+};
+
+static CURLM		*multi;
+static struct loop_timer *timer;
+
+static void	 check_done(void);
+
+static void
+on_fd(int fd, unsigned ev, void *arg)
+{
+	int	 running, what = 0;
+
+	if (ev & LOOP_IN)
+		what |= CURL_CSELECT_IN;
+	if (ev & LOOP_OUT)
+		what |= CURL_CSELECT_OUT;
+	if (ev & LOOP_ERR)
+		what |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(multi, fd, what, &running);
+	check_done();
+}
+
+static int
+on_socket(CURL *e, curl_socket_t fd, int what, void *uarg, void *sockp)
+{
+	unsigned ev = (what == CURL_POLL_IN ? LOOP_IN : what == CURL_POLL_OUT ? LOOP_OUT :
+	    what == CURL_POLL_INOUT ? LOOP_IN | LOOP_OUT : 0);
+
+	if (what == CURL_POLL_REMOVE) {
+		if (sockp)
+			loop_del_fd(fd);
+		curl_multi_assign(multi, fd, NULL);
+		return 0;
+	}
+	if (sockp)
+		loop_mod_fd(fd, ev);
+	else {
+		loop_add_fd(fd, ev, on_fd, NULL);
+		curl_multi_assign(multi, fd, (void *)1);
+	}
+	return 0;
+}
+
+static void
+on_timer(void *arg)
+{
+	int	 running;
+
+	timer = NULL;
+	curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done();
+}
+
+static int
+set_timer(CURLM *m, long ms, void *arg)
+{
+	if (timer) {
+		loop_del_timer(timer);
+		timer = NULL;
+	}
+	if (ms >= 0)
+		timer = loop_add_timer((uint64_t)ms, on_timer, NULL);
+	return 0;
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+
+	if (x->body.len + n > x->max) {
+		x->over = 1;
+		return 0;	/* ends the transfer: CURLE_WRITE_ERROR */
+	}
+	buf_append(&x->body, p, n);
+	return n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+
+	if (n > 13 && strncasecmp(p, "content-type:", 13) == 0) {
+		size_t o = 13, l;
+		while (o < n && (p[o] == ' ' || p[o] == '\t'))
+			o++;
+		l = n - o;
+		while (l && (p[o + l - 1] == '\r' || p[o + l - 1] == '\n' || p[o + l - 1] == ' '))
+			l--;
+		snprintf(x->ctype, sizeof(x->ctype), "%.*s", (int)l, p + o);
+	}
+	return n;
+}
+
+static void
+finish(struct xfer *x, CURLcode rc)
+{
+	struct https_result r;
+
+	memset(&r, 0, sizeof(r));
+	curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &r.status);
+	snprintf(r.content_type, sizeof(r.content_type), "%s", x->ctype);
+	r.body = (const char *)buf_ptr(&x->body);
+	r.len = x->body.len;
+	if (x->over)
+		snprintf(r.why, sizeof(r.why), "the body is over %zu bytes", x->max);
+	else if (rc != CURLE_OK)
+		snprintf(r.why, sizeof(r.why), "%s", x->errbuf[0] ? x->errbuf :
+		    curl_easy_strerror(rc));
+	else if (r.status >= 300 && r.status < 400)
+		snprintf(r.why, sizeof(r.why), "HTTP %ld: a redirect, which RFC 8461 3.3 "
+		    "forbids following", r.status);
+	else if (r.status != 200)
+		snprintf(r.why, sizeof(r.why), "HTTP %ld, not 200", r.status);
+	else
+		r.ok = 1;
+	curl_multi_remove_handle(multi, x->e);
+	curl_easy_cleanup(x->e);
+	curl_slist_free_all(x->resolve);
+	x->cb(x->arg, &r);
+	buf_free(&x->body);
+	free(x);
+}
+
+static void
+check_done(void)
+{
+	CURLMsg	*m;
+	int	 left;
+
+	while ((m = curl_multi_info_read(multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE) {
+			struct xfer *x;
+			CURLcode rc = m->data.result;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			finish(x, rc);
+		}
+}
+
+int
+https_get(const char *url, const char *host, int port, const char *addr, const char *ca_file,
+    size_t max, unsigned timeout_ms, https_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct xfer	*x;
+	char		 res[400];
+
+	if (multi == NULL) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (multi = curl_multi_init()) == NULL) {
+			snprintf(err, errlen, "libcurl could not start");
+			return -1;
+		}
+		curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+		curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, set_timer);
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL || (x->e = curl_easy_init()) == NULL) {
+		free(x);
+		snprintf(err, errlen, "libcurl: out of memory");
+		return -1;
+	}
+	buf_init(&x->body, max + 1);
+	x->max = max;
+	x->cb = cb;
+	x->arg = arg;
+	snprintf(res, sizeof(res), "%s:%d:%s%s%s", host, port, strchr(addr, ':') ? "[" : "",
+	    addr, strchr(addr, ':') ? "]" : "");
+	x->resolve = curl_slist_append(NULL, res);
+	curl_easy_setopt(x->e, CURLOPT_URL, url);
+	curl_easy_setopt(x->e, CURLOPT_RESOLVE, x->resolve);
+	curl_easy_setopt(x->e, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(x->e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(x->e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(x->e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file)
+		curl_easy_setopt(x->e, CURLOPT_CAINFO, ca_file);
+	curl_easy_setopt(x->e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(x->e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(x->e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(x->e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->e, CURLOPT_USERAGENT, "smtpdbg/" PACKAGE_VERSION " (MTA-STS)");
+	if (curl_multi_add_handle(multi, x->e) != CURLM_OK) {
+		curl_slist_free_all(x->resolve);
+		curl_easy_cleanup(x->e);
+		buf_free(&x->body);
+		free(x);
+		snprintf(err, errlen, "libcurl: the transfer could not start");
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+https_version(void)
+{
+	return curl_version();
+}
