@@ -33,6 +33,10 @@
 #define PROBS_MAX	12
 #define GREETING_MS	15000
 #define STS_FETCH_MS	10000
+#define SIDES_MAX	(DH_MAX * 32)
+#define NCOL		11
+
+struct side;
 
 enum dane_state { DANE_NONE, DANE_PASS, DANE_FAIL, DANE_INSECURE, DANE_BOGUS, DANE_ERROR };
 enum sts_state { STSH_NA, STSH_PASS, STSH_FAIL };
@@ -74,6 +78,14 @@ struct dhost {
 	enum sts_state	 sts;
 	long		 min_days;	/* of every certificate of the chain */
 	int		 chain_gap;	/* the chain stops short of a root */
+	/* side probes: more sessions to the same address */
+	int		 sides;		/* in flight */
+	unsigned	 vers_ok;	/* bit i: TLS 1.i accepted */
+	unsigned	 vers_tried;
+	char		 ciphers[400];	/* TLS 1.2 ciphers accepted, in the server's order */
+	char		 groups[300];	/* key exchange groups accepted (TLS 1.2) */
+	int		 enum_rounds;
+	int		 mail_plain;	/* reply code to MAIL without TLS; 0: not asked */
 	int		 level;
 	size_t		 nprob;
 	struct problem	 prob[PROBS_MAX];
@@ -115,6 +127,8 @@ struct dom {
 	enum dns_sec	 rpt_sec;
 	size_t		 nh;
 	struct dhost	*h[DH_MAX];
+	size_t		 nside;
+	struct side	*side[SIDES_MAX];
 	size_t		 nprob;
 	struct problem	 prob[PROBS_MAX];
 	int		 pending;
@@ -123,6 +137,7 @@ struct dom {
 };
 
 static void	 unpend(struct dom *);
+static void	 sides(struct dhost *);
 
 static const char *const level_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
@@ -176,7 +191,10 @@ host_done(struct dhost *h)
 	h->t = (double)(loop_now() - h->d->t0) / 1000.0;
 	if (client_is_connected(h->cl))
 		client_close(h->cl, NULL);
-	unpend(h->d);
+	if (h->d->o->no_sides)
+		unpend(h->d);
+	else
+		sides(h);
 }
 
 static void
@@ -340,6 +358,204 @@ host_start(struct dom *d, size_t mxi, const char *ip, int v6, enum dns_sec asec)
 		host_fail(h, err);
 		host_done(h);
 	}
+}
+
+/* --- side probes: the same address again, one question each ------------- */
+
+enum side_kind { SIDE_VERSION, SIDE_CIPHER, SIDE_GROUP, SIDE_PLAIN };
+
+#define ENUM_ROUNDS	12	/* handshakes per enumeration at most */
+
+struct side {
+	struct dhost	*h;
+	enum side_kind	 kind;
+	int		 ver;		/* SIDE_VERSION: 0..3 for TLS 1.0..1.3 */
+	char		 prio[700];
+	char		 vmin[4];
+	struct client_cfg cfg;
+	struct client	*cl;
+	struct opening	*op;
+	int		 quitting, done, tls_ok, mail_sent;
+	char		 cipher[48], group[48];
+};
+
+static void	 side_start(struct dhost *, enum side_kind, int ver, const char *prio);
+
+static const char *const side_vers[] = { "1.0", "1.1", "1.2", "1.3" };
+
+static void
+side_finish(struct side *sp)
+{
+	struct dhost	*h = sp->h;
+	char		 next[700];
+	const char	*got = sp->kind == SIDE_CIPHER ? sp->cipher : sp->group;
+	char		*list = sp->kind == SIDE_CIPHER ? h->ciphers : h->groups;
+
+	if (sp->done)
+		return;
+	sp->done = 1;
+	if (client_is_connected(sp->cl))
+		client_close(sp->cl, NULL);
+	switch (sp->kind) {
+	case SIDE_VERSION:
+		h->vers_tried |= 1u << sp->ver;
+		if (sp->tls_ok)
+			h->vers_ok |= 1u << sp->ver;
+		break;
+	case SIDE_CIPHER:
+	case SIDE_GROUP:
+		/* accepted: note it, and ask again without it */
+		if (sp->tls_ok && got[0] && strstr(sp->prio, got) == NULL &&
+		    ++h->enum_rounds < 2 * ENUM_ROUNDS) {
+			size_t l = strlen(list);
+			snprintf(list + l, (sp->kind == SIDE_CIPHER ? sizeof(h->ciphers) :
+			    sizeof(h->groups)) - l, "%s%s", l ? " " : "", got);
+			snprintf(next, sizeof(next), "%.600s:-%s%.48s", sp->prio,
+			    sp->kind == SIDE_GROUP ? "GROUP-" : "", got);
+			side_start(h, sp->kind, 0, next);
+		}
+		break;
+	case SIDE_PLAIN:
+		break;
+	}
+	/* the clients are freed with the run (a callback of theirs may be
+	 * on the stack now) */
+	if (--h->sides == 0)
+		unpend(h->d);
+}
+
+static void
+side_quit(struct side *sp)
+{
+	char	 err[200];
+
+	sp->quitting = 1;
+	if (client_command(sp->cl, "QUIT", err, sizeof(err)) == -1)
+		side_finish(sp);
+}
+
+static void
+side_event(void *arg, enum client_ev ev, int code)
+{
+	struct side	*sp = arg;
+	const struct tls_report *t;
+	char		 err[200];
+
+	if (sp->done)
+		return;
+	if (ev == CLIENT_TLS_UP && (t = client_report(sp->cl)) != NULL) {
+		sp->tls_ok = 1;
+		snprintf(sp->cipher, sizeof(sp->cipher), "%s", t->cipher);
+		snprintf(sp->group, sizeof(sp->group), "%s", t->group);
+		/* the answer is in: no EHLO after TLS needed */
+		side_quit(sp);
+		return;
+	}
+	switch (opening_event(sp->op, ev, code)) {
+	case OPEN_READY:
+		if (sp->kind == SIDE_PLAIN && !sp->mail_sent) {
+			/* MAIL with no TLS; QUIT ends the transaction unsent */
+			sp->mail_sent = 1;
+			if (client_command(sp->cl, "MAIL FROM:<>", err, sizeof(err)) == -1)
+				side_finish(sp);
+			return;
+		}
+		side_quit(sp);
+		return;
+	case OPEN_FAILED:
+		if (opening_may_quit(sp->op))
+			side_quit(sp);
+		else
+			side_finish(sp);
+		return;
+	case OPEN_TAKEN:
+	case OPEN_STOPPED:
+		return;
+	case OPEN_PASS:
+		break;
+	}
+	switch (ev) {
+	case CLIENT_REPLY:
+		if (sp->kind == SIDE_PLAIN && sp->mail_sent && !sp->quitting &&
+		    client_answers(sp->cl) == SMTP_V_MAIL) {
+			sp->h->mail_plain = code;
+			side_quit(sp);
+		} else if (sp->quitting && client_waiting(sp->cl) == 0)
+			side_finish(sp);
+		return;
+	case CLIENT_CLOSED:
+	case CLIENT_TIMEOUT:
+	case CLIENT_VIOLATION:
+	case CLIENT_CONNECT_FAILED:
+	case CLIENT_TLS_FAILED:
+		side_finish(sp);
+		return;
+	default:
+		return;
+	}
+}
+
+static void
+side_start(struct dhost *h, enum side_kind kind, int ver, const char *prio)
+{
+	struct dom	*d = h->d;
+	struct side	*sp;
+	struct client_hooks hooks;
+	struct opening_cfg oc;
+	char		 err[300];
+
+	if (d->nside == SIDES_MAX)
+		return;
+	sp = xcalloc(1, sizeof(*sp));
+	d->side[d->nside++] = sp;
+	sp->h = h;
+	sp->kind = kind;
+	sp->ver = ver;
+	sp->cfg = h->cfg;
+	sp->cfg.ntlsa = 0;
+	if (kind == SIDE_VERSION) {
+		snprintf(sp->vmin, sizeof(sp->vmin), "%s", side_vers[ver]);
+		sp->cfg.tcfg.tls_min = sp->vmin;
+		sp->cfg.tcfg.tls_max = sp->vmin;
+		/* TLS 1.0 and 1.1 sign the handshake with SHA-1 */
+		sp->cfg.tcfg.priority = ver < 2 ? "NORMAL:%VERIFY_ALLOW_SIGN_WITH_SHA1" : NULL;
+	} else if (prio) {
+		snprintf(sp->prio, sizeof(sp->prio), "%s", prio);
+		sp->cfg.tcfg.priority = sp->prio;
+	}
+	hooks.on_event = side_event;
+	hooks.arg = sp;
+	sp->cl = client_new(&sp->cfg, &hooks);
+	memset(&oc, 0, sizeof(oc));
+	oc.helo = sp->cfg.helo;
+	oc.greet = 1;
+	oc.starttls = kind == SIDE_PLAIN ? OPEN_TLS_OFF : OPEN_TLS_REQUIRED;
+	oc.no_verify = 1;
+	sp->op = opening_new(sp->cl, &oc);
+	h->sides++;
+	if (client_connect(sp->cl, h->target, err, sizeof(err)) == -1)
+		side_finish(sp);
+}
+
+/* sides - after the main session: versions, TLS 1.2 ciphers and groups,
+ * MAIL without TLS; the host stays pending until they are all done */
+static void
+sides(struct dhost *h)
+{
+	int	 v;
+
+	h->sides = 1;
+	if (h->tls) {
+		for (v = 0; v < 4; v++)
+			side_start(h, SIDE_VERSION, v, NULL);
+		side_start(h, SIDE_CIPHER, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.2");
+		side_start(h, SIDE_GROUP, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:"
+		    "+ECDHE-RSA:+DHE-RSA");
+	}
+	if (h->connected)
+		side_start(h, SIDE_PLAIN, 0, NULL);
+	if (--h->sides == 0)
+		unpend(h->d);
 }
 
 /* --- DNS ------------------------------------------------------------------ */
@@ -568,6 +784,10 @@ weigh_host(struct dom *d, struct dhost *h)
 		hprob(h, DL_WARNING, "%s", h->why[0] ? h->why : "no connection");
 		return;
 	}
+	if (h->auth_plain)
+		hprob(h, -1, "AUTH is offered before STARTTLS");
+	if (h->mail_plain >= 200 && h->mail_plain < 300)
+		hprob(h, -1, "MAIL is accepted without STARTTLS (%d)", h->mail_plain);
 	if (!h->tls) {
 		hprob(h, DL_CRITICAL, "no TLS: %s", h->why[0] ? h->why : "STARTTLS failed");
 		if (h->dane == DANE_PASS || h->dane == DANE_FAIL)
@@ -623,8 +843,11 @@ weigh_host(struct dom *d, struct dhost *h)
 		hprob(h, DL_WARNING, "strength: %s", t->strength.why);
 	if (strcmp(t->protocol, "TLS1.2") != 0 && strcmp(t->protocol, "TLS1.3") != 0)
 		hprob(h, DL_WARNING, "%s negotiated: older than TLS 1.2", t->protocol);
-	if (h->auth_plain)
-		hprob(h, -1, "AUTH is offered before STARTTLS");
+	if (h->vers_ok & 3)
+		hprob(h, DL_WARNING, "accepts %s%s%s (RFC 8996 deprecates them)",
+		    h->vers_ok & 1 ? "TLS 1.0" : "", (h->vers_ok & 3) == 3 ? " and " : "",
+		    h->vers_ok & 2 ? "TLS 1.1" : "");
+
 	/* MTA-STS (RFC 8461 4.1, 4.2): the MX name in the policy, and a
 	 * certificate valid for it in the WebPKI */
 	if (sts_on) {
@@ -698,8 +921,27 @@ dane_word(const struct dhost *h)
 	return "none";
 }
 
+/* versions - "1.2,1.3" for the versions accepted; "?" when not tried */
 static void
-cols(struct dhost *h, char c[10][80])
+versions(const struct dhost *h, char *out, size_t n)
+{
+	size_t	 o = 0;
+	int	 v;
+
+	out[0] = '\0';
+	if (h->vers_tried == 0) {
+		snprintf(out, n, "-");
+		return;
+	}
+	for (v = 0; v < 4; v++)
+		if (h->vers_ok & (1u << v))
+			o += (size_t)snprintf(out + o, n - o, "%s%s", o ? "," : "", side_vers[v]);
+	if (o == 0)
+		snprintf(out, n, "none");
+}
+
+static void
+cols(struct dhost *h, char c[NCOL][80])
 {
 	const struct tls_report *t = &h->rep;
 
@@ -710,6 +952,7 @@ cols(struct dhost *h, char c[10][80])
 	snprintf(c[2], 80, "%s", h->ip);
 	snprintf(c[3], 80, "%s", !h->connected ? "unreachable" : !h->tls ? (h->offered ?
 	    "failed" : "no STARTTLS") : t->protocol);
+	versions(h, c[10], 80);
 	snprintf(c[4], 80, "%s", !h->tls ? "-" : h->chain_gap ? "incomplete" :
 	    t->pkix_trust.v == TLS_PASS ? "trusted" : "untrusted");
 	snprintf(c[5], 80, "%s", !h->tls ? "-" : t->pkix_name.v == TLS_PASS ? "match" :
@@ -728,10 +971,12 @@ cols(struct dhost *h, char c[10][80])
 static void
 print_text(struct dom *d)
 {
-	static const char *const head[10] = { "MX", "HOST", "ADDRESS", "TLS", "CERTIFICATE",
-	    "NAME", "EXPIRY", "DANE", "MTA-STS", "STATUS" };
-	char	 c[10][80];
-	size_t	 w[10], i, k;
+	static const char *const head[NCOL] = { "MX", "HOST", "ADDRESS", "TLS", "CERTIFICATE",
+	    "NAME", "EXPIRY", "DANE", "MTA-STS", "STATUS", "VERSIONS" };
+	/* the order on screen */
+	static const int ord[NCOL] = { 0, 1, 2, 3, 10, 4, 5, 6, 7, 8, 9 };
+	char	 c[NCOL][80];
+	size_t	 w[NCOL], i, k;
 
 	out_printf("domain %s: %s; %s\n", d->name, d->mx.implicit ? "no MX, the domain itself" :
 	    d->mx.nhosts ? "MX records" : "no mail servers", resolve_where());
@@ -768,20 +1013,22 @@ print_text(struct dom *d)
 		out_printf("  TLS-RPT: \"%s\"%s%s\n", d->rpt_txt, d->rpt_why[0] ? "" : ", reports to ",
 		    d->rpt_why[0] ? "" : d->rpt_rua);
 	out_printf("\n");
-	for (k = 0; k < 10; k++)
+	for (k = 0; k < NCOL; k++)
 		w[k] = strlen(head[k]);
 	for (i = 0; i < d->nh; i++) {
 		cols(d->h[i], c);
-		for (k = 0; k < 10; k++)
+		for (k = 0; k < NCOL; k++)
 			if (strlen(c[k]) > w[k])
 				w[k] = strlen(c[k]);
 	}
-	for (k = 0; k < 10; k++)
-		out_printf("%-*s%s", k < 9 ? (int)w[k] : 0, head[k], k < 9 ? "  " : "\n");
+	for (k = 0; k < NCOL; k++)
+		out_printf("%-*s%s", k < NCOL - 1 ? (int)w[ord[k]] : 0, head[ord[k]],
+		    k < NCOL - 1 ? "  " : "\n");
 	for (i = 0; i < d->nh; i++) {
 		cols(d->h[i], c);
-		for (k = 0; k < 10; k++)
-			out_printf("%-*s%s", k < 9 ? (int)w[k] : 0, c[k], k < 9 ? "  " : "\n");
+		for (k = 0; k < NCOL; k++)
+			out_printf("%-*s%s", k < NCOL - 1 ? (int)w[ord[k]] : 0, c[ord[k]],
+			    k < NCOL - 1 ? "  " : "\n");
 	}
 	out_printf("\n");
 	for (i = 0; i < d->nprob; i++)
@@ -894,6 +1141,18 @@ print_json(struct dom *d, FILE *f)
 			}
 			buf_puts(&j, "]");
 		}
+		{
+			char v[40];
+			int k2;
+			buf_puts(&j, ",\"versions\":[");
+			for (v[0] = '\0', k2 = 0; k2 < 4; k2++)
+				if (h->vers_ok & (1u << k2))
+					buf_printf(&j, "%s\"%s\"", v[0]++ ? "," : "", side_vers[k2]);
+			buf_puts(&j, "]");
+		}
+		json_str(&j, "ciphers_tls12", h->ciphers);
+		json_str(&j, "groups_tls12", h->groups);
+		buf_printf(&j, ",\"mail_without_tls\":%d", h->mail_plain);
 		json_str(&j, "dane", h->dane == DANE_PASS ? "pass" : h->dane == DANE_FAIL ? "fail" :
 		    h->dane == DANE_INSECURE ? "insecure" : h->dane == DANE_BOGUS ? "bogus" :
 		    h->dane == DANE_ERROR ? "error" : "none");
@@ -969,6 +1228,11 @@ domain_run(struct run_opts *ro, const struct domain_opts *o, const char *name)
 	fflush(stdout);
 	code = o->nagios ? (int)d->level : d->level == DL_OK ? 0 : d->level == DL_WARNING ?
 	    EXIT_DOMAIN_WARN : d->level == DL_CRITICAL ? EXIT_TLS : EXIT_MX;
+	for (i = 0; i < d->nside; i++) {
+		opening_free(d->side[i]->op);
+		client_free(d->side[i]->cl);
+		free(d->side[i]);
+	}
 	for (i = 0; i < d->nh; i++) {
 		opening_free(d->h[i]->op);
 		client_free(d->h[i]->cl);

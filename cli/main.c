@@ -353,9 +353,9 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_TLS_MIN:
 		case O_TLS_MAX:
 			if (o->id == O_TLS_MIN)
-				m->ro.ccfg.tcfg.tls_min = optarg;
+				m->ro.ccfg.tcfg.tls_min = m->sc.tls_min = optarg;
 			else
-				m->ro.ccfg.tcfg.tls_max = optarg;
+				m->ro.ccfg.tcfg.tls_max = m->sc.tls_max = optarg;
 			break;
 		case O_CERT: m->ro.ccfg.tcfg.cert_file = m->cert = optarg; break;
 		case O_KEY: m->ro.ccfg.tcfg.key_file = m->key = optarg; break;

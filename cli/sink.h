@@ -25,6 +25,7 @@ struct sink_cfg {
 	int		 summaries;	/* print message summaries */
 	FILE		*json;
 	const char	*cert, *key;	/* PEM files; NULL: generate at start-up */
+	const char	*tls_min, *tls_max;	/* --tls-min, --tls-max */
 	const char	*tls_listen;	/* [ADDR:]PORT for implicit TLS, or NULL */
 	const char	*ocsp;		/* DER OCSP response to staple, or NULL */
 	struct store_cfg store;		/* --maildir, --mbox, --eml-dir */

@@ -34,6 +34,10 @@ cert mx2 mx2.sec.test 'activation_date = "2019-01-01 00:00:00 UTC"' 'expiration_
 cert mx3 wrong.sec.test
 cert soon mx1.soon.test 'expiration_days = 3'
 cert insec mx1.insec.test
+cert old mx1.old.test
+cert chain mx1.chain.test
+cp "$P/chain.key" "$P/chain.leaf.key"
+cert plain mx1.plain.test
 cert sts mta-sts.sec.test 'dns_name = "mta-sts.good.test"'
 
 PORT=$(free_port)
@@ -73,6 +77,12 @@ zone dead.test secure <<R
 @ IN MX 10 mx1
 mx1 IN A 127.0.0.7
 R
+for z in old:8 chain:9 plain:10; do
+	zone ${z%:*}.test secure <<R
+@ IN MX 10 mx1
+mx1 IN A 127.0.0.${z#*:}
+R
+done
 zone_start || skip_all "nsd would not start"
 
 # mx_sink IP CERT [options]: a sink as an MX host on IP:PORT
@@ -81,11 +91,14 @@ mx_sink() {
 	"$SMTPDBG" sink --cert "$P/$c.pem" --key "$P/$c.key" "$@" "$ip:$PORT" >"$T/sink.$ip" 2>"$T/sink.$ip.err" &
 	pids="$pids $!"
 }
-mx_sink 127.0.0.2 mx1
-mx_sink 127.0.0.3 mx2
-mx_sink 127.0.0.4 mx3
-mx_sink 127.0.0.5 insec
-mx_sink 127.0.0.6 soon
+mx_sink 127.0.0.2 mx1 --tls-min 1.2
+mx_sink 127.0.0.3 mx2 --tls-min 1.2
+mx_sink 127.0.0.4 mx3 --tls-min 1.2
+mx_sink 127.0.0.5 insec --tls-min 1.2
+mx_sink 127.0.0.6 soon --tls-min 1.2
+mx_sink 127.0.0.8 old --tls-max 1.0
+mx_sink 127.0.0.9 chain.leaf --tls-min 1.2
+mx_sink 127.0.0.10 plain --no-ext STARTTLS
 # the MTA-STS policy server: HTTPS with the test CA's certificate
 mkdir -p "$T/www/sec" "$T/www/good"
 printf 'version: STSv1\r\nmode: enforce\r\nmx: *.sec.test\r\nmax_age: 86400\r\n' > "$T/www/sec/policy"
@@ -115,7 +128,7 @@ PYEOF
 $PY "$T/https.py" "$STS_PORT" "$P/sts" "$T/www" 2>"$T/https.log" &
 pids="$pids $!"
 wait_port "$STS_PORT"
-for ip in 2 3 4 5 6; do
+for ip in 2 3 4 5 6 8 9 10; do
 	i=0
 	while [ $i -lt 100 ] && ! grep -q 'listening on' "$T/sink.127.0.0.$ip.err" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 done
@@ -127,9 +140,9 @@ mxp "$T/sec" probe --mx sec.test
 check "sec.test: CRITICAL, exit 6 (got $RC)" [ "$RC" = 6 ]
 check "the MX RRset is DNSSEC-secure" has "$T/sec" '^  MX RRset: DNSSEC secure$'
 check "every MX host with its TLSA name and records" sh -c "grep -q 'MX 10 mx1.sec.test: 1 IPv4 (secure), 0 IPv6 (secure); TLSA _$PORT._tcp.mx1.sec.test: 1 record (secure)' '$T/sec' && grep -q 'TLSA _$PORT._tcp.mx3.sec.test: none (secure)' '$T/sec'"
-check "mx1: TLS, trusted, name, DANE-EE and MTA-STS pass: OK" [ "$(row "$T/sec" 10)" = "10 mx1.sec.test 127.0.0.2 TLS1.3 trusted match 29d pass (EE) pass OK" ]
-check "mx2: expired, DANE fails (wrong TLSA), MTA-STS fails: CRITICAL" [ "$(row "$T/sec" 20)" = "20 mx2.sec.test 127.0.0.3 TLS1.3 trusted match EXPIRED FAIL FAIL CRITICAL" ]
-check "mx3: the certificate names another host" [ "$(row "$T/sec" 30)" = "30 mx3.sec.test 127.0.0.4 TLS1.3 trusted MISMATCH 29d none FAIL CRITICAL" ]
+check "mx1: TLS, trusted, name, DANE-EE and MTA-STS pass: OK" [ "$(row "$T/sec" 10)" = "10 mx1.sec.test 127.0.0.2 TLS1.3 1.2,1.3 trusted match 29d pass (EE) pass OK" ]
+check "mx2: expired, DANE fails (wrong TLSA), MTA-STS fails: CRITICAL" [ "$(row "$T/sec" 20)" = "20 mx2.sec.test 127.0.0.3 TLS1.3 1.2,1.3 trusted match EXPIRED FAIL FAIL CRITICAL" ]
+check "mx3: the certificate names another host" [ "$(row "$T/sec" 30)" = "30 mx3.sec.test 127.0.0.4 TLS1.3 1.2,1.3 trusted MISMATCH 29d none FAIL CRITICAL" ]
 check "the DANE failure in words" has "$T/sec" '^CRITICAL mx2\.sec\.test \[127\.0\.0\.3\]: DANE: no TLSA record matches'
 check "the expiry in words" has "$T/sec" '^CRITICAL mx2\.sec\.test \[127\.0\.0\.3\]: certificate 0 \(CN=mx2\.sec\.test\) expired [0-9]+ days ago'
 check "MTA-STS in enforce mode makes a name mismatch critical" has "$T/sec" '^CRITICAL mx3\.sec\.test \[127\.0\.0\.4\]: MTA-STS \(enforce\): the certificate is not valid for mx3\.sec\.test in the WebPKI \(name\)'
@@ -141,13 +154,13 @@ check "the SMTP sessions ended with QUIT" sh -c "grep -q 'QUIT' '$T/sink.127.0.0
 
 mxp "$T/good" probe --mx good.test
 check "good.test (one good MX, DANE and MTA-STS): OK, exit 0 (got $RC)" [ "$RC" = 0 ]
-check "its row" [ "$(row "$T/good" 10)" = "10 mx1.sec.test 127.0.0.2 TLS1.3 trusted match 29d pass (EE) pass OK" ]
+check "its row" [ "$(row "$T/good" 10)" = "10 mx1.sec.test 127.0.0.2 TLS1.3 1.2,1.3 trusted match 29d pass (EE) pass OK" ]
 check "an https: TLS-RPT address" has "$T/good" 'reports to https://r\.good\.test/x'
 
 mxp "$T/insec" probe --mx insec.test
 check "insec.test: TLSA in an unsigned zone: WARNING, exit 16 (got $RC)" [ "$RC" = 16 ]
 check "said as such" has "$T/insec" '^WARNING  mx1\.insec\.test \[127\.0\.0\.5\]: TLSA present but not secure \(TLSA insecure, mx1\.insec\.test insecure\): DANE senders ignore it'
-check "DANE column: insecure" [ "$(row "$T/insec" 10)" = "10 mx1.insec.test 127.0.0.5 TLS1.3 trusted match 29d insecure - WARNING" ]
+check "DANE column: insecure" [ "$(row "$T/insec" 10)" = "10 mx1.insec.test 127.0.0.5 TLS1.3 1.2,1.3 trusted match 29d insecure - WARNING" ]
 check "no MTA-STS, no TLS-RPT: said" sh -c "grep -q 'MTA-STS: no _mta-sts TXT record' '$T/insec' && grep -q 'TLS-RPT: no _smtp._tls TXT record' '$T/insec'"
 
 mxp "$T/bogus" probe --mx bogus.test
@@ -168,6 +181,29 @@ check "dead.test: no address reachable: CRITICAL (got $RC)" sh -c "[ $RC = 6 ] &
 
 mxp "$T/nx" probe --mx nothere.sec.test
 check "a domain that does not exist: UNKNOWN, exit 14 (got $RC)" sh -c "[ $RC = 14 ] && grep -q 'NXDOMAIN' '$T/nx'"
+
+mxp "$T/old" probe --mx old.test
+check "old.test: a TLS 1.0-only server: WARNING (got $RC)" [ "$RC" = 16 ]
+check "its row: TLS1.0, versions 1.0 only" sh -c "grep -Eq '^10 +mx1\.old\.test +127\.0\.0\.8 +TLS1\.0 +1\.0 +trusted' '$T/old'"
+check "said in words" has "$T/old" 'WARNING  mx1\.old\.test \[127\.0\.0\.8\]: accepts TLS 1\.0 \(RFC 8996 deprecates them\)'
+check "and that TLS 1.0 is older than 1.2" has "$T/old" 'TLS1\.0 negotiated: older than TLS 1\.2'
+mxp "$T/chain" probe --mx chain.test
+check "chain.test: a server that sends no intermediate: WARNING (got $RC)" [ "$RC" = 16 ]
+check "said plainly" has "$T/chain" 'incomplete chain: the server sent 1 certificate; the issuer CN=smtpdbg test intermediate of the last is not among them'
+check "CERTIFICATE column: incomplete" sh -c "grep -Eq '^10 +mx1\.chain\.test .* incomplete +match' '$T/chain'"
+mxp "$T/plain" probe --mx plain.test
+check "plain.test: no STARTTLS: CRITICAL (got $RC)" [ "$RC" = 6 ]
+check "its row and the reason" sh -c "grep -Eq '^10 +mx1\.plain\.test +127\.0\.0\.10 +no STARTTLS ' '$T/plain' && grep -q 'no TLS: .*STARTTLS' '$T/plain'"
+check "MAIL without TLS: a note" has "$T/plain" 'note +mx1\.plain\.test \[127\.0\.0\.10\]: MAIL is accepted without STARTTLS \(250\)'
+mxp "$T/cipher" probe --mx sec.test --json -q
+check "TLS 1.2 ciphers and groups enumerated" $PY -c '
+import json, sys
+h = [json.loads(l) for l in open(sys.argv[1])][0]
+c = h["ciphers_tls12"].split(); g = h["groups_tls12"].split()
+assert len(c) >= 3 and "AES-256-GCM" in c and len(set(c)) == len(c), c
+assert len(g) >= 2 and "X25519" in g and len(set(g)) == len(g), g
+assert h["versions"] == ["1.2", "1.3"], h["versions"]
+' "$T/cipher"
 
 # the monitoring plugin conventions
 mxp "$T/n1" probe --mx good.test --nagios

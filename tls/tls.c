@@ -51,9 +51,39 @@ tls_version_ok(const char *v)
 	    !strcmp(v, "1.3"));
 }
 
+static int	 priority_range(struct tls_ctx *, const char *, const char *, const char *,
+		    char *, size_t);
+
 /* priority_for - the priority string for cfg's priority and version range */
 static int
 priority_for(struct tls_ctx *c, const struct tls_client_cfg *cfg, char *err, size_t errlen)
+{
+	if (c->prio) {
+		gnutls_priority_deinit(c->prio);
+		c->prio = NULL;
+	}
+	return priority_range(c, cfg->priority, cfg->tls_min, cfg->tls_max, err, errlen);
+}
+
+int
+tls_ctx_versions(struct tls_ctx *c, const char *min, const char *max, char *err, size_t errlen)
+{
+	gnutls_priority_t old = c->prio;
+
+	c->prio = NULL;
+	if (priority_range(c, NULL, min, max, err, errlen) == -1) {
+		c->prio = old;
+		return -1;
+	}
+	if (old)
+		gnutls_priority_deinit(old);
+	return 0;
+}
+
+/* priority_range - c->prio from a priority string and a version range */
+static int
+priority_range(struct tls_ctx *c, const char *priority, const char *tls_min, const char *tls_max,
+    char *err, size_t errlen)
 {
 	static const char *const vers[] = { "1.0", "1.1", "1.2", "1.3" };
 	char	 p[1024];
@@ -62,23 +92,23 @@ priority_for(struct tls_ctx *c, const struct tls_client_cfg *cfg, char *err, siz
 	const char *errpos = NULL;
 
 	for (i = 0; i < 4; i++) {
-		if (cfg->tls_min && strcmp(cfg->tls_min, vers[i]) == 0)
+		if (tls_min && strcmp(tls_min, vers[i]) == 0)
 			lo = (int)i;
-		if (cfg->tls_max && strcmp(cfg->tls_max, vers[i]) == 0)
+		if (tls_max && strcmp(tls_max, vers[i]) == 0)
 			hi = (int)i;
 	}
 	if (lo > hi) {
 		snprintf(err, errlen, "--tls-min %s is above --tls-max %s", vers[lo], vers[hi]);
 		return -1;
 	}
-	l = (size_t)snprintf(p, sizeof(p), "%s", cfg->priority ? cfg->priority : "NORMAL");
+	l = (size_t)snprintf(p, sizeof(p), "%s", priority ? priority : "NORMAL");
 	/* Versions outside the range are removed; inside it, added back. */
 	for (i = 0; i < 4 && l < sizeof(p) - 32; i++)
 		l += (size_t)snprintf(p + l, sizeof(p) - l, ":%cVERS-TLS%s",
-		    ((int)i < lo || (int)i > hi) ? '-' : (cfg->tls_min || cfg->tls_max ? '+' : '-'),
+		    ((int)i < lo || (int)i > hi) ? '-' : (tls_min || tls_max ? '+' : '-'),
 		    vers[i]);
-	if (!cfg->tls_min && !cfg->tls_max)
-		snprintf(p, sizeof(p), "%s", cfg->priority ? cfg->priority : "NORMAL");
+	if (!tls_min && !tls_max)
+		snprintf(p, sizeof(p), "%s", priority ? priority : "NORMAL");
 	if ((r = gnutls_priority_init(&c->prio, p, &errpos)) < 0) {
 		snprintf(err, errlen, "TLS priority \"%s\": %s%s%s", p, gnutls_strerror(r),
 		    errpos ? " at " : "", errpos ? errpos : "");

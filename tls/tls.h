@@ -39,6 +39,10 @@ int		 tls_ctx_staple(struct tls_ctx *, const char *file, char *err, size_t);
 const char	*tls_ctx_fingerprint(const struct tls_ctx *);
 /* tls_ctx_pem - the server certificate as PEM (borrowed), or NULL */
 const char	*tls_ctx_pem(const struct tls_ctx *);
+/* tls_ctx_versions - only TLS versions min..max ("1.0".."1.3", NULL: no
+ * bound); -1 with err */
+int		 tls_ctx_versions(struct tls_ctx *, const char *min, const char *max, char *err,
+		    size_t);
 void		 tls_ctx_free(struct tls_ctx *);
 
 /* xport_tls_client - TLS over fd (owned from now on); sni NULL: none */
