@@ -128,9 +128,10 @@ finish(struct xfer *x, CURLcode rc)
 	snprintf(r.content_type, sizeof(r.content_type), "%s", x->ctype);
 	r.body = (const char *)buf_ptr(&x->body);
 	r.len = x->body.len;
+	/* a status other than 200 says more than how the connection ended */
 	if (x->over)
 		snprintf(r.why, sizeof(r.why), "the body is over %zu bytes", x->max);
-	else if (rc != CURLE_OK)
+	else if (rc != CURLE_OK && (r.status == 0 || r.status == 200))
 		snprintf(r.why, sizeof(r.why), "%s", x->errbuf[0] ? x->errbuf :
 		    curl_easy_strerror(rc));
 	else if (r.status >= 300 && r.status < 400)

@@ -1,6 +1,7 @@
 /*
  * fuzz_sasl - untrusted bytes into the SASL server and client, and DNS
- * record data into the decoders the MX lookup and the domain check use.
+ * record data into the decoders the MX lookup and the domain check use,
+ * and the same bytes as text into the MTA-STS and TLS-RPT parsers.
  *
  * Byte 0 picks the mechanism and side; the rest is split at 0xFF bytes
  * into messages fed one after another.  Properties: no crash, no read
@@ -18,6 +19,7 @@
 #include "session/buf.h"
 #include "session/dns.h"
 #include "session/sasl.h"
+#include "session/sts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -94,6 +96,23 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		r = dns_addr((d[0] & 0x40) ? DNS_A : DNS_AAAA, p, len, txt, sizeof(txt) - 1);
 		if (txt[sizeof(txt) - 1] != 'x' || (r == 0 && strlen(txt) > 45))
 			abort();
+		{
+			static struct sts_policy po;
+			char *z = malloc(len + 1), id[40], rua[300], err[300];
+			if (z == NULL)
+				abort();
+			memcpy(z, p, len);
+			z[len] = '\0';
+			if (sts_policy(z, len, &po, err, sizeof(err)) == 0 &&
+			    (po.nmx > STS_MX_MAX || po.max_age < 0 || po.max_age > 31557600))
+				abort();
+			if (sts_txt(z, id, sizeof(id), err, sizeof(err)) == 0 && strlen(id) > 32)
+				abort();
+			(void)tlsrpt_txt(z, rua, sizeof(rua), err, sizeof(err));
+			(void)sts_mx_match(z, "mx1.example.org");
+			(void)sts_mx_match("*.example.org", z);
+			free(z);
+		}
 	} else if (d[0] & 0x40) {
 		struct sasl_client *c = sasl_client_new(m, "", "b", "SECRETpw", &crypto, 1, cb,
 		    sizeof(cb));

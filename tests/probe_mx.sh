@@ -38,7 +38,7 @@ cert old mx1.old.test
 cert chain mx1.chain.test
 cp "$P/chain.key" "$P/chain.leaf.key"
 cert plain mx1.plain.test
-cert sts mta-sts.sec.test 'dns_name = "mta-sts.good.test"'
+cert sts mta-sts.sec.test 'dns_name = "mta-sts.good.test"' 'dns_name = "mta-sts.nopol.test"' 'dns_name = "mta-sts.redir.test"' 'dns_name = "mta-sts.html.test"' 'dns_name = "mta-sts.testing.test"'
 
 PORT=$(free_port)
 STS_PORT=$(free_port)
@@ -77,6 +77,13 @@ zone dead.test secure <<R
 @ IN MX 10 mx1
 mx1 IN A 127.0.0.7
 R
+for z in nopol redir html testing; do
+	zone $z.test secure <<R
+@ IN MX 10 mx1.sec.test.
+_mta-sts IN TXT "v=STSv1; id=1"
+mta-sts IN A 127.0.0.1
+R
+done
 for z in old:8 chain:9 plain:10; do
 	zone ${z%:*}.test secure <<R
 @ IN MX 10 mx1
@@ -100,7 +107,10 @@ mx_sink 127.0.0.8 old --tls-max 1.0
 mx_sink 127.0.0.9 chain.leaf --tls-min 1.2
 mx_sink 127.0.0.10 plain --no-ext STARTTLS
 # the MTA-STS policy server: HTTPS with the test CA's certificate
-mkdir -p "$T/www/sec" "$T/www/good"
+mkdir -p "$T/www/sec" "$T/www/good" "$T/www/redir" "$T/www/html" "$T/www/testing"
+echo 'REDIRECT https://mta-sts.good.test/.well-known/mta-sts.txt' > "$T/www/redir/policy"
+echo '<html>version: STSv1</html>' > "$T/www/html/policy"
+printf 'version: STSv1\nmode: testing\nmx: mx9.sec.test\nmax_age: 86400\n' > "$T/www/testing/policy"
 printf 'version: STSv1\r\nmode: enforce\r\nmx: *.sec.test\r\nmax_age: 86400\r\n' > "$T/www/sec/policy"
 printf 'version: STSv1\nmode: enforce\nmx: mx1.sec.test\nmax_age: 604800\n' > "$T/www/good/policy"
 cat > "$T/https.py" <<'PYEOF'
@@ -112,10 +122,13 @@ class H(http.server.BaseHTTPRequestHandler):
         zone = host[len('mta-sts.'):].split('.')[0]
         f = os.path.join(root, zone, 'policy')
         if self.path != '/.well-known/mta-sts.txt' or not os.path.exists(f):
-            self.send_response(404); self.end_headers(); return
+            self.send_response(404); self.send_header('Content-Length', '0'); self.end_headers(); return
         body = open(f, 'rb').read()
+        if body.startswith(b'REDIRECT '):
+            self.send_response(301); self.send_header('Location', body[9:].decode().strip())
+            self.send_header('Content-Length', '0'); self.end_headers(); return
         self.send_response(200)
-        self.send_header('Content-Type', 'text/plain')
+        self.send_header('Content-Type', 'text/html' if body.startswith(b'<') else 'text/plain')
         self.send_header('Content-Length', str(len(body)))
         self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): sys.stderr.write(self.headers.get('Host', '') + ' ' + self.path + '\n')
@@ -205,6 +218,15 @@ assert len(g) >= 2 and "X25519" in g and len(set(g)) == len(g), g
 assert h["versions"] == ["1.2", "1.3"], h["versions"]
 ' "$T/cipher"
 
+for z in nopol redir html; do
+	mxp "$T/$z" probe --mx $z.test
+done
+check "an MTA-STS record without a policy (404): CRITICAL (got $RC)" sh -c "grep -q '^CRITICAL MTA-STS: the policy https://mta-sts.nopol.test:$STS_PORT/.well-known/mta-sts.txt could not be fetched: HTTP 404, not 200' '$T/nopol'"
+check "a redirect is not followed (RFC 8461 3.3)" has "$T/redir" '^CRITICAL MTA-STS: .*HTTP 301: a redirect, which RFC 8461 3\.3 forbids following'
+check "a policy served as text/html is refused" has "$T/html" 'is served as "text/html", not text/plain'
+mxp "$T/testing" probe --mx testing.test
+check "testing mode: an MX outside the policy is a warning, not critical (got $RC)" sh -c "[ $RC = 16 ] && grep -q '^WARNING  mx1.sec.test \[127.0.0.2\]: MTA-STS (testing): mx1.sec.test matches no mx pattern' '$T/testing' && grep -q '^note     MTA-STS is in testing mode' '$T/testing'"
+
 # the monitoring plugin conventions
 mxp "$T/n1" probe --mx good.test --nagios
 check "--nagios OK: exit 0 (got $RC)" [ "$RC" = 0 ]
@@ -236,5 +258,4 @@ assert d["tlsrpt"] == "mailto:tlsrpt@sec.test"
 check "every object and field is documented in the manual" $PY "${top_srcdir:-.}/tests/jsondoc.py" \
     "${top_srcdir:-.}/man/smtpdbg.md" --need mx_host,domain "$T/j"
 check "-q --json: nothing else on stdout" sh -c "! grep -v '^{' '$T/j'"
-[ -n "${SHOW:-}" ] && for f in $SHOW; do echo "== $f"; cat "$T/$f"; done
 done_testing

@@ -16,7 +16,7 @@ main(void)
 	static const unsigned char txt[] = "\x09v=STSv1; \x0a" "id=2026010";
 	static const unsigned char tlsa[] = "\3\1\1\xde\xad\xbe\xef";
 	static const unsigned char a4[] = "\x7f\0\0\2";
-	unsigned char	 m[300];
+	unsigned char	 m[400];
 	char		 out[600];
 	unsigned	 pref = 0;
 	size_t		 off, cut;
