@@ -33,10 +33,10 @@
 #define PROBS_MAX	12
 #define GREETING_MS	15000
 #define STS_FETCH_MS	10000
-#define SIDES_MAX	(DH_MAX * 32)
+#define SESS_MAX	(DH_MAX * 32)
 #define NCOL		11
 
-struct side;
+struct sess;
 
 enum dane_state { DANE_NONE, DANE_PASS, DANE_FAIL, DANE_INSECURE, DANE_BOGUS, DANE_ERROR };
 enum sts_state { STSH_NA, STSH_PASS, STSH_FAIL };
@@ -64,10 +64,7 @@ struct dhost {
 	char		 ip[46];
 	enum dns_sec	 asec;		/* of the address RRset */
 	char		 target[80];
-	struct client_cfg cfg;
-	struct client	*cl;
-	struct opening	*op;
-	int		 quitting, done;
+	struct client_cfg cfg;		/* what every session to it starts from */
 	int		 connected, offered, tls, auth_plain;
 	char		 banner[200];
 	char		 ehlo[800];	/* keywords, after TLS when there was TLS */
@@ -78,8 +75,7 @@ struct dhost {
 	enum sts_state	 sts;
 	long		 min_days;	/* of every certificate of the chain */
 	int		 chain_gap;	/* the chain stops short of a root */
-	/* side probes: more sessions to the same address */
-	int		 sides;		/* in flight */
+	int		 sides;		/* sessions in flight after the main one */
 	unsigned	 vers_ok;	/* bit i: TLS 1.i accepted */
 	unsigned	 vers_tried;
 	char		 ciphers[400];	/* TLS 1.2 ciphers accepted, in the server's order */
@@ -127,8 +123,8 @@ struct dom {
 	enum dns_sec	 rpt_sec;
 	size_t		 nh;
 	struct dhost	*h[DH_MAX];
-	size_t		 nside;
-	struct side	*side[SIDES_MAX];
+	size_t		 nsess;
+	struct sess	*sess[SESS_MAX];
 	size_t		 nprob;
 	struct problem	 prob[PROBS_MAX];
 	int		 pending;
@@ -137,7 +133,6 @@ struct dom {
 };
 
 static void	 unpend(struct dom *);
-static void	 sides(struct dhost *);
 
 static const char *const level_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
@@ -173,28 +168,37 @@ dprob(struct dom *d, int lv, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* --- sessions: one per question, all through the same opening ----------- */
+
+/* MAIN: the address's own probe (STARTTLS, the report, EHLO after TLS);
+ * then, in sessions of their own, each TLS version alone, the TLS 1.2
+ * ciphers and groups (asked again without the one chosen), and MAIL
+ * without STARTTLS. */
+enum sess_kind { SESS_MAIN, SESS_VERSION, SESS_CIPHER, SESS_GROUP, SESS_PLAIN };
+
+#define ENUM_ROUNDS	12	/* handshakes per enumeration at most */
+
+struct sess {
+	struct dhost	*h;
+	enum sess_kind	 kind;
+	int		 ver;		/* SESS_VERSION: 0..3 for TLS 1.0..1.3 */
+	char		 prio[700];
+	char		 vmin[4];
+	struct client_cfg cfg;
+	struct client	*cl;
+	struct opening	*op;
+	int		 quitting, done, tls_ok, mail_sent;
+	char		 cipher[48], group[48];
+};
+
+static const char *const tls_vers[] = { "1.0", "1.1", "1.2", "1.3" };
+
+static void	 sess_start(struct dhost *, enum sess_kind, int ver, const char *prio);
+
 static struct mx_host *
 mxh(struct dhost *h)
 {
 	return &h->d->mx.host[h->mxi];
-}
-
-/* --- one address: the opening with STARTTLS, then QUIT ------------------ */
-
-static void
-host_done(struct dhost *h)
-{
-	if (h->done)
-		return;
-	h->done = 1;
-	h->ms = (double)(loop_now() - h->t0) / 1000.0;
-	h->t = (double)(loop_now() - h->d->t0) / 1000.0;
-	if (client_is_connected(h->cl))
-		client_close(h->cl, NULL);
-	if (h->d->o->no_sides)
-		unpend(h->d);
-	else
-		sides(h);
 }
 
 static void
@@ -218,16 +222,6 @@ keywords(char *out, size_t n, const struct caps *c)
 	}
 }
 
-static void
-host_quit(struct dhost *h)
-{
-	char	 err[200];
-
-	h->quitting = 1;
-	if (client_command(h->cl, "QUIT", err, sizeof(err)) == -1)
-		host_done(h);
-}
-
 /* plain_caps - what the EHLO reply before TLS offered */
 static void
 plain_caps(struct dhost *h, const struct caps *c)
@@ -238,47 +232,154 @@ plain_caps(struct dhost *h, const struct caps *c)
 	}
 }
 
+/* capture - the main session's findings, once the opening is over */
 static void
-host_capture(struct dhost *h)
+capture(struct sess *ss)
 {
-	const struct tls_report *t = client_report(h->cl);
+	struct dhost	*h = ss->h;
+	const struct tls_report *t = client_report(ss->cl);
 
 	if (t && !h->have_rep) {
 		h->rep = *t;
 		h->have_rep = 1;
 	}
 	if (!h->tls)
-		plain_caps(h, client_caps(h->cl));
-	keywords(h->ehlo, sizeof(h->ehlo), client_caps(h->cl));
+		plain_caps(h, client_caps(ss->cl));
+	keywords(h->ehlo, sizeof(h->ehlo), client_caps(ss->cl));
+}
+
+/* enumerated - a cipher or group accepted: note it, ask again without it */
+static void
+enumerated(struct sess *ss)
+{
+	struct dhost	*h = ss->h;
+	const char	*got = ss->kind == SESS_CIPHER ? ss->cipher : ss->group;
+	char		*list = ss->kind == SESS_CIPHER ? h->ciphers : h->groups;
+	size_t		 room = ss->kind == SESS_CIPHER ? sizeof(h->ciphers) : sizeof(h->groups);
+	size_t		 l = strlen(list);
+	char		 next[700];
+
+	if (!ss->tls_ok || got[0] == '\0' || strstr(ss->prio, got) != NULL ||
+	    ++h->enum_rounds >= 2 * ENUM_ROUNDS)
+		return;
+	snprintf(list + l, room - l, "%s%s", l ? " " : "", got);
+	snprintf(next, sizeof(next), "%.600s:-%s%.48s", ss->prio,
+	    ss->kind == SESS_GROUP ? "GROUP-" : "", got);
+	sess_start(h, ss->kind, 0, next);
+}
+
+/* sides - after the main session, the other questions; the address stays
+ * pending until they are all answered */
+static void
+sides(struct dhost *h)
+{
+	int	 v;
+
+	h->sides++;
+	if (h->tls) {
+		for (v = 0; v < 4; v++)
+			sess_start(h, SESS_VERSION, v, NULL);
+		sess_start(h, SESS_CIPHER, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.2");
+		sess_start(h, SESS_GROUP, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:"
+		    "+ECDHE-RSA:+DHE-RSA");
+	}
+	if (h->connected)
+		sess_start(h, SESS_PLAIN, 0, NULL);
+	if (--h->sides == 0)
+		unpend(h->d);
+}
+
+/* sess_done - the session's answer is in; its client is freed with the
+ * run (a callback of the client's may be on the stack now) */
+static void
+sess_done(struct sess *ss)
+{
+	struct dhost	*h = ss->h;
+
+	if (ss->done)
+		return;
+	ss->done = 1;
+	if (client_is_connected(ss->cl))
+		client_close(ss->cl, NULL);
+	switch (ss->kind) {
+	case SESS_MAIN:
+		h->ms = (double)(loop_now() - h->t0) / 1000.0;
+		h->t = (double)(loop_now() - h->d->t0) / 1000.0;
+		sides(h);
+		break;
+	case SESS_VERSION:
+		h->vers_tried |= 1u << ss->ver;
+		if (ss->tls_ok)
+			h->vers_ok |= 1u << ss->ver;
+		break;
+	case SESS_CIPHER:
+	case SESS_GROUP:
+		enumerated(ss);
+		break;
+	case SESS_PLAIN:
+		break;
+	}
+	if (ss->kind != SESS_MAIN && --h->sides == 0)
+		unpend(h->d);
 }
 
 static void
-host_event(void *arg, enum client_ev ev, int code)
+sess_quit(struct sess *ss)
 {
-	struct dhost	*h = arg;
+	char	 err[200];
 
-	if (h->done)
+	ss->quitting = 1;
+	if (client_command(ss->cl, "QUIT", err, sizeof(err)) == -1)
+		sess_done(ss);
+}
+
+static void
+sess_event(void *arg, enum client_ev ev, int code)
+{
+	struct sess	*ss = arg;
+	struct dhost	*h = ss->h;
+	const struct tls_report *t;
+	char		 why[600];
+
+	if (ss->done)
 		return;
-	if (ev == CLIENT_CONNECTED)
-		h->connected = 1;
-	if (ev == CLIENT_TLS_UP) {
-		h->tls = 1;
-		plain_caps(h, client_caps_before(h->cl));
+	if (ss->kind == SESS_MAIN) {
+		if (ev == CLIENT_CONNECTED)
+			h->connected = 1;
+		if (ev == CLIENT_TLS_UP) {
+			h->tls = 1;
+			plain_caps(h, client_caps_before(ss->cl));
+		}
+		if (ev == CLIENT_REPLY && client_answers(ss->cl) == SMTP_V_GREETING)
+			snprintf(h->banner, sizeof(h->banner), "%s", client_last_line(ss->cl));
 	}
-	if (ev == CLIENT_REPLY && client_answers(h->cl) == SMTP_V_GREETING)
-		snprintf(h->banner, sizeof(h->banner), "%s", client_last_line(h->cl));
-	switch (opening_event(h->op, ev, code)) {
+	if (ev == CLIENT_TLS_UP && (t = client_report(ss->cl)) != NULL) {
+		ss->tls_ok = 1;
+		snprintf(ss->cipher, sizeof(ss->cipher), "%s", t->cipher);
+		snprintf(ss->group, sizeof(ss->group), "%s", t->group);
+	}
+	switch (opening_event(ss->op, ev, code)) {
 	case OPEN_READY:
-		host_capture(h);
-		host_quit(h);
+		if (ss->kind == SESS_MAIN)
+			capture(ss);
+		if (ss->kind == SESS_PLAIN && !ss->mail_sent) {
+			/* MAIL with no TLS; QUIT ends the transaction unsent */
+			ss->mail_sent = 1;
+			if (client_command(ss->cl, "MAIL FROM:<>", why, sizeof(why)) == -1)
+				sess_done(ss);
+			return;
+		}
+		sess_quit(ss);
 		return;
 	case OPEN_FAILED:
-		host_capture(h);
-		host_fail(h, opening_why(h->op));
-		if (opening_may_quit(h->op))
-			host_quit(h);
+		if (ss->kind == SESS_MAIN) {
+			capture(ss);
+			host_fail(h, opening_why(ss->op));
+		}
+		if (opening_may_quit(ss->op))
+			sess_quit(ss);
 		else
-			host_done(h);
+			sess_done(ss);
 		return;
 	case OPEN_TAKEN:
 	case OPEN_STOPPED:
@@ -288,33 +389,85 @@ host_event(void *arg, enum client_ev ev, int code)
 	}
 	switch (ev) {
 	case CLIENT_REPLY:
-		if (h->quitting && client_waiting(h->cl) == 0)
-			host_done(h);
+		if (ss->mail_sent && !ss->quitting && client_answers(ss->cl) == SMTP_V_MAIL) {
+			h->mail_plain = code;
+			sess_quit(ss);
+		} else if (ss->quitting && client_waiting(ss->cl) == 0)
+			sess_done(ss);
 		return;
 	case CLIENT_CLOSED:
 	case CLIENT_TIMEOUT:
 	case CLIENT_VIOLATION:
-	case CLIENT_CONNECT_FAILED: {
-		char why[600];
-		opening_ev_failure(h->cl, ev, why, sizeof(why));
-		if (!h->quitting)
+	case CLIENT_CONNECT_FAILED:
+		if (ss->kind == SESS_MAIN && !ss->quitting) {
+			opening_ev_failure(ss->cl, ev, why, sizeof(why));
 			host_fail(h, why);
-		host_done(h);
+		}
+		sess_done(ss);
 		return;
-	}
 	default:
 		return;
 	}
 }
 
 static void
+sess_start(struct dhost *h, enum sess_kind kind, int ver, const char *prio)
+{
+	struct dom	*d = h->d;
+	struct sess	*ss;
+	struct client_hooks hooks;
+	struct opening_cfg oc;
+	char		 err[300];
+
+	if (d->nsess == SESS_MAX) {
+		if (kind == SESS_MAIN) {
+			host_fail(h, "too many sessions for one run");
+			unpend(d);
+		}
+		return;
+	}
+	ss = xcalloc(1, sizeof(*ss));
+	d->sess[d->nsess++] = ss;
+	ss->h = h;
+	ss->kind = kind;
+	ss->ver = ver;
+	ss->cfg = h->cfg;
+	if (kind != SESS_MAIN)
+		ss->cfg.ntlsa = 0;
+	if (kind == SESS_VERSION) {
+		snprintf(ss->vmin, sizeof(ss->vmin), "%s", tls_vers[ver]);
+		ss->cfg.tcfg.tls_min = ss->vmin;
+		ss->cfg.tcfg.tls_max = ss->vmin;
+		/* TLS 1.0 and 1.1 sign the handshake with SHA-1 */
+		ss->cfg.tcfg.priority = ver < 2 ? "NORMAL:%VERIFY_ALLOW_SIGN_WITH_SHA1" : NULL;
+	} else if (prio) {
+		snprintf(ss->prio, sizeof(ss->prio), "%s", prio);
+		ss->cfg.tcfg.priority = ss->prio;
+	}
+	hooks.on_event = sess_event;
+	hooks.arg = ss;
+	ss->cl = client_new(&ss->cfg, &hooks);
+	memset(&oc, 0, sizeof(oc));
+	oc.helo = ss->cfg.helo;
+	oc.greet = 1;
+	oc.starttls = kind == SESS_PLAIN ? OPEN_TLS_OFF : OPEN_TLS_REQUIRED;
+	oc.no_verify = 1;
+	ss->op = opening_new(ss->cl, &oc);
+	if (kind != SESS_MAIN)
+		h->sides++;
+	if (client_connect(ss->cl, h->target, err, sizeof(err)) == -1) {
+		if (kind == SESS_MAIN)
+			host_fail(h, err);
+		sess_done(ss);
+	}
+}
+
+/* host_start - one address of an MX host */
+static void
 host_start(struct dom *d, size_t mxi, const char *ip, int v6, enum dns_sec asec)
 {
 	struct dhost	*h;
 	struct tlsa_set	*ts = &d->tlsa[mxi];
-	struct client_hooks hooks;
-	struct opening_cfg oc;
-	char		 err[300];
 
 	if (d->nh == DH_MAX)
 		return;
@@ -343,219 +496,9 @@ host_start(struct dom *d, size_t mxi, const char *ip, int v6, enum dns_sec asec)
 	}
 	if (h->cfg.timeout_ms == 0)
 		h->cfg.greeting_ms = GREETING_MS;
-	hooks.on_event = host_event;
-	hooks.arg = h;
-	h->cl = client_new(&h->cfg, &hooks);
-	memset(&oc, 0, sizeof(oc));
-	oc.helo = h->cfg.helo;
-	oc.greet = 1;
-	oc.starttls = OPEN_TLS_REQUIRED;
-	oc.no_verify = 1;
-	h->op = opening_new(h->cl, &oc);
 	h->t0 = loop_now();
 	d->pending++;
-	if (client_connect(h->cl, h->target, err, sizeof(err)) == -1) {
-		host_fail(h, err);
-		host_done(h);
-	}
-}
-
-/* --- side probes: the same address again, one question each ------------- */
-
-enum side_kind { SIDE_VERSION, SIDE_CIPHER, SIDE_GROUP, SIDE_PLAIN };
-
-#define ENUM_ROUNDS	12	/* handshakes per enumeration at most */
-
-struct side {
-	struct dhost	*h;
-	enum side_kind	 kind;
-	int		 ver;		/* SIDE_VERSION: 0..3 for TLS 1.0..1.3 */
-	char		 prio[700];
-	char		 vmin[4];
-	struct client_cfg cfg;
-	struct client	*cl;
-	struct opening	*op;
-	int		 quitting, done, tls_ok, mail_sent;
-	char		 cipher[48], group[48];
-};
-
-static void	 side_start(struct dhost *, enum side_kind, int ver, const char *prio);
-
-static const char *const side_vers[] = { "1.0", "1.1", "1.2", "1.3" };
-
-static void
-side_finish(struct side *sp)
-{
-	struct dhost	*h = sp->h;
-	char		 next[700];
-	const char	*got = sp->kind == SIDE_CIPHER ? sp->cipher : sp->group;
-	char		*list = sp->kind == SIDE_CIPHER ? h->ciphers : h->groups;
-
-	if (sp->done)
-		return;
-	sp->done = 1;
-	if (client_is_connected(sp->cl))
-		client_close(sp->cl, NULL);
-	switch (sp->kind) {
-	case SIDE_VERSION:
-		h->vers_tried |= 1u << sp->ver;
-		if (sp->tls_ok)
-			h->vers_ok |= 1u << sp->ver;
-		break;
-	case SIDE_CIPHER:
-	case SIDE_GROUP:
-		/* accepted: note it, and ask again without it */
-		if (sp->tls_ok && got[0] && strstr(sp->prio, got) == NULL &&
-		    ++h->enum_rounds < 2 * ENUM_ROUNDS) {
-			size_t l = strlen(list);
-			snprintf(list + l, (sp->kind == SIDE_CIPHER ? sizeof(h->ciphers) :
-			    sizeof(h->groups)) - l, "%s%s", l ? " " : "", got);
-			snprintf(next, sizeof(next), "%.600s:-%s%.48s", sp->prio,
-			    sp->kind == SIDE_GROUP ? "GROUP-" : "", got);
-			side_start(h, sp->kind, 0, next);
-		}
-		break;
-	case SIDE_PLAIN:
-		break;
-	}
-	/* the clients are freed with the run (a callback of theirs may be
-	 * on the stack now) */
-	if (--h->sides == 0)
-		unpend(h->d);
-}
-
-static void
-side_quit(struct side *sp)
-{
-	char	 err[200];
-
-	sp->quitting = 1;
-	if (client_command(sp->cl, "QUIT", err, sizeof(err)) == -1)
-		side_finish(sp);
-}
-
-static void
-side_event(void *arg, enum client_ev ev, int code)
-{
-	struct side	*sp = arg;
-	const struct tls_report *t;
-	char		 err[200];
-
-	if (sp->done)
-		return;
-	if (ev == CLIENT_TLS_UP && (t = client_report(sp->cl)) != NULL) {
-		sp->tls_ok = 1;
-		snprintf(sp->cipher, sizeof(sp->cipher), "%s", t->cipher);
-		snprintf(sp->group, sizeof(sp->group), "%s", t->group);
-		/* the answer is in: no EHLO after TLS needed */
-		side_quit(sp);
-		return;
-	}
-	switch (opening_event(sp->op, ev, code)) {
-	case OPEN_READY:
-		if (sp->kind == SIDE_PLAIN && !sp->mail_sent) {
-			/* MAIL with no TLS; QUIT ends the transaction unsent */
-			sp->mail_sent = 1;
-			if (client_command(sp->cl, "MAIL FROM:<>", err, sizeof(err)) == -1)
-				side_finish(sp);
-			return;
-		}
-		side_quit(sp);
-		return;
-	case OPEN_FAILED:
-		if (opening_may_quit(sp->op))
-			side_quit(sp);
-		else
-			side_finish(sp);
-		return;
-	case OPEN_TAKEN:
-	case OPEN_STOPPED:
-		return;
-	case OPEN_PASS:
-		break;
-	}
-	switch (ev) {
-	case CLIENT_REPLY:
-		if (sp->kind == SIDE_PLAIN && sp->mail_sent && !sp->quitting &&
-		    client_answers(sp->cl) == SMTP_V_MAIL) {
-			sp->h->mail_plain = code;
-			side_quit(sp);
-		} else if (sp->quitting && client_waiting(sp->cl) == 0)
-			side_finish(sp);
-		return;
-	case CLIENT_CLOSED:
-	case CLIENT_TIMEOUT:
-	case CLIENT_VIOLATION:
-	case CLIENT_CONNECT_FAILED:
-	case CLIENT_TLS_FAILED:
-		side_finish(sp);
-		return;
-	default:
-		return;
-	}
-}
-
-static void
-side_start(struct dhost *h, enum side_kind kind, int ver, const char *prio)
-{
-	struct dom	*d = h->d;
-	struct side	*sp;
-	struct client_hooks hooks;
-	struct opening_cfg oc;
-	char		 err[300];
-
-	if (d->nside == SIDES_MAX)
-		return;
-	sp = xcalloc(1, sizeof(*sp));
-	d->side[d->nside++] = sp;
-	sp->h = h;
-	sp->kind = kind;
-	sp->ver = ver;
-	sp->cfg = h->cfg;
-	sp->cfg.ntlsa = 0;
-	if (kind == SIDE_VERSION) {
-		snprintf(sp->vmin, sizeof(sp->vmin), "%s", side_vers[ver]);
-		sp->cfg.tcfg.tls_min = sp->vmin;
-		sp->cfg.tcfg.tls_max = sp->vmin;
-		/* TLS 1.0 and 1.1 sign the handshake with SHA-1 */
-		sp->cfg.tcfg.priority = ver < 2 ? "NORMAL:%VERIFY_ALLOW_SIGN_WITH_SHA1" : NULL;
-	} else if (prio) {
-		snprintf(sp->prio, sizeof(sp->prio), "%s", prio);
-		sp->cfg.tcfg.priority = sp->prio;
-	}
-	hooks.on_event = side_event;
-	hooks.arg = sp;
-	sp->cl = client_new(&sp->cfg, &hooks);
-	memset(&oc, 0, sizeof(oc));
-	oc.helo = sp->cfg.helo;
-	oc.greet = 1;
-	oc.starttls = kind == SIDE_PLAIN ? OPEN_TLS_OFF : OPEN_TLS_REQUIRED;
-	oc.no_verify = 1;
-	sp->op = opening_new(sp->cl, &oc);
-	h->sides++;
-	if (client_connect(sp->cl, h->target, err, sizeof(err)) == -1)
-		side_finish(sp);
-}
-
-/* sides - after the main session: versions, TLS 1.2 ciphers and groups,
- * MAIL without TLS; the host stays pending until they are all done */
-static void
-sides(struct dhost *h)
-{
-	int	 v;
-
-	h->sides = 1;
-	if (h->tls) {
-		for (v = 0; v < 4; v++)
-			side_start(h, SIDE_VERSION, v, NULL);
-		side_start(h, SIDE_CIPHER, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.2");
-		side_start(h, SIDE_GROUP, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:"
-		    "+ECDHE-RSA:+DHE-RSA");
-	}
-	if (h->connected)
-		side_start(h, SIDE_PLAIN, 0, NULL);
-	if (--h->sides == 0)
-		unpend(h->d);
+	sess_start(h, SESS_MAIN, 0, NULL);
 }
 
 /* --- DNS ------------------------------------------------------------------ */
@@ -607,25 +550,32 @@ on_mx(void *arg, struct mx_set *s)
 	unpend(d);
 }
 
-/* txt_pick - the one TXT record starting with prefix (RFC 8461 3.1, RFC
- * 8460 3: others are discarded; more than one is an error) */
+/* txt_one - the TXT record starting with prefix (RFC 8461 3.1, RFC 8460 3:
+ * others are discarded, and more than one is an error, said in why with
+ * rfc); how many there were */
 static int
-txt_pick(const struct dns_answer *a, const char *prefix, char *out, size_t n)
+txt_one(const struct dns_answer *a, const char *prefix, const char *rfc, char *out, size_t n,
+    char *why, size_t whyn)
 {
-	size_t	 i;
+	size_t	 i, pl = strlen(prefix);
 	int	 found = 0;
 	char	 t[700];
 
+	if (!a->ok && !a->nxdomain) {
+		snprintf(why, whyn, "%.*s", (int)whyn - 1, a->why);
+		return 0;
+	}
 	for (i = 0; a->ok && i < a->n; i++) {
 		if (dns_txt((const unsigned char *)a->data[i], (size_t)a->len[i], t, sizeof(t)) == -1)
 			continue;
-		if (strncmp(t, prefix, strlen(prefix)) != 0 ||
-		    (t[strlen(prefix)] != ';' && t[strlen(prefix)] != '\0' &&
-		    t[strlen(prefix)] != ' '))
+		if (strncmp(t, prefix, pl) != 0 || (t[pl] != ';' && t[pl] != '\0' && t[pl] != ' '))
 			continue;
 		if (found++ == 0)
 			snprintf(out, n, "%.*s", (int)n - 1, t);
 	}
+	if (found > 1)
+		snprintf(why, whyn, "%d %s TXT records: %s wants exactly one, so senders see "
+		    "none", found, prefix, rfc);
 	return found;
 }
 
@@ -677,35 +627,42 @@ on_sts_addr(void *arg, const struct dns_answer *a)
 	}
 }
 
+/* sts_fetch - the policy of a valid record: its host's address first; 0
+ * while that is under way, -1 with sts_why */
+static int
+sts_fetch(struct dom *d)
+{
+	char	 err[300];
+
+	if (sts_txt(d->sts_txt, d->sts_id, sizeof(d->sts_id), err, sizeof(err)) == -1) {
+		snprintf(d->sts_why, sizeof(d->sts_why), "the TXT record \"%.400s\": %s", d->sts_txt,
+		    err);
+		return -1;
+	}
+	snprintf(d->sts_host, sizeof(d->sts_host), "mta-sts.%s", d->name);
+	if (d->o->sts_port == 443)
+		snprintf(d->sts_url, sizeof(d->sts_url), "https://%s/.well-known/mta-sts.txt",
+		    d->sts_host);
+	else
+		snprintf(d->sts_url, sizeof(d->sts_url), "https://%s:%d/.well-known/mta-sts.txt",
+		    d->sts_host, d->o->sts_port);
+	if (resolve_ask(d->sts_host, DNS_A, on_sts_addr, d, err, sizeof(err)) == -1) {
+		snprintf(d->sts_why, sizeof(d->sts_why), "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 on_sts_txt(void *arg, const struct dns_answer *a)
 {
 	struct dom	*d = arg;
-	char		 err[300];
 
 	d->sts_sec = a->sec;
-	if (!a->ok && !a->nxdomain)
-		snprintf(d->sts_why, sizeof(d->sts_why), "%s", a->why);
-	else if ((d->sts_n = txt_pick(a, "v=STSv1", d->sts_txt, sizeof(d->sts_txt))) > 1)
-		snprintf(d->sts_why, sizeof(d->sts_why), "%d v=STSv1 TXT records: RFC 8461 3.1 "
-		    "wants exactly one, so senders see no policy", d->sts_n);
-	else if (d->sts_n == 1 && sts_txt(d->sts_txt, d->sts_id, sizeof(d->sts_id), err,
-	    sizeof(err)) == -1)
-		snprintf(d->sts_why, sizeof(d->sts_why), "the TXT record \"%.400s\": %s", d->sts_txt,
-		    err);
-	else if (d->sts_n == 1) {
-		snprintf(d->sts_host, sizeof(d->sts_host), "mta-sts.%s", d->name);
-		if (d->o->sts_port == 443)
-			snprintf(d->sts_url, sizeof(d->sts_url),
-			    "https://%s/.well-known/mta-sts.txt", d->sts_host);
-		else
-			snprintf(d->sts_url, sizeof(d->sts_url),
-			    "https://%s:%d/.well-known/mta-sts.txt", d->sts_host, d->o->sts_port);
-		if (resolve_ask(d->sts_host, DNS_A, on_sts_addr, d, err, sizeof(err)) == -1)
-			snprintf(d->sts_why, sizeof(d->sts_why), "%s", err);
-		else
-			return;	/* still pending */
-	}
+	d->sts_n = txt_one(a, "v=STSv1", "RFC 8461 3.1", d->sts_txt, sizeof(d->sts_txt),
+	    d->sts_why, sizeof(d->sts_why));
+	if (d->sts_n == 1 && sts_fetch(d) == 0)
+		return;		/* still pending */
 	unpend(d);
 }
 
@@ -716,13 +673,9 @@ on_rpt(void *arg, const struct dns_answer *a)
 	char		 err[300];
 
 	d->rpt_sec = a->sec;
-	if (!a->ok && !a->nxdomain)
-		snprintf(d->rpt_why, sizeof(d->rpt_why), "%.390s", a->why);
-	else if ((d->rpt_n = txt_pick(a, "v=TLSRPTv1", d->rpt_txt, sizeof(d->rpt_txt))) > 1)
-		snprintf(d->rpt_why, sizeof(d->rpt_why), "%d v=TLSRPTv1 TXT records: RFC 8460 3 "
-		    "wants exactly one", d->rpt_n);
-	else if (d->rpt_n == 1 && tlsrpt_txt(d->rpt_txt, d->rpt_rua, sizeof(d->rpt_rua), err,
-	    sizeof(err)) == -1)
+	if ((d->rpt_n = txt_one(a, "v=TLSRPTv1", "RFC 8460 3", d->rpt_txt, sizeof(d->rpt_txt),
+	    d->rpt_why, sizeof(d->rpt_why))) == 1 && tlsrpt_txt(d->rpt_txt, d->rpt_rua,
+	    sizeof(d->rpt_rua), err, sizeof(err)) == -1)
 		snprintf(d->rpt_why, sizeof(d->rpt_why), "\"%.200s\": %.180s", d->rpt_txt, err);
 	unpend(d);
 }
@@ -935,7 +888,7 @@ versions(const struct dhost *h, char *out, size_t n)
 	}
 	for (v = 0; v < 4; v++)
 		if (h->vers_ok & (1u << v))
-			o += (size_t)snprintf(out + o, n - o, "%s%s", o ? "," : "", side_vers[v]);
+			o += (size_t)snprintf(out + o, n - o, "%s%s", o ? "," : "", tls_vers[v]);
 	if (o == 0)
 		snprintf(out, n, "none");
 }
@@ -966,6 +919,13 @@ cols(struct dhost *h, char c[NCOL][80])
 	snprintf(c[7], 80, "%s", dane_word(h));
 	snprintf(c[8], 80, "%s", h->sts == STSH_PASS ? "pass" : h->sts == STSH_FAIL ? "FAIL" : "-");
 	snprintf(c[9], 80, "%s", level_names[h->level > 0 ? h->level : 0]);
+}
+
+static void
+verdict_line(struct dom *d)
+{
+	out_printf("domain %s: %s (%zu address%s in %.0f ms)\n", d->name, level_names[d->level],
+	    d->nh, d->nh == 1 ? "" : "es", (double)(loop_now() - d->t0) / 1000.0);
 }
 
 static void
@@ -1039,8 +999,7 @@ print_text(struct dom *d)
 			out_printf("%-8s %s [%s]: %s\n", d->h[i]->prob[k].level < 0 ? "note" :
 			    level_names[d->h[i]->prob[k].level], mxh(d->h[i])->name, d->h[i]->ip,
 			    d->h[i]->prob[k].text);
-	out_printf("domain %s: %s (%zu address%s in %.0f ms)\n", d->name, level_names[d->level],
-	    d->nh, d->nh == 1 ? "" : "es", (double)(loop_now() - d->t0) / 1000.0);
+	verdict_line(d);
 }
 
 /* nagios - one status line and perfdata (the plugin guidelines) */
@@ -1147,7 +1106,7 @@ print_json(struct dom *d, FILE *f)
 			buf_puts(&j, ",\"versions\":[");
 			for (v[0] = '\0', k2 = 0; k2 < 4; k2++)
 				if (h->vers_ok & (1u << k2))
-					buf_printf(&j, "%s\"%s\"", v[0]++ ? "," : "", side_vers[k2]);
+					buf_printf(&j, "%s\"%s\"", v[0]++ ? "," : "", tls_vers[k2]);
 			buf_puts(&j, "]");
 		}
 		json_str(&j, "ciphers_tls12", h->ciphers);
@@ -1221,23 +1180,22 @@ domain_run(struct run_opts *ro, const struct domain_opts *o, const char *name)
 	weigh(d);
 	if (o->nagios)
 		print_nagios(d);
-	else if (!ro->quiet || !ro->ccfg.json)
+	else if (!ro->quiet)
 		print_text(d);
+	else if (!ro->ccfg.json)
+		verdict_line(d);	/* -q: only the verdict */
 	if (ro->ccfg.json)
 		print_json(d, ro->ccfg.json);
 	fflush(stdout);
 	code = o->nagios ? (int)d->level : d->level == DL_OK ? 0 : d->level == DL_WARNING ?
 	    EXIT_DOMAIN_WARN : d->level == DL_CRITICAL ? EXIT_TLS : EXIT_MX;
-	for (i = 0; i < d->nside; i++) {
-		opening_free(d->side[i]->op);
-		client_free(d->side[i]->cl);
-		free(d->side[i]);
+	for (i = 0; i < d->nsess; i++) {
+		opening_free(d->sess[i]->op);
+		client_free(d->sess[i]->cl);
+		free(d->sess[i]);
 	}
-	for (i = 0; i < d->nh; i++) {
-		opening_free(d->h[i]->op);
-		client_free(d->h[i]->cl);
+	for (i = 0; i < d->nh; i++)
 		free(d->h[i]);
-	}
 	free(d);
 	return code;
 }

@@ -19,7 +19,6 @@ struct domain_opts {
 	int		 warn_days;	/* --warn-days */
 	int		 crit_days;	/* --crit-days */
 	int		 nagios;	/* --nagios */
-	int		 no_sides;	/* --quick: no version, cipher or plaintext probes */
 };
 
 /* The levels, as Nagios plugins return them. */

@@ -218,9 +218,3 @@ https_get(const char *url, const char *host, int port, const char *addr, const c
 	}
 	return 0;
 }
-
-const char *
-https_version(void)
-{
-	return curl_version();
-}

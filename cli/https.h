@@ -26,7 +26,5 @@ typedef void (*https_cb)(void *arg, const struct https_result *);
 int	 https_get(const char *url, const char *host, int port, const char *addr,
 	    const char *ca_file, size_t max, unsigned timeout_ms, https_cb, void *arg,
 	    char *err, size_t);
-/* https_version - "libcurl/7.88.1 GnuTLS/3.7.9" */
-const char *https_version(void);
 
 #endif

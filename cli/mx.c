@@ -105,7 +105,7 @@ on_mx(void *arg, const struct dns_answer *a)
 	else if (a->nxdomain)
 		snprintf(s->why, sizeof(s->why), "%s does not exist (NXDOMAIN)", s->domain);
 	else if (a->n == 0) {
-		/* RFC 5321 5.1: no MX: the domain itself, preference 0 */
+		/* RFC 5321 5.1: no MX: the domain itself (pref -1 says so) */
 		s->implicit = 1;
 		s->nhosts = 1;
 		snprintf(s->host[0].name, sizeof(s->host[0].name), "%s", s->domain);
@@ -176,7 +176,7 @@ mx_targets(const char *domain, const char *port, struct mx_target *out, size_t n
 	if (mx_lookup(domain, &s, sync_done, NULL, err, errlen) == -1)
 		return -1;
 	loop_run();
-	if (s.sec == DNS_SEC_BOGUS || s.nhosts == 0) {
+	if (s.nhosts == 0) {	/* bogus DNSSEC leaves none too */
 		snprintf(err, errlen, "%s", s.why);
 		return -1;
 	}

@@ -13,6 +13,7 @@
 #include <unbound.h>
 
 #include "cli/loop.h"
+#include "cli/net.h"
 #include "cli/resolve.h"
 #include "session/xalloc.h"
 
@@ -54,35 +55,10 @@ resolve_where(void)
 	return where;
 }
 
-/* forwarder - "IP[:PORT]" / "[IPv6]:PORT" / "IPv6" as libunbound's "IP@PORT" */
-static int
-forwarder(const char *spec, char *out, size_t n)
-{
-	const char	*c, *port = NULL;
-	char		 host[128];
-
-	if (spec[0] == '[' && (c = strchr(spec, ']')) != NULL) {
-		snprintf(host, sizeof(host), "%.*s", (int)(c - spec - 1), spec + 1);
-		if (c[1] == ':')
-			port = c + 2;
-		else if (c[1] != '\0')
-			return -1;
-	} else if ((c = strchr(spec, ':')) != NULL && strchr(c + 1, ':') == NULL) {
-		snprintf(host, sizeof(host), "%.*s", (int)(c - spec), spec);
-		port = c + 1;
-	} else
-		snprintf(host, sizeof(host), "%s", spec);
-	if (port && (*port == '\0' || strspn(port, "0123456789") != strlen(port) ||
-	    atoi(port) < 1 || atoi(port) > 65535))
-		return -1;
-	snprintf(out, n, port ? "%s@%s" : "%s", host, port);
-	return 0;
-}
-
 int
 resolve_init(const char *resolver, const char *anchor, char *err, size_t errlen)
 {
-	char	 fwd[160];
+	char	 fwd[300];
 	int	 r;
 
 	if (ctx)
@@ -94,11 +70,16 @@ resolve_init(const char *resolver, const char *anchor, char *err, size_t errlen)
 	if ((r = ub_ctx_async(ctx, 1)) != 0)
 		goto fail;
 	if (resolver) {
-		if (forwarder(resolver, fwd, sizeof(fwd)) == -1) {
+		struct net_target t;
+		char e[100];
+		/* libunbound takes "IP@PORT" */
+		if (net_parse(resolver, "53", &t, e, sizeof(e)) == -1 || !net_is_ip(t.host) ||
+		    atoi(t.port) == 0) {
 			snprintf(err, errlen, "--resolver %s: not IP[:PORT] or [IPv6]:PORT",
 			    resolver);
 			goto out;
 		}
+		snprintf(fwd, sizeof(fwd), "%s@%s", t.host, t.port);
 		if ((r = ub_ctx_set_fwd(ctx, fwd)) != 0) {
 			snprintf(err, errlen, "--resolver %s: %s", resolver, ub_strerror(r));
 			goto out;
@@ -258,33 +239,5 @@ resolve_ask(const char *name, enum dns_type t, resolve_cb cb, void *arg, char *e
 	}
 	qr->used = 1;
 	qr->timer = loop_add_timer(RESOLVE_MS, on_timeout, qr);
-	return (int)(qr - q);
-}
-
-void
-resolve_cancel(int h)
-{
-	if (h < 0 || h >= QMAX || !q[h].used)
-		return;
-	ub_cancel(ctx, q[h].ub_id);
-	if (q[h].timer)
-		loop_del_timer(q[h].timer);
-	q[h].timer = NULL;
-	q[h].used = 0;
-}
-
-void
-resolve_end(void)
-{
-	size_t	 i;
-
-	if (ctx == NULL)
-		return;
-	for (i = 0; i < QMAX; i++)
-		resolve_cancel((int)i);
-	if (ub_fd_added)
-		loop_del_fd(ub_fd(ctx));
-	ub_fd_added = 0;
-	ub_ctx_delete(ctx);
-	ctx = NULL;
+	return 0;
 }

@@ -38,14 +38,12 @@ typedef void (*resolve_cb)(void *arg, const struct dns_answer *);
  * trust anchor file, "none" (no validation) or NULL (the system's) */
 int	 resolve_init(const char *resolver, const char *trust_anchor, char *err, size_t);
 /* resolve_ask - cb is called once, from the loop, never from inside this
- * call; returns a handle for resolve_cancel, or -1 with err */
+ * call; 0, or -1 with err */
 int	 resolve_ask(const char *name, enum dns_type, resolve_cb, void *arg, char *err,
 	    size_t);
-void	 resolve_cancel(int);
 /* resolve_sec_name - "secure", "insecure", "bogus", "unchecked" */
 const char *resolve_sec_name(enum dns_sec);
 /* resolve_where - "resolver 127.0.0.1@53, DNSSEC from FILE", for reports */
 const char *resolve_where(void);
-void	 resolve_end(void);
 
 #endif

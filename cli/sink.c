@@ -1258,6 +1258,7 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
     char *err, size_t errlen)
 {
 	char		 tb[128];
+	size_t		 i;
 
 	cfg = sc;
 	stxcfg.text = cfg->text;
@@ -1276,11 +1277,13 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 		info[0] = '\0';
 	if ((!cfg->no_starttls || cfg->tls_listen) && make_ctx(info, ilen, err, errlen) == -1)
 		return -1;
-	if ((cfg->tls_min || cfg->tls_max) && ((ctx && tls_ctx_versions(ctx, cfg->tls_min,
-	    cfg->tls_max, err, errlen) == -1) || (ctx_expired && tls_ctx_versions(ctx_expired,
-	    cfg->tls_min, cfg->tls_max, err, errlen) == -1) || (ctx_wrongname &&
-	    tls_ctx_versions(ctx_wrongname, cfg->tls_min, cfg->tls_max, err, errlen) == -1)))
-		return -1;
+	if (cfg->tls_min || cfg->tls_max) {
+		struct tls_ctx *all[] = { ctx, ctx_expired, ctx_wrongname };
+		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+			if (all[i] && tls_ctx_versions(all[i], cfg->tls_min, cfg->tls_max, err,
+			    errlen) == -1)
+				return -1;
+	}
 	if (ctx && cfg->ocsp && tls_ctx_staple(ctx, cfg->ocsp, err, errlen) == -1)
 		return -1;
 	if (store_open(&cfg->store, cfg->scfg.hostname ? cfg->scfg.hostname : "localhost",

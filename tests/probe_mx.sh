@@ -84,6 +84,11 @@ _mta-sts IN TXT "v=STSv1; id=1"
 mta-sts IN A 127.0.0.1
 R
 done
+zone two.test secure <<R
+@ IN MX 10 mx1.sec.test.
+_mta-sts IN TXT "v=STSv1; id=1"
+_mta-sts IN TXT "v=STSv1; id=2"
+R
 for z in old:8 chain:9 plain:10; do
 	zone ${z%:*}.test secure <<R
 @ IN MX 10 mx1
@@ -226,6 +231,11 @@ check "a redirect is not followed (RFC 8461 3.3)" has "$T/redir" '^CRITICAL MTA-
 check "a policy served as text/html is refused" has "$T/html" 'is served as "text/html", not text/plain'
 mxp "$T/testing" probe --mx testing.test
 check "testing mode: an MX outside the policy is a warning, not critical (got $RC)" sh -c "[ $RC = 16 ] && grep -q '^WARNING  mx1.sec.test \[127.0.0.2\]: MTA-STS (testing): mx1.sec.test matches no mx pattern' '$T/testing' && grep -q '^note     MTA-STS is in testing mode' '$T/testing'"
+
+mxp "$T/q" probe --mx good.test -q
+check "-q: only the verdict line (got $RC)" sh -c "[ $RC = 0 ] && [ \$(wc -l < '$T/q') = 1 ] && grep -Eq '^domain good\.test: OK \(1 address in [0-9]+ ms\)$' '$T/q'"
+mxp "$T/two" probe --mx two.test
+check "two v=STSv1 records: no policy, said as such (got $RC)" sh -c "[ $RC = 6 ] && grep -q '^CRITICAL MTA-STS: 2 v=STSv1 TXT records: RFC 8461 3.1 wants exactly one, so senders see none' '$T/two'"
 
 # the monitoring plugin conventions
 mxp "$T/n1" probe --mx good.test --nagios
