@@ -21,6 +21,7 @@
 #include "cli/https.h"
 #include "cli/loop.h"
 #include "cli/mx.h"
+#include "cli/net.h"
 #include "cli/opening.h"
 #include "cli/out.h"
 #include "cli/resolve.h"
@@ -35,6 +36,23 @@
 #define STS_FETCH_MS	10000
 #define SESS_MAX	(DH_MAX * 32)
 #define NCOL		11
+
+/* --checks results */
+enum { CHK_NOTRUN, CHK_SAFE, CHK_VULN, CHK_NA, CHK_REFUSED };
+
+/* End-of-data variants for the smuggling check: what a server might take
+ * for CR LF . CR LF (the SMTP smuggling research of 2023). */
+static const struct { const char *name, *bytes; size_t len; } smug_v[] = {
+	{ "\\n.\\n", "\n.\n", 3 },
+	{ "\\r.\\r", "\r.\r", 3 },
+	{ "\\n.\\r\\n", "\n.\r\n", 4 },
+	{ "\\r\\n.\\r", "\r\n.\r", 4 },
+	{ "\\r.\\r\\n", "\r.\r\n", 4 },
+	{ "\\r\\n.\\n", "\r\n.\n", 4 },
+	{ "\\r\\n\\x00.\\r\\n", "\r\n\0.\r\n", 6 },
+};
+#define SMUG_N		(sizeof(smug_v) / sizeof(smug_v[0]))
+#define RELAY_RCPT	"smtpdbg-relay-check@example.net"	/* RFC 2606: never delivered */
 
 struct sess;
 
@@ -82,6 +100,14 @@ struct dhost {
 	char		 groups[300];	/* key exchange groups accepted (TLS 1.2) */
 	int		 enum_rounds;
 	int		 mail_plain;	/* reply code to MAIL without TLS; 0: not asked */
+	/* --checks: reply codes, 0 when not asked */
+	int		 inj;		/* CHK_* */
+	int		 smug[SMUG_N];	/* CHK_* per variant */
+	int		 smug_code[SMUG_N];
+	int		 relay;		/* RCPT to a domain outside */
+	int		 auth_code;	/* AUTH before TLS */
+	int		 vrfy, expn;
+	char		 vrfy_text[200], expn_text[200];
 	int		 level;
 	size_t		 nprob;
 	struct problem	 prob[PROBS_MAX];
@@ -174,7 +200,8 @@ dprob(struct dom *d, int lv, const char *fmt, ...)
  * then, in sessions of their own, each TLS version alone, the TLS 1.2
  * ciphers and groups (asked again without the one chosen), and MAIL
  * without STARTTLS. */
-enum sess_kind { SESS_MAIN, SESS_VERSION, SESS_CIPHER, SESS_GROUP, SESS_PLAIN };
+enum sess_kind { SESS_MAIN, SESS_VERSION, SESS_CIPHER, SESS_GROUP, SESS_PLAIN,
+	SESS_INJECT, SESS_SMUGGLE, SESS_RELAY, SESS_AUTH, SESS_VRFY };
 
 #define ENUM_ROUNDS	12	/* handshakes per enumeration at most */
 
@@ -188,12 +215,16 @@ struct sess {
 	struct client	*cl;
 	struct opening	*op;
 	int		 quitting, done, tls_ok, mail_sent;
+	int		 step;		/* --checks: where the dialogue is */
 	char		 cipher[48], group[48];
 };
 
 static const char *const tls_vers[] = { "1.0", "1.1", "1.2", "1.3" };
 
 static void	 sess_start(struct dhost *, enum sess_kind, int ver, const char *prio);
+static void	 checks_start(struct dhost *);
+static void	 send_cmd(struct sess *, const char *);
+static int	 check_step(struct sess *, enum client_ev, int code);
 
 static struct mx_host *
 mxh(struct dhost *h)
@@ -285,6 +316,8 @@ sides(struct dhost *h)
 	}
 	if (h->connected)
 		sess_start(h, SESS_PLAIN, 0, NULL);
+	if (h->connected)
+		checks_start(h);
 	if (--h->sides == 0)
 		unpend(h->d);
 }
@@ -316,7 +349,7 @@ sess_done(struct sess *ss)
 	case SESS_GROUP:
 		enumerated(ss);
 		break;
-	case SESS_PLAIN:
+	default:
 		break;
 	}
 	if (ss->kind != SESS_MAIN && --h->sides == 0)
@@ -358,8 +391,21 @@ sess_event(void *arg, enum client_ev ev, int code)
 		snprintf(ss->cipher, sizeof(ss->cipher), "%s", t->cipher);
 		snprintf(ss->group, sizeof(ss->group), "%s", t->group);
 	}
+	if (ss->kind >= SESS_INJECT && check_step(ss, ev, code))
+		return;
 	switch (opening_event(ss->op, ev, code)) {
 	case OPEN_READY:
+		if (ss->kind == SESS_INJECT && ss->step == 2) {
+			/* ready again after TLS: QUIT, and see what answers it */
+			ss->step = 3;
+			send_cmd(ss, "QUIT");
+			return;
+		}
+		if (ss->kind >= SESS_INJECT) {
+			ss->step = 1;
+			check_step(ss, CLIENT_REPLY, code);
+			return;
+		}
 		if (ss->kind == SESS_MAIN)
 			capture(ss);
 		if (ss->kind == SESS_PLAIN && !ss->mail_sent) {
@@ -450,7 +496,11 @@ sess_start(struct dhost *h, enum sess_kind kind, int ver, const char *prio)
 	memset(&oc, 0, sizeof(oc));
 	oc.helo = ss->cfg.helo;
 	oc.greet = 1;
-	oc.starttls = kind == SESS_PLAIN ? OPEN_TLS_OFF : OPEN_TLS_REQUIRED;
+	/* the plaintext questions ask before TLS; relay and smuggling go the
+	 * way mail goes (TLS when offered); the rest require it */
+	oc.starttls = kind == SESS_PLAIN || kind == SESS_INJECT || kind == SESS_AUTH ||
+	    kind == SESS_VRFY ? OPEN_TLS_OFF : kind == SESS_RELAY || kind == SESS_SMUGGLE ?
+	    OPEN_TLS_TRY : OPEN_TLS_REQUIRED;
 	oc.no_verify = 1;
 	ss->op = opening_new(ss->cl, &oc);
 	if (kind != SESS_MAIN)
@@ -462,6 +512,29 @@ sess_start(struct dhost *h, enum sess_kind kind, int ver, const char *prio)
 	}
 }
 
+/* host_new - an address to ask, silent sessions with the MX name as SNI */
+static struct dhost *
+host_new(struct dom *d, size_t mxi, const char *ip, const char *target)
+{
+	struct dhost	*h = xcalloc(1, sizeof(*h));
+
+	d->h[d->nh++] = h;
+	h->d = d;
+	h->mxi = mxi;
+	h->min_days = -1000000;
+	snprintf(h->ip, sizeof(h->ip), "%s", ip);
+	snprintf(h->target, sizeof(h->target), "%s", target);
+	h->cfg = d->ro->ccfg;
+	h->cfg.text = 0;
+	h->cfg.json = NULL;
+	h->cfg.report = 0;
+	h->cfg.sni = d->mx.host[mxi].name;
+	h->cfg.ntlsa = 0;
+	if (h->cfg.timeout_ms == 0)
+		h->cfg.greeting_ms = GREETING_MS;
+	return h;
+}
+
 /* host_start - one address of an MX host */
 static void
 host_start(struct dom *d, size_t mxi, const char *ip, int v6, enum dns_sec asec)
@@ -469,22 +542,13 @@ host_start(struct dom *d, size_t mxi, const char *ip, int v6, enum dns_sec asec)
 	struct dhost	*h;
 	struct tlsa_set	*ts = &d->tlsa[mxi];
 
+	char		 target[80];
+
 	if (d->nh == DH_MAX)
 		return;
-	h = xcalloc(1, sizeof(*h));
-	d->h[d->nh++] = h;
-	h->d = d;
-	h->mxi = mxi;
+	snprintf(target, sizeof(target), v6 ? "[%s]:%s" : "%s:%s", ip, d->o->port);
+	h = host_new(d, mxi, ip, target);
 	h->asec = asec;
-	h->min_days = -1000000;
-	snprintf(h->ip, sizeof(h->ip), "%s", ip);
-	snprintf(h->target, sizeof(h->target), v6 ? "[%s]:%s" : "%s:%s", ip, d->o->port);
-	h->cfg = d->ro->ccfg;
-	h->cfg.text = 0;
-	h->cfg.json = NULL;
-	h->cfg.report = 0;
-	h->cfg.sni = d->mx.host[mxi].name;
-	h->cfg.ntlsa = 0;
 	/* RFC 7672 2.2: TLSA records count only when they and the host's
 	 * address records are DNSSEC-secure */
 	if (ts->n && ts->sec == DNS_SEC_SECURE && asec == DNS_SEC_SECURE) {
@@ -494,11 +558,228 @@ host_start(struct dom *d, size_t mxi, const char *ip, int v6, enum dns_sec asec)
 		h->cfg.ntlsa = ts->n;
 		h->cfg.tlsa_dnssec = 1;
 	}
-	if (h->cfg.timeout_ms == 0)
-		h->cfg.greeting_ms = GREETING_MS;
 	h->t0 = loop_now();
 	d->pending++;
 	sess_start(h, SESS_MAIN, 0, NULL);
+}
+
+/* --- --checks: active questions, each in a session of its own ----------- */
+
+static void
+send_cmd(struct sess *ss, const char *line)
+{
+	char	 err[200];
+
+	if (client_command(ss->cl, line, err, sizeof(err)) == -1)
+		sess_done(ss);
+}
+
+/* smuggle_body - the message: text, the variant, a NOOP the server runs as
+ * a command if the variant ended the data, more text, the real end */
+static size_t
+smuggle_body(size_t v, char *out, size_t n)
+{
+	int	 k = snprintf(out, n, "Subject: smtpdbg smuggling check, variant %zu (%s)\r\n"
+	    "From: <>\r\n\r\nsmtpdbg --checks smuggling: does the server end the data early?",
+	    v + 1, smug_v[v].name);
+	size_t	 o = k > 0 ? (size_t)k : 0;
+
+	memcpy(out + o, smug_v[v].bytes, smug_v[v].len);
+	o += smug_v[v].len;
+	o += (size_t)snprintf(out + o, n - o, "NOOP\r\nif you read this line, the data went on\r\n"
+	    ".\r\n");
+	return o;
+}
+
+/* check_step - a --checks session's dialogue after the opening (step 1:
+ * it just became ready); 1 when the event was taken */
+static int
+check_step(struct sess *ss, enum client_ev ev, int code)
+{
+	struct dhost	*h = ss->h;
+	const struct caps *c;
+	const struct caps_entry *auth;
+	char		 line[600], err[200];
+	size_t		 n;
+
+	if (ss->step == 0 || ss->quitting)
+		return 0;
+	if (ev == CLIENT_VIOLATION && (ss->kind == SESS_INJECT || ss->kind == SESS_SMUGGLE)) {
+		/* a reply to nothing: the server ran the command we hid */
+		if (ss->kind == SESS_INJECT)
+			h->inj = CHK_VULN;
+		else if (h->smug[ss->ver] != CHK_REFUSED)
+			h->smug[ss->ver] = CHK_VULN;
+		sess_done(ss);
+		return 1;
+	}
+	if (ev != CLIENT_REPLY)
+		return 0;
+	switch (ss->kind) {
+	case SESS_INJECT:
+		if (ss->step == 1) {
+			c = client_caps(ss->cl);
+			if (caps_find(c, "STARTTLS") == NULL) {
+				h->inj = CHK_NA;
+				sess_quit(ss);
+				return 1;
+			}
+			/* STARTTLS and a NOOP in one write: a server that runs
+			 * the NOOP after the handshake is vulnerable (RFC 3207 5,
+			 * CVE-2011-0411); the opening says EHLO after TLS, and
+			 * the NOOP's reply comes as a reply to nothing */
+			ss->step = 2;
+			if (client_raw(ss->cl, "STARTTLS\r\nNOOP\r\n", 16, err, sizeof(err)) == -1)
+				sess_done(ss);
+			return 1;
+		}
+		if (ss->step == 3) {
+			/* QUIT is answered by 221, unless the hidden NOOP's
+			 * reply moved every reply one place on */
+			h->inj = code == 221 ? CHK_SAFE : CHK_VULN;
+			sess_done(ss);
+			return 1;
+		}
+		return 0;	/* the STARTTLS reply and the EHLO after TLS: the opening's */
+	case SESS_SMUGGLE:
+		switch (ss->step) {
+		case 1:
+			ss->step = 2;
+			send_cmd(ss, "MAIL FROM:<>");
+			return 1;
+		case 2:
+			if (code / 100 != 2)
+				break;
+			ss->step = 3;
+			snprintf(line, sizeof(line), "RCPT TO:<%s>", h->d->o->rcpt);
+			send_cmd(ss, line);
+			return 1;
+		case 3:
+			if (code / 100 != 2)
+				break;
+			ss->step = 4;
+			send_cmd(ss, "DATA");
+			return 1;
+		case 4: {
+			char body[800];
+			if (code != 354)
+				break;
+			ss->step = 5;
+			n = smuggle_body((size_t)ss->ver, body, sizeof(body));
+			if (client_raw(ss->cl, body, n, err, sizeof(err)) == -1 ||
+			    client_data_sent(ss->cl, err, sizeof(err)) == -1)
+				sess_done(ss);
+			return 1;
+		}
+		case 5:
+			/* the reply to the end of data; then QUIT: a server that
+			 * ended the data early answers the NOOP before it */
+			h->smug_code[ss->ver] = code;
+			h->smug[ss->ver] = code / 100 == 2 ? CHK_SAFE : CHK_REFUSED;
+			ss->step = 6;
+			send_cmd(ss, "QUIT");
+			return 1;
+		case 6:
+			if (code != 221)
+				h->smug[ss->ver] = CHK_VULN;
+			sess_done(ss);
+			return 1;
+		}
+		h->smug_code[ss->ver] = code;
+		h->smug[ss->ver] = CHK_NA;	/* could not get to the data */
+		sess_quit(ss);
+		return 1;
+	case SESS_RELAY:
+		if (ss->step == 1) {
+			ss->step = 2;
+			send_cmd(ss, "MAIL FROM:<>");
+			return 1;
+		}
+		if (ss->step == 2 && code / 100 == 2) {
+			ss->step = 3;
+			send_cmd(ss, "RCPT TO:<" RELAY_RCPT ">");
+			return 1;
+		}
+		if (ss->step == 3)
+			h->relay = code;
+		if (ss->step == 3 || ss->step == 2) {
+			/* nothing is ever sent: RSET, then QUIT */
+			ss->step = 4;
+			send_cmd(ss, "RSET");
+			return 1;
+		}
+		sess_quit(ss);
+		return 1;
+	case SESS_AUTH:
+		if (ss->step == 1) {
+			char mech[32];
+			c = client_caps(ss->cl);
+			if ((auth = caps_find(c, "AUTH")) == NULL || auth->params[0] == '\0') {
+				sess_quit(ss);
+				return 1;
+			}
+			snprintf(mech, sizeof(mech), "%.*s", (int)strcspn(auth->params, " "),
+			    auth->params);
+			ss->step = 2;
+			snprintf(line, sizeof(line), "AUTH %s", mech);
+			send_cmd(ss, line);
+			return 1;
+		}
+		if (ss->step == 2) {
+			h->auth_code = code;
+			if (code == 334) {
+				/* cancel the exchange (RFC 4954 4) */
+				ss->step = 3;
+				if (client_raw(ss->cl, "*\r\n", 3, err, sizeof(err)) == -1)
+					sess_done(ss);
+				return 1;
+			}
+		}
+		sess_quit(ss);
+		return 1;
+	case SESS_VRFY:
+		if (ss->step == 1) {
+			ss->step = (h->d->o->checks & CHECK_VRFY) ? 2 : 3;
+			send_cmd(ss, ss->step == 2 ? "VRFY postmaster" : "EXPN postmaster");
+			return 1;
+		}
+		if (ss->step == 2) {
+			h->vrfy = code;
+			snprintf(h->vrfy_text, sizeof(h->vrfy_text), "%s", client_last_line(ss->cl));
+			if (h->d->o->checks & CHECK_EXPN) {
+				ss->step = 3;
+				send_cmd(ss, "EXPN postmaster");
+				return 1;
+			}
+		}
+		if (ss->step == 3) {
+			h->expn = code;
+			snprintf(h->expn_text, sizeof(h->expn_text), "%s", client_last_line(ss->cl));
+		}
+		sess_quit(ss);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+checks_start(struct dhost *h)
+{
+	unsigned c = h->d->o->checks;
+	size_t	 v;
+
+	if (c & CHECK_INJECTION)
+		sess_start(h, SESS_INJECT, 0, NULL);
+	if (c & CHECK_SMUGGLING)
+		for (v = 0; v < SMUG_N; v++)
+			sess_start(h, SESS_SMUGGLE, (int)v, NULL);
+	if (c & CHECK_RELAY)
+		sess_start(h, SESS_RELAY, 0, NULL);
+	if (c & CHECK_PLAINAUTH)
+		sess_start(h, SESS_AUTH, 0, NULL);
+	if (c & (CHECK_VRFY | CHECK_EXPN))
+		sess_start(h, SESS_VRFY, 0, NULL);
 }
 
 /* --- DNS ------------------------------------------------------------------ */
@@ -702,6 +983,48 @@ cn(const char *dn, char *out, size_t n)
 	return out;
 }
 
+/* weigh_checks - what --checks found */
+static void
+weigh_checks(struct dhost *h)
+{
+	unsigned c = h->d->o->checks;
+	char	 ended[300] = "", refused[300] = "";
+	size_t	 v, oe = 0, orf = 0;
+
+	if ((c & CHECK_INJECTION) && h->inj == CHK_VULN)
+		hprob(h, DL_CRITICAL, "STARTTLS command injection: a command sent with STARTTLS "
+		    "ran after the handshake (CVE-2011-0411 class)");
+	else if ((c & CHECK_INJECTION) && h->inj == CHK_SAFE)
+		hprob(h, -1, "STARTTLS command injection: not vulnerable");
+	for (v = 0; (c & CHECK_SMUGGLING) && v < SMUG_N; v++) {
+		if (h->smug[v] == CHK_VULN)
+			oe += (size_t)snprintf(ended + oe, sizeof(ended) - oe, "%s%s", oe ? ", " : "",
+			    smug_v[v].name);
+		else if (h->smug[v] == CHK_REFUSED)
+			orf += (size_t)snprintf(refused + orf, sizeof(refused) - orf, "%s%s (%d)",
+			    orf ? ", " : "", smug_v[v].name, h->smug_code[v]);
+		if (oe >= sizeof(ended) || orf >= sizeof(refused))
+			break;
+	}
+	if (ended[0])
+		hprob(h, DL_CRITICAL, "SMTP smuggling: the data ends at %s", ended);
+	else if (c & CHECK_SMUGGLING)
+		hprob(h, -1, "SMTP smuggling: no variant ended the data%s%s", refused[0] ?
+		    "; refused: " : "", refused);
+	if ((c & CHECK_RELAY) && h->relay / 100 == 2)
+		hprob(h, DL_CRITICAL, "open relay? RCPT TO:<" RELAY_RCPT "> got %d (then RSET: "
+		    "nothing was sent)", h->relay);
+	else if ((c & CHECK_RELAY) && h->relay)
+		hprob(h, -1, "relay: RCPT to an outside domain refused (%d)", h->relay);
+	if ((c & CHECK_PLAINAUTH) && h->auth_code == 334)
+		hprob(h, DL_WARNING, "AUTH is accepted before STARTTLS: credentials would travel "
+		    "in plaintext");
+	if ((c & CHECK_VRFY) && (h->vrfy == 250 || h->vrfy == 251))
+		hprob(h, DL_WARNING, "VRFY answers with real data: %s", h->vrfy_text);
+	if ((c & CHECK_EXPN) && (h->expn == 250 || h->expn == 251))
+		hprob(h, DL_WARNING, "EXPN answers with real data: %s", h->expn_text);
+}
+
 static void
 weigh_host(struct dom *d, struct dhost *h)
 {
@@ -737,6 +1060,7 @@ weigh_host(struct dom *d, struct dhost *h)
 		hprob(h, DL_WARNING, "%s", h->why[0] ? h->why : "no connection");
 		return;
 	}
+	weigh_checks(h);
 	if (h->auth_plain)
 		hprob(h, -1, "AUTH is offered before STARTTLS");
 	if (h->mail_plain >= 200 && h->mail_plain < 300)
@@ -1057,6 +1381,23 @@ json_probs(struct buf *j, const struct problem *p, size_t n)
 	buf_puts(j, "]");
 }
 
+/* json_checks - "checks": what --checks found at one address */
+static void
+json_checks(struct buf *j, const struct dhost *h)
+{
+	static const char *const cw[] = { "not run", "safe", "vulnerable", "n/a", "refused" };
+	size_t	 v;
+
+	buf_printf(j, ",\"checks\":{\"injection\":\"%s\",\"smuggling\":{", cw[h->inj]);
+	for (v = 0; v < SMUG_N; v++) {
+		buf_puts(j, v ? ",\"" : "\"");
+		esc_json(j, smug_v[v].bytes, smug_v[v].len);
+		buf_printf(j, "\":\"%s\"", cw[h->smug[v]]);
+	}
+	buf_printf(j, "},\"relay\":%d,\"plainauth\":%d,\"vrfy\":%d,\"expn\":%d}", h->relay,
+	    h->auth_code, h->vrfy, h->expn);
+}
+
 static void
 print_json(struct dom *d, FILE *f)
 {
@@ -1112,6 +1453,8 @@ print_json(struct dom *d, FILE *f)
 		json_str(&j, "ciphers_tls12", h->ciphers);
 		json_str(&j, "groups_tls12", h->groups);
 		buf_printf(&j, ",\"mail_without_tls\":%d", h->mail_plain);
+		if (d->o->checks)
+			json_checks(&j, h);
 		json_str(&j, "dane", h->dane == DANE_PASS ? "pass" : h->dane == DANE_FAIL ? "fail" :
 		    h->dane == DANE_INSECURE ? "insecure" : h->dane == DANE_BOGUS ? "bogus" :
 		    h->dane == DANE_ERROR ? "error" : "none");
@@ -1143,6 +1486,37 @@ print_json(struct dom *d, FILE *f)
 	buf_free(&j);
 }
 
+static int
+level_exit(int level)
+{
+	return level == DL_OK ? 0 : level == DL_WARNING ? EXIT_DOMAIN_WARN :
+	    level == DL_CRITICAL ? EXIT_TLS : EXIT_MX;
+}
+
+static void
+dom_free(struct dom *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nsess; i++) {
+		opening_free(d->sess[i]->op);
+		client_free(d->sess[i]->cl);
+		free(d->sess[i]);
+	}
+	for (i = 0; i < d->nh; i++)
+		free(d->h[i]);
+	free(d);
+}
+
+/* announce - the smuggling check sends mail: say so before it starts */
+static void
+announce(struct dom *d)
+{
+	if (d->o->checks & CHECK_SMUGGLING)
+		fprintf(stderr, "smtpdbg: --checks smuggling sends %zu messages to <%s> through "
+		    "every address it checks\n", SMUG_N, d->o->rcpt);
+}
+
 static void
 unpend(struct dom *d)
 {
@@ -1155,7 +1529,6 @@ domain_run(struct run_opts *ro, const struct domain_opts *o, const char *name)
 {
 	struct dom	*d = xcalloc(1, sizeof(*d));
 	char		 err[600], q[300];
-	size_t		 i;
 	int		 code;
 
 	d->ro = ro;
@@ -1169,6 +1542,7 @@ domain_run(struct run_opts *ro, const struct domain_opts *o, const char *name)
 		free(d);
 		return o->nagios ? DL_UNKNOWN : EXIT_USAGE;
 	}
+	announce(d);
 	d->pending = 1;
 	snprintf(q, sizeof(q), "_mta-sts.%s", d->name);
 	if (resolve_ask(q, DNS_TXT, on_sts_txt, d, err, sizeof(err)) != -1)
@@ -1187,15 +1561,92 @@ domain_run(struct run_opts *ro, const struct domain_opts *o, const char *name)
 	if (ro->ccfg.json)
 		print_json(d, ro->ccfg.json);
 	fflush(stdout);
-	code = o->nagios ? (int)d->level : d->level == DL_OK ? 0 : d->level == DL_WARNING ?
-	    EXIT_DOMAIN_WARN : d->level == DL_CRITICAL ? EXIT_TLS : EXIT_MX;
-	for (i = 0; i < d->nsess; i++) {
-		opening_free(d->sess[i]->op);
-		client_free(d->sess[i]->cl);
-		free(d->sess[i]);
-	}
-	for (i = 0; i < d->nh; i++)
-		free(d->h[i]);
-	free(d);
+	code = o->nagios ? (int)d->level : level_exit(d->level);
+	dom_free(d);
 	return code;
+}
+
+int
+domain_checks_host(struct run_opts *ro, const struct domain_opts *o, const char *target)
+{
+	struct dom	*d = xcalloc(1, sizeof(*d));
+	struct dhost	*h;
+	struct net_target t;
+	char		 err[200];
+	size_t		 k;
+	int		 code;
+
+	if (net_parse(target, "25", &t, err, sizeof(err)) == -1 || t.path[0]) {
+		fprintf(stderr, "smtpdbg: probe --checks: %s\n", t.path[0] ? "a Unix socket has "
+		    "no MX to check" : err);
+		free(d);
+		return EXIT_USAGE;
+	}
+	d->ro = ro;
+	d->o = o;
+	d->t0 = loop_now();
+	snprintf(d->name, sizeof(d->name), "%s", t.host);
+	d->mx.nhosts = 1;
+	d->mx.host[0].pref = -1;
+	snprintf(d->mx.host[0].name, sizeof(d->mx.host[0].name), "%s", t.host);
+	h = host_new(d, 0, t.host, target);
+	announce(d);
+	d->pending = 1;
+	h->sides = 1;
+	checks_start(h);
+	if (--h->sides == 0)
+		unpend(d);
+	loop_run();
+	weigh_checks(h);
+	for (k = 0; k < h->nprob && !(ro->quiet && ro->ccfg.json); k++)
+		out_printf("%-8s %s: %s\n", h->prob[k].level < 0 ? "note" :
+		    level_names[h->prob[k].level], target, h->prob[k].text);
+	if (ro->ccfg.json) {
+		struct buf j;
+		buf_init(&j, 1 << 16);
+		buf_printf(&j, "{\"t\":%.1f,\"event\":\"checks\"",
+		    (double)(loop_now() - d->t0) / 1000.0);
+		json_str(&j, "target", target);
+		json_checks(&j, h);
+		json_str(&j, "status", level_names[h->level > 0 ? h->level : 0]);
+		json_probs(&j, h->prob, h->nprob);
+		buf_puts(&j, "}\n");
+		fwrite(buf_ptr(&j), 1, j.len, ro->ccfg.json);
+		fflush(ro->ccfg.json);
+		buf_free(&j);
+	}
+	code = level_exit(h->level > 0 ? h->level : 0);
+	dom_free(d);
+	return code;
+}
+
+int
+domain_checks_parse(const char *list, unsigned *out, char *err, size_t errlen)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "injection", CHECK_INJECTION }, { "smuggling", CHECK_SMUGGLING },
+		{ "relay", CHECK_RELAY }, { "plainauth", CHECK_PLAINAUTH },
+		{ "vrfy", CHECK_VRFY }, { "expn", CHECK_EXPN },
+		{ "all", CHECK_INJECTION | CHECK_SMUGGLING | CHECK_RELAY | CHECK_PLAINAUTH |
+		    CHECK_VRFY | CHECK_EXPN },
+	};
+	const char *p = list;
+	size_t	 i, l;
+
+	while (*p) {
+		l = strcspn(p, ",");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == l && strncmp(p, names[i].name, l) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0])) {
+			snprintf(err, errlen, "--checks: \"%.*s\" is not one of injection, smuggling, "
+			    "relay, plainauth, vrfy, expn, all", (int)l, p);
+			return -1;
+		}
+		*out |= names[i].bit;
+		p += l;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
 }

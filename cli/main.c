@@ -540,6 +540,21 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_CRIT_DAYS: m->dom.crit_days = (int)v; break;
 		case O_NAGIOS: m->dom.nagios = 1; break;
 		case O_MTA_STS_PORT: m->dom.sts_port = (int)v; break;
+		case O_CHECKS: {
+			char e[200];
+			if (domain_checks_parse(optarg, &m->dom.checks, e, sizeof(e)) == -1) {
+				fprintf(stderr, "smtpdbg: %s\n", e);
+				goto bad;
+			}
+			break;
+		}
+		case O_RCPT:
+			if (strpbrk(optarg, "\r\n<> ") || strchr(optarg, '@') == NULL) {
+				fprintf(stderr, "smtpdbg: --rcpt %s: not an address\n", optarg);
+				goto bad;
+			}
+			m->dom.rcpt = optarg;
+			break;
 		case O_COMMAND_TIMEOUT:
 		case O_DATA_TIMEOUT:
 			if (o->id == O_COMMAND_TIMEOUT)
@@ -1079,6 +1094,11 @@ main_probe(struct main_opts *m, int argc, char **argv)
 	m->ro.ccfg.json = open_json(m);
 	m->ro.quiet = m->quiet;
 	m->ro.ccfg.text = !m->quiet;
+	if ((m->dom.checks & CHECK_SMUGGLING) && m->dom.rcpt == NULL) {
+		fprintf(stderr, "smtpdbg: probe: --checks smuggling sends mail: name its recipient "
+		    "with --rcpt ADDR\n");
+		return m->dom.nagios ? DL_UNKNOWN : EXIT_USAGE;
+	}
 	if (m->mx) {
 		char err[600];
 		if (m->dom.crit_days > m->dom.warn_days) {
@@ -1091,8 +1111,14 @@ main_probe(struct main_opts *m, int argc, char **argv)
 			return m->dom.nagios ? DL_UNKNOWN : EXIT_USAGE;
 		}
 		code = domain_run(&m->ro, &m->dom, argv[0]);
-	} else
+	} else {
 		code = probe_run(&m->ro, argv[0]);
+		if (m->dom.checks) {
+			int c2 = domain_checks_host(&m->ro, &m->dom, argv[0]);
+			if (code == 0)
+				code = c2;
+		}
+	}
 	if (m->ro.ccfg.json && m->ro.ccfg.json != stdout)
 		fclose(m->ro.ccfg.json);
 	fflush(stdout);

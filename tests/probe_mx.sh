@@ -237,6 +237,15 @@ check "-q: only the verdict line (got $RC)" sh -c "[ $RC = 0 ] && [ \$(wc -l < '
 mxp "$T/two" probe --mx two.test
 check "two v=STSv1 records: no policy, said as such (got $RC)" sh -c "[ $RC = 6 ] && grep -q '^CRITICAL MTA-STS: 2 v=STSv1 TXT records: RFC 8461 3.1 wants exactly one, so senders see none' '$T/two'"
 
+mxp "$T/chk" probe --mx good.test --checks injection,relay --json -q
+check "--checks with --mx: per address, in the mx_host object (got $RC)" $PY -c '
+import json, sys
+h = [json.loads(l) for l in open(sys.argv[1])][0]
+assert h["checks"]["injection"] == "safe" and h["checks"]["relay"] == 250, h["checks"]
+assert any("open relay" in p["text"] for p in h["problems"]), h["problems"]
+' "$T/chk"
+check "and documented" $PY "${top_srcdir:-.}/tests/jsondoc.py" "${top_srcdir:-.}/man/smtpdbg.md" "$T/chk"
+
 # the monitoring plugin conventions
 mxp "$T/n1" probe --mx good.test --nagios
 check "--nagios OK: exit 0 (got $RC)" [ "$RC" = 0 ]
