@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "cli/out.h"
 #include "cli/resolve.h"
 #include "session/esc.h"
+#include "session/json.h"
 #include "session/sts.h"
 #include "session/xalloc.h"
 
@@ -155,6 +157,7 @@ struct dom {
 	struct problem	 prob[PROBS_MAX];
 	int		 pending;
 	int		 level;
+	int		 changes;	/* --baseline: how many */
 	uint64_t	 t0;
 };
 
@@ -224,6 +227,7 @@ static const char *const tls_vers[] = { "1.0", "1.1", "1.2", "1.3" };
 static void	 sess_start(struct dhost *, enum sess_kind, int ver, const char *prio);
 static void	 checks_start(struct dhost *);
 static void	 send_cmd(struct sess *, const char *);
+static void	 host_json(struct dom *, struct dhost *, struct buf *);
 static int	 check_step(struct sess *, enum client_ev, int code);
 
 static struct mx_host *
@@ -1178,6 +1182,242 @@ weigh(struct dom *d)
 		dprob(d, DL_CRITICAL, "no MX address of %s could be reached", d->name);
 }
 
+/* --- --baseline: what changed since an earlier --json run ---------------- */
+
+struct fact {
+	char	 host[320];	/* "mx1.example.org [192.0.2.1]" */
+	char	 key[80];	/* protocol, cipher, ehlo, versions, certificates.N.sha256 ... */
+	char	 val[700];
+};
+
+struct facts {
+	size_t		 n, cap;
+	struct fact	*f;
+	/* the object being read */
+	int		 is_host;
+	char		 mx[256], addr[64];
+	size_t		 nline;
+	struct fact	 line[64];
+};
+
+static int
+relevant(const char *path, char *key, size_t n)
+{
+	const char *dot;
+
+	if (strcmp(path, "protocol") == 0 || strcmp(path, "cipher") == 0 ||
+	    strcmp(path, "ehlo") == 0) {
+		snprintf(key, n, "%s", path);
+		return 1;
+	}
+	if (strncmp(path, "versions.", 9) == 0) {
+		snprintf(key, n, "versions");
+		return 1;
+	}
+	if (strncmp(path, "certificates.", 13) == 0 && (dot = strrchr(path, '.')) != NULL &&
+	    (strcmp(dot, ".sha256") == 0 || strcmp(dot, ".issuer") == 0 ||
+	    strcmp(dot, ".key") == 0)) {
+		snprintf(key, n, "%s", path);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+fact_cb(void *arg, const char *path, const char *value, int is_string)
+{
+	struct facts	*fs = arg;
+	char		 key[80];
+	size_t		 i;
+
+	if (strcmp(path, "event") == 0)
+		fs->is_host = strcmp(value, "mx_host") == 0;
+	else if (strcmp(path, "mx") == 0)
+		snprintf(fs->mx, sizeof(fs->mx), "%s", value);
+	else if (strcmp(path, "address") == 0)
+		snprintf(fs->addr, sizeof(fs->addr), "%s", value);
+	if (!relevant(path, key, sizeof(key)))
+		return;
+	/* an array's items join into one value */
+	for (i = 0; i < fs->nline; i++)
+		if (strcmp(fs->line[i].key, key) == 0) {
+			size_t l = strlen(fs->line[i].val);
+			snprintf(fs->line[i].val + l, sizeof(fs->line[i].val) - l, ",%s", value);
+			return;
+		}
+	if (fs->nline < sizeof(fs->line) / sizeof(fs->line[0])) {
+		snprintf(fs->line[fs->nline].key, sizeof(key), "%s", key);
+		snprintf(fs->line[fs->nline].val, sizeof(fs->line[0].val), "%s", value);
+		fs->nline++;
+	}
+}
+
+/* facts_add - one JSON line's facts, when it is an mx_host object */
+static int
+facts_add(struct facts *fs, const char *line, size_t len)
+{
+	size_t	 i;
+
+	fs->is_host = 0;
+	fs->nline = 0;
+	fs->mx[0] = fs->addr[0] = '\0';
+	if (json_flatten(line, len, fact_cb, fs) == -1)
+		return -1;
+	if (!fs->is_host)
+		return 0;
+	for (i = 0; i < fs->nline; i++) {
+		if (fs->n == fs->cap) {
+			fs->cap = fs->cap ? 2 * fs->cap : 64;
+			fs->f = xrealloc(fs->f, fs->cap * sizeof(*fs->f));
+		}
+		fs->f[fs->n] = fs->line[i];
+		snprintf(fs->f[fs->n].host, sizeof(fs->f[0].host), "%.250s [%.60s]", fs->mx, fs->addr);
+		fs->n++;
+	}
+	if (fs->nline == 0) {	/* a host without TLS still counts as there */
+		if (fs->n == fs->cap) {
+			fs->cap = fs->cap ? 2 * fs->cap : 64;
+			fs->f = xrealloc(fs->f, fs->cap * sizeof(*fs->f));
+		}
+		memset(&fs->f[fs->n], 0, sizeof(fs->f[0]));
+		snprintf(fs->f[fs->n].host, sizeof(fs->f[0].host), "%.250s [%.60s]", fs->mx, fs->addr);
+		fs->n++;
+	}
+	return 0;
+}
+
+/* baseline_load - the facts of an earlier --json run; -1 with err */
+static int
+baseline_load(const char *path, struct facts *fs, char *err, size_t errlen)
+{
+	FILE	*f = fopen(path, "r");
+	char	*line = NULL;
+	size_t	 cap = 0, n = 0;
+	ssize_t	 l;
+	int	 rc = 0, hosts = 0;
+
+	memset(fs, 0, sizeof(*fs));
+	if (f == NULL) {
+		snprintf(err, errlen, "--baseline %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((l = getline(&line, &cap, f)) != -1) {
+		n++;
+		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+			l--;
+		if (l == 0)
+			continue;
+		if (facts_add(fs, line, (size_t)l) == -1) {
+			snprintf(err, errlen, "--baseline %s: line %zu is not JSON", path, n);
+			rc = -1;
+			break;
+		}
+		hosts += fs->is_host;
+	}
+	free(line);
+	fclose(f);
+	if (rc == 0 && hosts == 0) {
+		snprintf(err, errlen, "--baseline %s: no mx_host objects in it (the output of "
+		    "probe --mx --json is)", path);
+		rc = -1;
+	}
+	return rc;
+}
+
+static const struct fact *
+fact_find(const struct facts *fs, const char *host, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < fs->n; i++)
+		if (strcmp(fs->f[i].host, host) == 0 && (key == NULL ||
+		    strcmp(fs->f[i].key, key) == 0))
+			return &fs->f[i];
+	return NULL;
+}
+
+/* words_diff - "+ADDED -REMOVED" between two space-separated lists */
+static void
+words_diff(const char *a, const char *b, char *out, size_t n)
+{
+	char	 w[100];
+	const char *p;
+	size_t	 o = 0, l;
+	int	 pass;
+
+	out[0] = '\0';
+	for (pass = 0; pass < 2; pass++)
+		for (p = pass ? a : b; *p; p += l + (p[l] == ' ')) {
+			const char *other = pass ? b : a, *q;
+			int found = 0;
+			l = strcspn(p, " ");
+			snprintf(w, sizeof(w), "%.*s", (int)l, p);
+			for (q = other; *q; q += strcspn(q, " ") + (q[strcspn(q, " ")] == ' '))
+				if (strcspn(q, " ") == l && strncmp(q, p, l) == 0)
+					found = 1;
+			if (!found && l && o < n)
+				o += (size_t)snprintf(out + o, n - o, "%s%c%s", o ? " " : "",
+				    pass ? '-' : '+', w);
+		}
+}
+
+/* baseline_compare - every change from the baseline is a WARNING */
+static void
+baseline_compare(struct dom *d, const struct facts *old)
+{
+	struct facts	 now;
+	struct buf	 j;
+	size_t		 i;
+	char		 diff[700];
+	const struct fact *f;
+
+	memset(&now, 0, sizeof(now));
+	buf_init(&j, 1 << 16);
+	for (i = 0; i < d->nh; i++) {
+		buf_drain(&j, j.len);
+		host_json(d, d->h[i], &j);
+		facts_add(&now, (const char *)buf_ptr(&j), j.len);
+	}
+	buf_free(&j);
+	for (i = 0; i < old->n; i++) {
+		f = &old->f[i];
+		if (i > 0 && strcmp(old->f[i - 1].host, f->host) == 0 &&
+		    fact_find(&now, f->host, NULL) == NULL)
+			continue;	/* said once */
+		if (fact_find(&now, f->host, NULL) == NULL) {
+			dprob(d, DL_WARNING, "baseline: %s is gone", f->host);
+			d->changes++;
+			continue;
+		}
+		if (f->key[0] == '\0')
+			continue;
+		const struct fact *g = fact_find(&now, f->host, f->key);
+		if (g && strcmp(g->val, f->val) == 0)
+			continue;
+		d->changes++;
+		if (g && strcmp(f->key, "ehlo") == 0) {
+			words_diff(f->val, g->val, diff, sizeof(diff));
+			dprob(d, DL_WARNING, "baseline: %s ehlo: %s", f->host, diff);
+		} else
+			dprob(d, DL_WARNING, "baseline: %s %s: %.200s -> %.200s", f->host, f->key,
+			    f->val, g ? g->val : "(none)");
+	}
+	for (i = 0; i < now.n; i++) {
+		f = &now.f[i];
+		if (fact_find(old, f->host, NULL) == NULL) {
+			if (i == 0 || strcmp(now.f[i - 1].host, f->host) != 0) {
+				dprob(d, DL_WARNING, "baseline: %s is new", f->host);
+				d->changes++;
+			}
+		} else if (f->key[0] && fact_find(old, f->host, f->key) == NULL) {
+			dprob(d, DL_WARNING, "baseline: %s %s: (none) -> %.200s", f->host, f->key,
+			    f->val);
+			d->changes++;
+		}
+	}
+	free(now.f);
+}
+
 /* --- output ------------------------------------------------------------------ */
 
 static const char *
@@ -1398,74 +1638,81 @@ json_checks(struct buf *j, const struct dhost *h)
 	    h->auth_code, h->vrfy, h->expn);
 }
 
+/* host_json - one address as an mx_host object (one line) */
+static void
+host_json(struct dom *d, struct dhost *h, struct buf *j)
+{
+	const struct tls_report *t = &h->rep;
+	size_t	 k;
+
+	buf_printf(j, "{\"t\":%.1f,\"event\":\"mx_host\"", h->t);
+	json_str(j, "domain", d->name);
+	json_str(j, "mx", mxh(h)->name);
+	buf_printf(j, ",\"pref\":%d", mxh(h)->pref);
+	json_str(j, "address", h->ip);
+	json_str(j, "address_dnssec", resolve_sec_name(h->asec));
+	buf_printf(j, ",\"connected\":%s,\"starttls\":%s,\"tls\":%s,\"auth_before_tls\":%s",
+	    h->connected ? "true" : "false", h->offered ? "true" : "false",
+	    h->tls ? "true" : "false", h->auth_plain ? "true" : "false");
+	json_str(j, "banner", h->banner);
+	json_str(j, "ehlo", h->ehlo);
+	if (h->tls) {
+		json_str(j, "protocol", t->protocol);
+		json_str(j, "cipher", t->cipher);
+		json_str(j, "group", t->group);
+		json_str(j, "trust", tls_verdict_name(t->pkix_trust.v));
+		json_str(j, "hostname", tls_verdict_name(t->pkix_name.v));
+		json_str(j, "validity", tls_verdict_name(t->pkix_validity.v));
+		buf_printf(j, ",\"incomplete_chain\":%s,\"min_days\":%ld",
+		    h->chain_gap ? "true" : "false", h->min_days);
+		buf_puts(j, ",\"certificates\":[");
+		for (k = 0; k < t->ncerts; k++) {
+			const struct tls_cert_info *c = &t->certs[k];
+			buf_printf(j, "%s{\"depth\":%zu", k ? "," : "", k);
+			json_str(j, "subject", c->subject);
+			json_str(j, "issuer", c->issuer);
+			json_str(j, "key", c->key);
+			json_str(j, "sha256", c->sha256);
+			json_str(j, "pin", c->pin);
+			buf_printf(j, ",\"not_after\":%lld}", (long long)c->not_after);
+		}
+		buf_puts(j, "]");
+	}
+	{
+		char v[40];
+		int k2;
+		buf_puts(j, ",\"versions\":[");
+		for (v[0] = '\0', k2 = 0; k2 < 4; k2++)
+			if (h->vers_ok & (1u << k2))
+				buf_printf(j, "%s\"%s\"", v[0]++ ? "," : "", tls_vers[k2]);
+		buf_puts(j, "]");
+	}
+	json_str(j, "ciphers_tls12", h->ciphers);
+	json_str(j, "groups_tls12", h->groups);
+	buf_printf(j, ",\"mail_without_tls\":%d", h->mail_plain);
+	if (d->o->checks)
+		json_checks(j, h);
+	json_str(j, "dane", h->dane == DANE_PASS ? "pass" : h->dane == DANE_FAIL ? "fail" :
+	    h->dane == DANE_INSECURE ? "insecure" : h->dane == DANE_BOGUS ? "bogus" :
+	    h->dane == DANE_ERROR ? "error" : "none");
+	json_str(j, "mta_sts", h->sts == STSH_PASS ? "pass" : h->sts == STSH_FAIL ? "fail" :
+	    "n/a");
+	if (h->why[0])
+		json_str(j, "reason", h->why);
+	json_str(j, "status", level_names[h->level > 0 ? h->level : 0]);
+	json_probs(j, h->prob, h->nprob);
+	buf_printf(j, ",\"ms\":%.1f}\n", h->ms);
+}
+
 static void
 print_json(struct dom *d, FILE *f)
 {
 	struct buf j;
-	size_t	 i, k;
+	size_t	 i;
 
 	buf_init(&j, 1 << 20);
-	for (i = 0; i < d->nh; i++) {
-		struct dhost *h = d->h[i];
-		const struct tls_report *t = &h->rep;
-		buf_printf(&j, "{\"t\":%.1f,\"event\":\"mx_host\"", h->t);
-		json_str(&j, "domain", d->name);
-		json_str(&j, "mx", mxh(h)->name);
-		buf_printf(&j, ",\"pref\":%d", mxh(h)->pref);
-		json_str(&j, "address", h->ip);
-		json_str(&j, "address_dnssec", resolve_sec_name(h->asec));
-		buf_printf(&j, ",\"connected\":%s,\"starttls\":%s,\"tls\":%s,\"auth_before_tls\":%s",
-		    h->connected ? "true" : "false", h->offered ? "true" : "false",
-		    h->tls ? "true" : "false", h->auth_plain ? "true" : "false");
-		json_str(&j, "banner", h->banner);
-		json_str(&j, "ehlo", h->ehlo);
-		if (h->tls) {
-			json_str(&j, "protocol", t->protocol);
-			json_str(&j, "cipher", t->cipher);
-			json_str(&j, "group", t->group);
-			json_str(&j, "trust", tls_verdict_name(t->pkix_trust.v));
-			json_str(&j, "hostname", tls_verdict_name(t->pkix_name.v));
-			json_str(&j, "validity", tls_verdict_name(t->pkix_validity.v));
-			buf_printf(&j, ",\"incomplete_chain\":%s,\"min_days\":%ld",
-			    h->chain_gap ? "true" : "false", h->min_days);
-			buf_puts(&j, ",\"certificates\":[");
-			for (k = 0; k < t->ncerts; k++) {
-				const struct tls_cert_info *c = &t->certs[k];
-				buf_printf(&j, "%s{\"depth\":%zu", k ? "," : "", k);
-				json_str(&j, "subject", c->subject);
-				json_str(&j, "issuer", c->issuer);
-				json_str(&j, "key", c->key);
-				json_str(&j, "sha256", c->sha256);
-				json_str(&j, "pin", c->pin);
-				buf_printf(&j, ",\"not_after\":%lld}", (long long)c->not_after);
-			}
-			buf_puts(&j, "]");
-		}
-		{
-			char v[40];
-			int k2;
-			buf_puts(&j, ",\"versions\":[");
-			for (v[0] = '\0', k2 = 0; k2 < 4; k2++)
-				if (h->vers_ok & (1u << k2))
-					buf_printf(&j, "%s\"%s\"", v[0]++ ? "," : "", tls_vers[k2]);
-			buf_puts(&j, "]");
-		}
-		json_str(&j, "ciphers_tls12", h->ciphers);
-		json_str(&j, "groups_tls12", h->groups);
-		buf_printf(&j, ",\"mail_without_tls\":%d", h->mail_plain);
-		if (d->o->checks)
-			json_checks(&j, h);
-		json_str(&j, "dane", h->dane == DANE_PASS ? "pass" : h->dane == DANE_FAIL ? "fail" :
-		    h->dane == DANE_INSECURE ? "insecure" : h->dane == DANE_BOGUS ? "bogus" :
-		    h->dane == DANE_ERROR ? "error" : "none");
-		json_str(&j, "mta_sts", h->sts == STSH_PASS ? "pass" : h->sts == STSH_FAIL ? "fail" :
-		    "n/a");
-		if (h->why[0])
-			json_str(&j, "reason", h->why);
-		json_str(&j, "status", level_names[h->level > 0 ? h->level : 0]);
-		json_probs(&j, h->prob, h->nprob);
-		buf_printf(&j, ",\"ms\":%.1f}\n", h->ms);
-	}
+	for (i = 0; i < d->nh; i++)
+		host_json(d, d->h[i], &j);
 	buf_printf(&j, "{\"t\":%.1f,\"event\":\"domain\"", (double)(loop_now() - d->t0) / 1000.0);
 	json_str(&j, "domain", d->name);
 	json_str(&j, "mx_dnssec", resolve_sec_name(d->mx.sec));
@@ -1478,6 +1725,8 @@ print_json(struct dom *d, FILE *f)
 	} else
 		json_str(&j, "mta_sts_mode", d->sts_n ? "error" : "absent");
 	json_str(&j, "tlsrpt", d->rpt_n == 0 ? "" : d->rpt_rua);
+	if (d->o->baseline)
+		buf_printf(&j, ",\"baseline_changes\":%d", d->changes);
 	json_str(&j, "status", level_names[d->level]);
 	json_probs(&j, d->prob, d->nprob);
 	buf_printf(&j, ",\"ms\":%.1f}\n", (double)(loop_now() - d->t0) / 1000.0);
@@ -1528,17 +1777,27 @@ int
 domain_run(struct run_opts *ro, const struct domain_opts *o, const char *name)
 {
 	struct dom	*d = xcalloc(1, sizeof(*d));
+	struct facts	 base;
 	char		 err[600], q[300];
 	int		 code;
+
+	memset(&base, 0, sizeof(base));
 
 	d->ro = ro;
 	d->o = o;
 	d->t0 = loop_now();
+	if (o->baseline && baseline_load(o->baseline, &base, err, sizeof(err)) == -1) {
+		fprintf(stderr, "smtpdbg: probe: %s\n", err);
+		free(base.f);
+		free(d);
+		return o->nagios ? DL_UNKNOWN : EXIT_USAGE;
+	}
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	if (d->name[0] && d->name[strlen(d->name) - 1] == '.')
 		d->name[strlen(d->name) - 1] = '\0';
 	if (mx_lookup(d->name, &d->mx, on_mx, d, err, sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: probe --mx: %s\n", err);
+		free(base.f);
 		free(d);
 		return o->nagios ? DL_UNKNOWN : EXIT_USAGE;
 	}
@@ -1552,6 +1811,10 @@ domain_run(struct run_opts *ro, const struct domain_opts *o, const char *name)
 		d->pending++;
 	loop_run();
 	weigh(d);
+	if (o->baseline) {
+		baseline_compare(d, &base);
+		free(base.f);
+	}
 	if (o->nagios)
 		print_nagios(d);
 	else if (!ro->quiet)

@@ -29,6 +29,7 @@ struct domain_opts {
 	int		 nagios;	/* --nagios */
 	unsigned	 checks;	/* --checks: CHECK_* */
 	const char	*rcpt;		/* --rcpt: the smuggling check's recipient */
+	const char	*baseline;	/* --baseline: an earlier --json run */
 };
 
 /* The levels, as Nagios plugins return them. */

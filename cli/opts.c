@@ -170,6 +170,8 @@ const struct opt_def opt_table[] = {
 	    "monitoring-plugin output and exit codes (0-3)" },
 	{ "checks", 0, 1, "LIST", O_CHECKS, OPT_PROBE, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "active checks: injection,smuggling,relay,plainauth,vrfy,expn,all" },
+	{ "baseline", 0, 1, "FILE", O_BASELINE, OPT_PROBE, OT_FILE, 0LL, 0LL, NULL, NULL,
+	    "warn of every change since this --json run" },
 	{ "rcpt", 0, 1, "ADDR", O_RCPT, OPT_PROBE, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "recipient for --checks smuggling (it sends mail)" },
 	{ "mta-sts-port", 0, 1, "PORT", O_MTA_STS_PORT, OPT_PROBE, OT_INT, 1LL, 65535LL, "443", NULL,

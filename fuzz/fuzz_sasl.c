@@ -1,7 +1,8 @@
 /*
  * fuzz_sasl - untrusted bytes into the SASL server and client, and DNS
  * record data into the decoders the MX lookup and the domain check use,
- * and the same bytes as text into the MTA-STS and TLS-RPT parsers.
+ * and the same bytes as text into the MTA-STS and TLS-RPT parsers and the
+ * JSON reader (--baseline).
  *
  * Byte 0 picks the mechanism and side; the rest is split at 0xFF bytes
  * into messages fed one after another.  Properties: no crash, no read
@@ -18,6 +19,7 @@
 
 #include "session/buf.h"
 #include "session/dns.h"
+#include "session/json.h"
 #include "session/sasl.h"
 #include "session/sts.h"
 
@@ -66,6 +68,14 @@ lookup(void *arg, const char *user, char *pw, size_t len)
 	return user[0] == 'b' ? 1 : 0;
 }
 
+/* json_sink - every scalar is NUL-terminated within its bound */
+static void
+json_sink(void *arg, const char *path, const char *value, int is_string)
+{
+	if (strlen(path) >= JSON_PATH || strlen(value) >= JSON_VALUE)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -111,6 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			(void)tlsrpt_txt(z, rua, sizeof(rua), err, sizeof(err));
 			(void)sts_mx_match(z, "mx1.example.org");
 			(void)sts_mx_match("*.example.org", z);
+			(void)json_flatten(z, len, json_sink, NULL);
 			free(z);
 		}
 	} else if (d[0] & 0x40) {

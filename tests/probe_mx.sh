@@ -246,6 +246,40 @@ assert any("open relay" in p["text"] for p in h["problems"]), h["problems"]
 ' "$T/chk"
 check "and documented" $PY "${top_srcdir:-.}/tests/jsondoc.py" "${top_srcdir:-.}/man/smtpdbg.md" "$T/chk"
 
+# --baseline: every change since an earlier --json run
+mxp "$T/b0" probe --mx good.test --json=$T/base.json -q
+mxp "$T/b1" probe --mx good.test --baseline "$T/base.json"
+check "--baseline with nothing changed: OK (got $RC)" sh -c "[ $RC = 0 ] && ! grep -q baseline '$T/b1'"
+# the same run, edited: another certificate, key and protocol, a keyword gone and one new
+$PY - "$T/base.json" "$T/base2.json" <<'PYEOF'
+import json, sys
+out = open(sys.argv[2], 'w')
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o['event'] == 'mx_host':
+        o['certificates'][0]['sha256'] = '00:11'
+        o['certificates'][1]['key'] = 'RSA 1024 bits'
+        o['protocol'] = 'TLS1.2'
+        o['ehlo'] = o['ehlo'].replace('CHUNKING', 'XFORWARD')
+        o['versions'] = ['1.1', '1.2', '1.3']
+        gone = dict(o); gone['mx'] = 'mx9.good.test'; gone['address'] = '192.0.2.9'
+        out.write(json.dumps(gone) + '\n')
+    out.write(json.dumps(o) + '\n')
+PYEOF
+mxp "$T/b2" probe --mx good.test --baseline "$T/base2.json" --json=$T/b2.json
+check "--baseline with changes: WARNING, exit 16 (got $RC)" [ "$RC" = 16 ]
+check "the certificate that changed" has "$T/b2" '^WARNING  baseline: mx1\.sec\.test \[127\.0\.0\.2\] certificates\.0\.sha256: 00:11 -> [0-9A-F:]{95}$'
+check "the key" has "$T/b2" 'certificates\.1\.key: RSA 1024 bits -> ECDSA 256 bits \(SECP256R1\)$'
+check "the protocol" has "$T/b2" 'protocol: TLS1\.2 -> TLS1\.3$'
+check "the TLS versions" has "$T/b2" 'versions: 1\.1,1\.2,1\.3 -> 1\.2,1\.3$'
+check "the EHLO keywords, word by word" has "$T/b2" 'ehlo: \+CHUNKING -XFORWARD$'
+check "a host that is gone" has "$T/b2" '^WARNING  baseline: mx9\.good\.test \[192\.0\.2\.9\] is gone$'
+check "nothing else is said changed" [ "$(grep -c 'baseline:' "$T/b2")" = 6 ]
+check "baseline_changes in the domain object" grep -q '"baseline_changes":6' "$T/b2.json"
+echo 'not json' > "$T/bad.json"
+mxp "$T/b3" probe --mx good.test --baseline "$T/bad.json"
+check "a baseline that is not JSON: a usage error (got $RC)" sh -c "[ $RC = 2 ] && grep -q 'line 1 is not JSON' '$T/b3.err'"
+
 # the monitoring plugin conventions
 mxp "$T/n1" probe --mx good.test --nagios
 check "--nagios OK: exit 0 (got $RC)" [ "$RC" = 0 ]
