@@ -38,6 +38,7 @@ cert old mx1.old.test
 cert chain mx1.chain.test
 cp "$P/chain.key" "$P/chain.leaf.key"
 cert plain mx1.plain.test
+cert aio mx1.aio.test
 cert sts mta-sts.sec.test 'dns_name = "mta-sts.good.test"' 'dns_name = "mta-sts.nopol.test"' 'dns_name = "mta-sts.redir.test"' 'dns_name = "mta-sts.html.test"' 'dns_name = "mta-sts.testing.test"'
 
 PORT=$(free_port)
@@ -89,7 +90,7 @@ zone two.test secure <<R
 _mta-sts IN TXT "v=STSv1; id=1"
 _mta-sts IN TXT "v=STSv1; id=2"
 R
-for z in old:8 chain:9 plain:10; do
+for z in old:8 chain:9 plain:10 aio:11; do
 	zone ${z%:*}.test secure <<R
 @ IN MX 10 mx1
 mx1 IN A 127.0.0.${z#*:}
@@ -111,6 +112,23 @@ mx_sink 127.0.0.6 soon --tls-min 1.2
 mx_sink 127.0.0.8 old --tls-max 1.0
 mx_sink 127.0.0.9 chain.leaf --tls-min 1.2
 mx_sink 127.0.0.10 plain --no-ext STARTTLS
+# aiosmtpd as an MX host, with STARTTLS
+cat > "$T/aio.py" <<'PYEOF'
+import asyncio, ssl, sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[3] + '.pem', sys.argv[3] + '.key')
+c = Controller(Sink(), hostname=sys.argv[1], port=int(sys.argv[2]), tls_context=ctx, require_starttls=False)
+c.start(); print('listening', flush=True)
+import time
+while True: time.sleep(3600)
+PYEOF
+aio=no
+if $PY -c 'import aiosmtpd' 2>/dev/null; then
+	$PY "$T/aio.py" 127.0.0.11 "$PORT" "$P/aio" > "$T/aio.out" 2>&1 &
+	pids="$pids $!"
+	aio=yes
+fi
 # the MTA-STS policy server: HTTPS with the test CA's certificate
 mkdir -p "$T/www/sec" "$T/www/good" "$T/www/redir" "$T/www/html" "$T/www/testing"
 echo 'REDIRECT https://mta-sts.good.test/.well-known/mta-sts.txt' > "$T/www/redir/policy"
@@ -279,6 +297,16 @@ check "baseline_changes in the domain object" grep -q '"baseline_changes":6' "$T
 echo 'not json' > "$T/bad.json"
 mxp "$T/b3" probe --mx good.test --baseline "$T/bad.json"
 check "a baseline that is not JSON: a usage error (got $RC)" sh -c "[ $RC = 2 ] && grep -q 'line 1 is not JSON' '$T/b3.err'"
+
+if [ $aio = yes ]; then
+	i=0
+	while [ $i -lt 100 ] && ! grep -q listening "$T/aio.out"; do sleep 0.05; i=$((i + 1)); done
+	mxp "$T/aio" probe --mx aio.test --checks injection,smuggling,vrfy --rcpt postmaster@aio.test
+	check "aiosmtpd as the MX: TLS, trusted, its name (got $RC)" sh -c "grep -Eq '^10 +mx1\.aio\.test +127\.0\.0\.11 +TLS1\.3 +1\.2,1\.3 +trusted +match +29d +none +- +OK' '$T/aio'"
+	check "aiosmtpd: not open to STARTTLS command injection" has "$T/aio" 'mx1\.aio\.test \[127\.0\.0\.11\]: STARTTLS command injection: not vulnerable'
+	check "aiosmtpd: no smuggling variant ends its data" has "$T/aio" 'mx1\.aio\.test \[127\.0\.0\.11\]: SMTP smuggling: no variant ended the data'
+	check "aiosmtpd: the domain is OK (got $RC)" [ "$RC" = 0 ]
+fi
 
 # the monitoring plugin conventions
 mxp "$T/n1" probe --mx good.test --nagios
