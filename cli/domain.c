@@ -311,14 +311,14 @@ sides(struct dhost *h)
 	int	 v;
 
 	h->sides++;
-	if (h->tls) {
+	if (h->tls && !h->d->o->fast) {
 		for (v = 0; v < 4; v++)
 			sess_start(h, SESS_VERSION, v, NULL);
 		sess_start(h, SESS_CIPHER, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.2");
 		sess_start(h, SESS_GROUP, 0, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:"
 		    "+ECDHE-RSA:+DHE-RSA");
 	}
-	if (h->connected)
+	if (h->connected && !h->d->o->fast)
 		sess_start(h, SESS_PLAIN, 0, NULL);
 	if (h->connected)
 		checks_start(h);

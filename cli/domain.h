@@ -27,6 +27,7 @@ struct domain_opts {
 	int		 warn_days;	/* --warn-days */
 	int		 crit_days;	/* --crit-days */
 	int		 nagios;	/* --nagios */
+	int		 fast;		/* --fast: one session per address */
 	unsigned	 checks;	/* --checks: CHECK_* */
 	const char	*rcpt;		/* --rcpt: the smuggling check's recipient */
 	const char	*baseline;	/* --baseline: an earlier --json run */

@@ -549,6 +549,7 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			break;
 		}
 		case O_BASELINE: m->dom.baseline = optarg; break;
+		case O_FAST: m->dom.fast = 1; break;
 		case O_RCPT:
 			if (strpbrk(optarg, "\r\n<> ") || strchr(optarg, '@') == NULL) {
 				fprintf(stderr, "smtpdbg: --rcpt %s: not an address\n", optarg);

@@ -168,6 +168,8 @@ const struct opt_def opt_table[] = {
 	    "critical when a certificate expires within N days" },
 	{ "nagios", 0, 0, NULL, O_NAGIOS, OPT_PROBE, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "monitoring-plugin output and exit codes (0-3)" },
+	{ "fast", 0, 0, NULL, O_FAST, OPT_PROBE, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	    "probe --mx: one session per address (no versions, ciphers, groups)" },
 	{ "checks", 0, 1, "LIST", O_CHECKS, OPT_PROBE, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "active checks: injection,smuggling,relay,plainauth,vrfy,expn,all" },
 	{ "baseline", 0, 1, "FILE", O_BASELINE, OPT_PROBE, OT_FILE, 0LL, 0LL, NULL, NULL,

@@ -308,6 +308,9 @@ if [ $aio = yes ]; then
 	check "aiosmtpd: the domain is OK (got $RC)" [ "$RC" = 0 ]
 fi
 
+mxp "$T/fast" probe --mx good.test --fast --json
+check "--fast: one session per address, no versions asked (got $RC)" sh -c "[ $RC = 0 ] && grep -q '\"versions\":\[\]' '$T/fast' && grep -q '\"ciphers_tls12\":\"\"' '$T/fast'"
+
 # the monitoring plugin conventions
 mxp "$T/n1" probe --mx good.test --nagios
 check "--nagios OK: exit 0 (got $RC)" [ "$RC" = 0 ]
