@@ -1534,8 +1534,8 @@ print_text(struct dom *d)
 	if (d->rpt_n == 0 && d->rpt_why[0] == '\0')
 		out_printf("  TLS-RPT: no _smtp._tls TXT record\n");
 	else
-		out_printf("  TLS-RPT: \"%s\"%s%s\n", d->rpt_txt, d->rpt_why[0] ? "" : ", reports to ",
-		    d->rpt_why[0] ? "" : d->rpt_rua);
+		out_printf("  TLS-RPT: \"%s\" (%s)%s%s\n", d->rpt_txt, resolve_sec_name(d->rpt_sec),
+		    d->rpt_why[0] ? "" : ", reports to ", d->rpt_why[0] ? "" : d->rpt_rua);
 	out_printf("\n");
 	for (k = 0; k < NCOL; k++)
 		w[k] = strlen(head[k]);
@@ -1651,6 +1651,8 @@ host_json(struct dom *d, struct dhost *h, struct buf *j)
 	buf_printf(j, ",\"pref\":%d", mxh(h)->pref);
 	json_str(j, "address", h->ip);
 	json_str(j, "address_dnssec", resolve_sec_name(h->asec));
+	json_str(j, "tlsa_dnssec", resolve_sec_name(d->tlsa[h->mxi].sec));
+	buf_printf(j, ",\"tlsa_records\":%zu", d->tlsa[h->mxi].n);
 	buf_printf(j, ",\"connected\":%s,\"starttls\":%s,\"tls\":%s,\"auth_before_tls\":%s",
 	    h->connected ? "true" : "false", h->offered ? "true" : "false",
 	    h->tls ? "true" : "false", h->auth_plain ? "true" : "false");
@@ -1724,7 +1726,9 @@ print_json(struct dom *d, FILE *f)
 		buf_printf(&j, ",\"mta_sts_max_age\":%ld", d->sts.max_age);
 	} else
 		json_str(&j, "mta_sts_mode", d->sts_n ? "error" : "absent");
+	json_str(&j, "mta_sts_dnssec", resolve_sec_name(d->sts_sec));
 	json_str(&j, "tlsrpt", d->rpt_n == 0 ? "" : d->rpt_rua);
+	json_str(&j, "tlsrpt_dnssec", resolve_sec_name(d->rpt_sec));
 	if (d->o->baseline)
 		buf_printf(&j, ",\"baseline_changes\":%d", d->changes);
 	json_str(&j, "status", level_names[d->level]);

@@ -73,6 +73,14 @@ R
 zone soon.test secure <<R
 @ IN MX 10 mx1
 mx1 IN A 127.0.0.6
+mx1 IN AAAA ::1
+_$PORT._tcp.mx1 IN TLSA 2 0 1 $(openssl x509 -in "$P/int.pem" -outform DER | openssl dgst -sha256 -hex | sed 's/.*= //')
+R
+zone nomx.test secure <<R
+@ IN A 127.0.0.2
+R
+zone null.test secure <<R
+@ IN MX 0 .
 R
 zone dead.test secure <<R
 @ IN MX 10 mx1
@@ -109,6 +117,8 @@ mx_sink 127.0.0.3 mx2 --tls-min 1.2
 mx_sink 127.0.0.4 mx3 --tls-min 1.2
 mx_sink 127.0.0.5 insec --tls-min 1.2
 mx_sink 127.0.0.6 soon --tls-min 1.2
+"$SMTPDBG" sink --cert "$P/soon.pem" --key "$P/soon.key" --tls-min 1.2 "[::1]:$PORT" >"$T/sink.v6" 2>"$T/sink.v6.err" &
+pids="$pids $!"
 mx_sink 127.0.0.8 old --tls-max 1.0
 mx_sink 127.0.0.9 chain.leaf --tls-min 1.2
 mx_sink 127.0.0.10 plain --no-ext STARTTLS
@@ -164,9 +174,11 @@ PYEOF
 $PY "$T/https.py" "$STS_PORT" "$P/sts" "$T/www" 2>"$T/https.log" &
 pids="$pids $!"
 wait_port "$STS_PORT"
-for ip in 2 3 4 5 6 8 9 10; do
+for ip in 2 3 4 5 6 8 9 10 v6; do
 	i=0
-	while [ $i -lt 100 ] && ! grep -q 'listening on' "$T/sink.127.0.0.$ip.err" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+	f=$T/sink.127.0.0.$ip.err
+	[ $ip = v6 ] && f=$T/sink.v6.err
+	while [ $i -lt 100 ] && ! grep -q 'listening on' "$f" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 done
 
 mxp() { run_smtpdbg "$@" --resolver "$DNS" --trust-anchor "$TA" --mx-port "$PORT" --mta-sts-port "$STS_PORT" --ca-file "$P/ca.pem"; }
@@ -184,7 +196,7 @@ check "the expiry in words" has "$T/sec" '^CRITICAL mx2\.sec\.test \[127\.0\.0\.
 check "MTA-STS in enforce mode makes a name mismatch critical" has "$T/sec" '^CRITICAL mx3\.sec\.test \[127\.0\.0\.4\]: MTA-STS \(enforce\): the certificate is not valid for mx3\.sec\.test in the WebPKI \(name\)'
 check "the policy as fetched" has "$T/sec" "policy https://mta-sts\.sec\.test:$STS_PORT/\.well-known/mta-sts\.txt: mode enforce, max_age 86400, mx \*\.sec\.test"
 check "it was fetched from mta-sts.DOMAIN with the right path" has "$T/https.log" "^mta-sts\.sec\.test:$STS_PORT /\.well-known/mta-sts\.txt"
-check "TLS-RPT shown" has "$T/sec" 'TLS-RPT: "v=TLSRPTv1; rua=mailto:tlsrpt@sec\.test", reports to mailto:tlsrpt@sec\.test'
+check "TLS-RPT shown" has "$T/sec" 'TLS-RPT: "v=TLSRPTv1; rua=mailto:tlsrpt@sec\.test" \(secure\), reports to mailto:tlsrpt@sec\.test'
 check "the domain verdict" has "$T/sec" '^domain sec\.test: CRITICAL \(3 addresses in [0-9]+ ms\)$'
 check "the SMTP sessions ended with QUIT" sh -c "grep -q 'QUIT' '$T/sink.127.0.0.2'"
 
@@ -205,6 +217,12 @@ check "with libunbound's reason" has "$T/bogus" '^CRITICAL DNSSEC: the MX record
 
 mxp "$T/soon" probe --mx soon.test
 check "soon.test: a certificate expiring in 3 days is critical by default (got $RC)" sh -c "[ $RC = 6 ] && grep -q 'expires in [23] days (--crit-days 7)' '$T/soon'"
+check "an IPv4 and an IPv6 address of one MX, both probed" sh -c "grep -Eq '^10 +mx1\.soon\.test +127\.0\.0\.6 ' '$T/soon' && grep -Eq '^10 +mx1\.soon\.test +::1 ' '$T/soon' && grep -q 'MX 10 mx1.soon.test: 1 IPv4 (secure), 1 IPv6 (secure)' '$T/soon'"
+check "DANE-TA (2 0 1 of the intermediate) passes on both" [ "$(grep -c ' pass (TA) ' "$T/soon")" = 2 ]
+mxp "$T/nomx" probe --mx nomx.test
+check "no MX: the domain itself, said (got $RC)" sh -c "grep -q 'domain nomx.test: no MX, the domain itself' '$T/nomx' && grep -Eq '^- +nomx\.test +127\.0\.0\.2 +TLS1\.3' '$T/nomx'"
+mxp "$T/null" probe --mx null.test
+check "a null MX: no mail, nothing probed, OK (got $RC)" sh -c "[ $RC = 0 ] && grep -q 'publishes a null MX (RFC 7505): it takes no mail' '$T/null' && grep -q '(0 addresses in' '$T/null'"
 mxp "$T/soon2" probe --mx soon.test --crit-days 1 --warn-days 10
 check "--crit-days 1 --warn-days 10: a warning (got $RC)" sh -c "[ $RC = 16 ] && grep -q 'expires in [23] days (--warn-days 10)' '$T/soon2'"
 mxp "$T/soon3" probe --mx soon.test --crit-days 1 --warn-days 2
@@ -338,6 +356,9 @@ assert len(h["mx1.sec.test"]["certificates"]) == 2
 assert "STARTTLS" not in h["mx1.sec.test"]["ehlo"].split() and h["mx1.sec.test"]["starttls"]
 assert d["status"] == "CRITICAL" and d["mta_sts_mode"] == "enforce" and d["mx_dnssec"] == "secure"
 assert d["tlsrpt"] == "mailto:tlsrpt@sec.test"
+assert d["mta_sts_dnssec"] == "secure" and d["tlsrpt_dnssec"] == "secure"
+assert h["mx1.sec.test"]["tlsa_dnssec"] == "secure" and h["mx3.sec.test"]["tlsa_records"] == 0
+assert h["mx1.sec.test"]["tlsa_records"] == 1
 ' "$T/j"
 check "every object and field is documented in the manual" $PY "${top_srcdir:-.}/tests/jsondoc.py" \
     "${top_srcdir:-.}/man/smtpdbg.md" --need mx_host,domain "$T/j"
