@@ -637,6 +637,11 @@ check_step(struct sess *ss, enum client_ev ev, int code)
 				sess_done(ss);
 			return 1;
 		}
+		if (ss->step == 2 && client_answers(ss->cl) == SMTP_V_STARTTLS && code != 220) {
+			h->inj = CHK_NA;	/* STARTTLS refused: nothing to inject into */
+			sess_quit(ss);
+			return 1;
+		}
 		if (ss->step == 3) {
 			/* QUIT is answered by 221, unless the hidden NOOP's
 			 * reply moved every reply one place on */
@@ -1000,6 +1005,9 @@ weigh_checks(struct dhost *h)
 		    "ran after the handshake (CVE-2011-0411 class)");
 	else if ((c & CHECK_INJECTION) && h->inj == CHK_SAFE)
 		hprob(h, -1, "STARTTLS command injection: not vulnerable");
+	else if ((c & CHECK_INJECTION) && h->inj == CHK_NA)
+		hprob(h, -1, "STARTTLS command injection: not checked (STARTTLS not offered or "
+		    "refused)");
 	for (v = 0; (c & CHECK_SMUGGLING) && v < SMUG_N; v++) {
 		if (h->smug[v] == CHK_VULN)
 			oe += (size_t)snprintf(ended + oe, sizeof(ended) - oe, "%s%s", oe ? ", " : "",

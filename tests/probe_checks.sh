@@ -95,6 +95,11 @@ check "warnings only: exit 16 (got $RC)" [ "$RC" = 16 ]
 check "the relay check sent RSET, never DATA" sh -c "grep -q 'RSET' '$T/sink3' && ! grep -q 'C: DATA' '$T/sink3'"
 stop_sink
 
+start_sink "$T/sink4" --reply 'STARTTLS=454 4.7.0 TLS not available' || exit 1
+run_smtpdbg "$T/n" probe --checks injection --timeout 5 "127.0.0.1:$SINK_PORT"
+check "STARTTLS refused: the injection check says it could not run, and ends" has "$T/n" 'STARTTLS command injection: not checked \(STARTTLS not offered or refused\)'
+stop_sink
+
 run_smtpdbg "$T/u1" probe --checks smuggling "127.0.0.1:$VP"
 check "--checks smuggling without --rcpt: a usage error (got $RC)" sh -c "[ $RC = 2 ] && grep -q 'name its recipient' '$T/u1.err'"
 run_smtpdbg "$T/u2" probe --checks nosuch "127.0.0.1:$VP"
