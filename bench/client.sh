@@ -21,14 +21,13 @@ run_true() { /bin/true; }
 tools="true version smtpdbg"
 command -v swaks >/dev/null && tools="$tools swaks"
 command -v msmtp >/dev/null && tools="$tools msmtp"
+label() {
+	case $1 in
+	version) echo "smtpdbg --version (start-up)" ;;
+	smtpdbg) echo "smtpdbg one message" ;;
+	true) echo "/bin/true (exec baseline)" ;;
+	*) echo "$1" ;;
+	esac
+}
 interleave run "$runs"
-base=$(( total_smtpdbg / runs ))
-printf '%-28s %10s %8s\n' "tool ($runs runs each)" "ms/run" "ratio"
-for t in $tools; do
-	eval "tot=\$total_$t"
-	avg=$((tot / runs))
-	label=$t; [ $t = version ] && label="smtpdbg --version (start-up)"
-	[ $t = smtpdbg ] && label="smtpdbg one message"
-	[ $t = true ] && label="/bin/true (exec baseline)"
-	awk -v l="$label" -v a="$avg" -v b="$base" 'BEGIN { printf "%-28s %10.2f %7.1fx\n", l, a / 1e6, a / b }'
-done
+per_run "tool ($runs runs each)" 28 "$runs" smtpdbg

@@ -27,6 +27,17 @@ interleave() {
 		i=$((i + 1))
 	done
 }
+# per_run TITLE WIDTH RUNS BASE: after interleave, each tool's time per run
+# and its ratio to tool BASE's, named by the caller's label TOOL
+per_run() {
+	eval "base=\$((total_$4 / $3))"
+	printf "%-${2}s %10s %8s\n" "$1" "ms/run" "ratio"
+	for t in $tools; do
+		eval "avg=\$((total_$t / $3))"
+		awk -v l="$(label "$t")" -v a="$avg" -v b="$base" -v w="$2" \
+		    'BEGIN { printf "%-" w "s %10.2f %7.2fx\n", l, a / 1e6, a / b }'
+	done
+}
 # table RUNS MESSAGES: after interleave, each tool's time per message and
 # its ratio to the first tool's
 table() {

@@ -132,18 +132,15 @@ run_pfhosts() {
 run_pfaddrs() {
 	for ip in 2 3 4 5; do pf -l secure -F "$P/ca.pem" "[127.0.0.$ip]" > /dev/null 2>&1 || true; done
 }
+label() {
+	case $1 in
+	mx) echo "smtpdbg probe --mx --fast (4 addresses at once)" ;;
+	mxfull) echo "smtpdbg probe --mx (+ versions, ciphers, groups)" ;;
+	pfhosts) echo "posttls-finger -l dane, each MX host in turn (2)" ;;
+	pfaddrs) echo "posttls-finger -l secure, each address in turn (4)" ;;
+	esac
+}
 tools="mx mxfull pfhosts pfaddrs"
 interleave run "$runs"
-base=$((total_mx / runs))
-printf '\n%-58s %10s %8s\n' "bench.test: 2 MX x 2 addresses ($runs runs each)" "ms/run" "ratio"
-for t in $tools; do
-	eval "tot=\$total_$t"
-	avg=$((tot / runs))
-	case $t in
-	mx) label="smtpdbg probe --mx --fast (4 addresses at once)" ;;
-	mxfull) label="smtpdbg probe --mx (+ versions, ciphers, groups)" ;;
-	pfhosts) label="posttls-finger -l dane, each MX host in turn (2)" ;;
-	pfaddrs) label="posttls-finger -l secure, each address in turn (4)" ;;
-	esac
-	awk -v l="$label" -v a="$avg" -v b="$base" 'BEGIN { printf "%-58s %10.2f %7.2fx\n", l, a / 1e6, a / b }'
-done
+echo
+per_run "bench.test: 2 MX x 2 addresses ($runs runs each)" 58 "$runs" mx

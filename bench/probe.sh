@@ -26,17 +26,13 @@ run_true() { /bin/true; }
 tools="true smtpdbg"
 [ -x "$PF" ] && tools="$tools posttls"
 command -v gnutls-cli >/dev/null && tools="$tools gnutls"
-interleave run "$runs"
-base=$((total_smtpdbg / runs))
-printf '%-34s %10s %8s\n' "STARTTLS probe ($runs runs each)" "ms/run" "ratio"
-for t in $tools; do
-	eval "tot=\$total_$t"
-	avg=$((tot / runs))
-	case $t in
-	true) label="/bin/true (exec baseline)" ;;
-	smtpdbg) label="smtpdbg probe" ;;
-	posttls) label="posttls-finger -c -l may" ;;
-	gnutls) label="gnutls-cli --starttls-proto=smtp" ;;
+label() {
+	case $1 in
+	true) echo "/bin/true (exec baseline)" ;;
+	smtpdbg) echo "smtpdbg probe" ;;
+	posttls) echo "posttls-finger -c -l may" ;;
+	gnutls) echo "gnutls-cli --starttls-proto=smtp" ;;
 	esac
-	awk -v l="$label" -v a="$avg" -v b="$base" 'BEGIN { printf "%-34s %10.2f %7.2fx\n", l, a / 1e6, a / b }'
-done
+}
+interleave run "$runs"
+per_run "STARTTLS probe ($runs runs each)" 34 "$runs" smtpdbg
