@@ -24,6 +24,7 @@
 #include "cli/out.h"
 #include "cli/domain.h"
 #include "cli/probe.h"
+#include "cli/proxy.h"
 #include "cli/resolve.h"
 #include "cli/repl.h"
 #include "cli/run.h"
@@ -65,6 +66,7 @@ struct main_opts {
 	int		 mx;		/* probe --mx DOMAIN */
 	struct domain_opts dom;
 	struct send_opts so;
+	struct proxy_opts px;
 };
 
 /* flush_out - before the loop waits: everything printed so far goes out */
@@ -79,7 +81,7 @@ mode_bit(const char *mode)
 {
 	static const struct { const char *name; unsigned bit; } t[] = {
 		{ "sink", OPT_SINK }, { "send", OPT_SEND }, { "probe", OPT_PROBE },
-		{ "demo", OPT_DEMO },
+		{ "demo", OPT_DEMO }, { "proxy", OPT_PROXY },
 	};
 	size_t	 i;
 
@@ -100,6 +102,8 @@ usage(FILE *f, const char *mode)
 	    "       smtpdbg probe [options] HOST[:PORT]   one-shot TLS check (exit 6: TLS failed)\n"
 	    "       smtpdbg send [options] [HOST[:PORT]]  one-shot sender (exit status: the stage)\n"
 	    "       smtpdbg demo                          REPL against a built-in sink\n"
+	    "       smtpdbg proxy [options] [[ADDR:]PORT] UPSTREAM  recording relay (default "
+	    "127.0.0.1:2526)\n"
 	    "%s options:\n", opt_mode_name(bit));
 	opt_usage(f, bit);
 	fprintf(f, "In the REPL, /help shows the manual; see also man smtpdbg.\n");
@@ -341,7 +345,24 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 				fatalx("%s: --bare-lf %s", __func__, optarg);
 			break;
 		case O_NO_EXT:
+			if (mode_bit(mode) == OPT_PROXY) {
+				if (m->px.nstrip == sizeof(m->px.strip) / sizeof(m->px.strip[0]) ||
+				    strpbrk(optarg, " \r\n") || *optarg == '\0') {
+					fprintf(stderr, "smtpdbg: --no-ext: one keyword each, at most "
+					    "32\n");
+					goto bad;
+				}
+				m->px.strip[m->px.nstrip++] = optarg;
+				if (strcasecmp(optarg, "STARTTLS") == 0)
+					m->sc.no_starttls = 1;
+				break;
+			}
 			if (no_ext(m, optarg) == -1) goto bad;
+			break;
+		case O_UPSTREAM_TLS:
+			if (proxy_up_tls_parse(optarg, &m->px.up_tls) == -1)
+				fatalx("%s: --upstream-tls %s", __func__, optarg);
+			m->px.up_tls_set = 1;
 			break;
 		case O_STARTTLS: m->ro.starttls = 1; break;
 		case O_TLS: m->ro.ccfg.tls_mode = CLIENT_TLS_IMPLICIT; break;
@@ -919,6 +940,108 @@ main_sink(struct main_opts *m, int argc, char **argv)
 	return sink_verdict(m, &st);
 }
 
+static void
+proxy_signal(int signo, void *arg)
+{
+	static int	 seen;
+	int		 grace = *(int *)arg;
+
+	(void)signo;
+	if (seen++) {
+		fprintf(stderr, "smtpdbg: stopping now\n");
+		loop_quit(0);
+		return;
+	}
+	fprintf(stderr, "smtpdbg: stopping: no new connections; sessions in flight have "
+	    "%d s to finish (signal again to stop now)\n", grace);
+	proxy_drain(grace, drained, 0);
+}
+
+static void
+proxy_enough_timer(void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "smtpdbg: %s: no new connections; sessions in flight have %d s to "
+	    "finish\n", stop_why, sink_grace);
+	proxy_drain(sink_grace, drained, 1);
+}
+
+static void
+proxy_enough(void)
+{
+	snprintf(stop_why, sizeof(stop_why), "--exit-after %lu reached",
+	    enough_opts->sc.exit_after);
+	loop_add_timer(0, proxy_enough_timer, NULL);
+}
+
+static void
+proxy_time_up(void *arg)
+{
+	(void)arg;
+	snprintf(stop_why, sizeof(stop_why), "--exit-after-time reached");
+	proxy_enough_timer(NULL);
+}
+
+static int
+main_proxy(struct main_opts *m, int argc, char **argv)
+{
+	char		 bound[128], err[512], info[800];
+	struct sink_stats st;
+
+	snprintf(m->sc.listen, sizeof(m->sc.listen), "%s", argc == 2 ? argv[0] : "127.0.0.1:2526");
+	snprintf(m->px.upstream, sizeof(m->px.upstream), "%s", argv[argc - 1]);
+	out_init(m->color);
+	m->sc.json = open_json(m);
+	m->sc.text = !m->quiet;
+	m->sc.summaries = 1;
+	m->sc.on_enough = proxy_enough;
+	m->sc.cert = m->cert;
+	m->sc.key = m->key;
+	m->px.sc = &m->sc;
+	m->px.tcfg.ca_file = m->ro.ccfg.tcfg.ca_file;
+	m->px.tcfg.priority = m->ro.ccfg.tcfg.priority;
+	m->px.no_verify = m->ro.no_verify;
+	m->px.sni = m->ro.ccfg.sni;
+	m->px.no_sni = m->ro.ccfg.no_sni;
+	m->px.helo = m->ro.ccfg.helo;
+	m->px.timeout_ms = m->ro.ccfg.timeout_ms;
+	m->px.connect_timeout_ms = m->ro.ccfg.connect_timeout_ms;
+	if (load_rules(m) == -1) {
+		rules_free(m->sc.rules);
+		return EXIT_USAGE;
+	}
+	if (proxy_start(&m->px, bound, sizeof(bound), info, sizeof(info), err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "smtpdbg: proxy: %s\n", err);
+		rules_free(m->sc.rules);
+		return EXIT_CONNECT;
+	}
+	if (info[0])
+		fprintf(stderr, "smtpdbg: %s\n", info);
+	loop_signal(SIGINT, proxy_signal, &m->grace);
+	loop_signal(SIGTERM, proxy_signal, &m->grace);
+	sink_grace = m->grace;
+	enough_opts = m;
+	if (m->exit_after_time)
+		loop_add_timer((uint64_t)m->exit_after_time * 1000, proxy_time_up, m);
+	fprintf(stderr, "smtpdbg: proxy listening on %s, relaying to %s (upstream TLS: %s; "
+	    "Ctrl-C to stop)\n", bound, m->px.upstream, proxy_up_tls_name(m->px.up_tls));
+	if (strncmp(bound, "127.", 4) != 0 && strncmp(bound, "[::1]", 5) != 0 &&
+	    strncmp(bound, "unix:", 5) != 0)
+		fprintf(stderr, "smtpdbg: WARNING: %s is not a loopback address: anyone who can "
+		    "reach it can relay mail through here\n", bound);
+	loop_run();
+	proxy_stop();
+	proxy_stats(&st);
+	fprintf(stderr, "smtpdbg: proxy stopped: %lu session%s, %lu message%s relayed, %lu "
+	    "accepted upstream, %llu byte%s, %lu reject%s (4xx/5xx replies to the client), "
+	    "%lu storage error%s, %lu repl%s changed by rules\n", st.sessions, PL(st.sessions),
+	    st.messages, PL(st.messages), st.accepted, st.bytes, PL(st.bytes), st.rejects,
+	    PL(st.rejects), st.errors, PL(st.errors), st.faults, st.faults == 1 ? "y" : "ies");
+	rules_free(m->sc.rules);
+	return sink_verdict(m, &st);
+}
+
 /* guard - a value that would inject commands or headers */
 static int
 guard(const char *what, const char *v)
@@ -1212,7 +1335,7 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 static int
 positional(const char *mode, int argc, char **argv)
 {
-	static const char *const subs[] = { "sink", "send", "probe", "demo" };
+	static const char *const subs[] = { "sink", "send", "probe", "demo", "proxy" };
 	size_t	 i;
 	unsigned bit = mode_bit(mode);
 
@@ -1236,6 +1359,13 @@ positional(const char *mode, int argc, char **argv)
 		if (argc > 0) {
 			fprintf(stderr, "smtpdbg: demo takes no HOST: it runs its own sink "
 			    "(smtpdbg %s talks to that server)\n", argv[0]);
+			return -1;
+		}
+		return 0;
+	case OPT_PROXY:
+		if (argc == 0 || argc > 2) {
+			fprintf(stderr, "smtpdbg: proxy: give [[ADDR:]PORT] UPSTREAM (UPSTREAM: "
+			    "HOST[:PORT], smtps://HOST[:PORT] or unix:/path)\n");
 			return -1;
 		}
 		return 0;
@@ -1264,7 +1394,7 @@ checks(struct main_opts *m, const char *mode)
 	size_t		 i;
 	unsigned	 bit = mode_bit(mode);
 
-	if (bit == OPT_SINK || bit == OPT_DEMO)
+	if (bit == OPT_SINK || bit == OPT_DEMO || bit == OPT_PROXY)
 		return 0;
 	if (t->priority || t->tls_min || t->tls_max || t->cert_file || t->key_file) {
 		if ((ctx = tls_ctx_client(t, err, sizeof(err))) == NULL) {
@@ -1308,7 +1438,8 @@ main(int argc, char **argv)
 	}
 	loop_set_prepoll(flush_out, NULL);
 	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "demo") == 0 ||
-	    strcmp(argv[1], "probe") == 0 || strcmp(argv[1], "send") == 0)) {
+	    strcmp(argv[1], "probe") == 0 || strcmp(argv[1], "send") == 0 ||
+	    strcmp(argv[1], "proxy") == 0)) {
 		mode = argv[1];
 		argv++;
 		argc--;
@@ -1323,6 +1454,8 @@ main(int argc, char **argv)
 		net_fqdn(m.ro.ccfg.helo, sizeof(m.ro.ccfg.helo));	/* RFC 5321 4.1.1.1 */
 	if (strcmp(mode, "sink") == 0)
 		return main_sink(&m, argc - ind, argv + ind);
+	if (strcmp(mode, "proxy") == 0)
+		return main_proxy(&m, argc - ind, argv + ind);
 	if (strcmp(mode, "send") == 0) {
 		int code = main_send(&m, argc - ind, argv + ind);
 		free(m.addrs);

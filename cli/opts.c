@@ -16,45 +16,45 @@
 const struct opt_def opt_table[] = {
 	{ "file", 'f', 1, "FILE", O_FILE, OPT_CLIENT, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "run the script FILE" },
-	{ "helo", 0, 1, "NAME", O_HELO, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	{ "helo", 0, 1, "NAME", O_HELO, OPT_CS | OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "name for EHLO/HELO" },
 	{ "ehlo", 'e', 0, NULL, O_EHLO, OPT_CLIENT, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "send EHLO after the greeting" },
-	{ "timeout", 't', 1, "SECONDS", O_TIMEOUT, OPT_CS, OT_SECONDS, 0LL, 86400LL, "0", NULL,
+	{ "timeout", 't', 1, "SECONDS", O_TIMEOUT, OPT_CS | OPT_PROXY, OT_SECONDS, 0LL, 86400LL, "0", NULL,
 	    "reply timeout" },
-	{ "connect-timeout", 0, 1, "SECONDS", O_CONNECT_TIMEOUT, OPT_CS, OT_SECONDS, 1LL, 86400LL, "30", NULL,
+	{ "connect-timeout", 0, 1, "SECONDS", O_CONNECT_TIMEOUT, OPT_CS | OPT_PROXY, OT_SECONDS, 1LL, 86400LL, "30", NULL,
 	    "TCP connect timeout" },
-	{ "data-lines", 0, 1, "N", O_DATA_LINES, OPT_CLIENT | OPT_SINK | OPT_SEND | OPT_DEMO, OT_INT, -1LL, 1000000000LL, "-1", NULL,
+	{ "data-lines", 0, 1, "N", O_DATA_LINES, OPT_CLIENT | OPT_SINK | OPT_SEND | OPT_DEMO | OPT_PROXY, OT_INT, -1LL, 1000000000LL, "-1", NULL,
 	    "message lines shown per message (-1: all)" },
 	{ "keep-going", 'k', 0, NULL, O_KEEP_GOING, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "server protocol violations do not end a script" },
-	{ "json", 0, 2, "FILE", O_JSON, OPT_ALL, OT_FILE, 0LL, 0LL, NULL, NULL,
+	{ "json", 0, 2, "FILE", O_JSON, OPT_ALL | OPT_PROXY, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "JSON Lines events (to FILE or stdout)" },
-	{ "quiet", 'q', 0, NULL, O_QUIET, OPT_ALL, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "quiet", 'q', 0, NULL, O_QUIET, OPT_ALL | OPT_PROXY, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "print only the outcome / summaries" },
-	{ "color", 0, 2, "WHEN", O_COLOR, OPT_ALL, OT_ENUM, 0LL, 0LL, "auto", "auto|always|never",
+	{ "color", 0, 2, "WHEN", O_COLOR, OPT_ALL | OPT_PROXY, OT_ENUM, 0LL, 0LL, "auto", "auto|always|never",
 	    "auto, always or never" },
 	{ "no-history", 0, 0, NULL, O_NO_HISTORY, OPT_CLIENT | OPT_DEMO, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "do not read or write the REPL history" },
-	{ "help", 'h', 0, NULL, O_HELP, OPT_ALL, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "help", 'h', 0, NULL, O_HELP, OPT_ALL | OPT_PROXY, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "short usage" },
 	{ "completion", 0, 1, "SHELL", O_COMPLETION, OPT_CLIENT, OT_ENUM, 0LL, 0LL, NULL, "bash|zsh",
 	    "print a completion script for bash or zsh" },
-	{ "version", 'V', 0, NULL, O_VERSION, OPT_ALL, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "version", 'V', 0, NULL, O_VERSION, OPT_ALL | OPT_PROXY, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "print the version" },
-	{ "hostname", 0, 1, "NAME", O_HOSTNAME, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	{ "hostname", 0, 1, "NAME", O_HOSTNAME, OPT_SINK | OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "name in the greeting and EHLO reply" },
 	{ "max-size", 0, 1, "BYTES", O_MAX_SIZE, OPT_SINK, OT_INT, 1LL, 1099511627776LL, "36700160", NULL,
 	    "message size limit" },
-	{ "max-rcpt", 0, 1, "N", O_MAX_RCPT, OPT_SINK, OT_INT, 1LL, 1000000LL, "1000", NULL,
+	{ "max-rcpt", 0, 1, "N", O_MAX_RCPT, OPT_SINK | OPT_PROXY, OT_INT, 1LL, 1000000LL, "1000", NULL,
 	    "recipients per message" },
-	{ "max-line", 0, 1, "BYTES", O_MAX_LINE, OPT_SINK, OT_INT, 512LL, 65536LL, "2048", NULL,
+	{ "max-line", 0, 1, "BYTES", O_MAX_LINE, OPT_SINK | OPT_PROXY, OT_INT, 512LL, 65536LL, "2048", NULL,
 	    "command line limit" },
 	{ "max-errors", 0, 1, "N", O_MAX_ERRORS, OPT_SINK, OT_INT, 1LL, 1000000LL, "20", NULL,
 	    "bad commands before 421" },
-	{ "max-connections", 0, 1, "N", O_MAX_CONNECTIONS, OPT_SINK, OT_INT, 1LL, 1000000LL, "10000", NULL,
+	{ "max-connections", 0, 1, "N", O_MAX_CONNECTIONS, OPT_SINK | OPT_PROXY, OT_INT, 1LL, 1000000LL, "10000", NULL,
 	    "concurrent sessions" },
-	{ "idle-timeout", 0, 1, "SECONDS", O_IDLE_TIMEOUT, OPT_SINK, OT_INT, 1LL, 86400LL, "300", NULL,
+	{ "idle-timeout", 0, 1, "SECONDS", O_IDLE_TIMEOUT, OPT_SINK | OPT_PROXY, OT_INT, 1LL, 86400LL, "300", NULL,
 	    "close idle sessions with 421" },
 	{ "command-timeout", 0, 1, "SECONDS", O_COMMAND_TIMEOUT, OPT_SINK, OT_INT, 1LL, 86400LL, "300", NULL,
 	    "time to finish a command line" },
@@ -62,29 +62,29 @@ const struct opt_def opt_table[] = {
 	    "time for a whole message" },
 	{ "bare-lf", 0, 1, "MODE", O_BARE_LF, OPT_SINK, OT_ENUM, 0LL, 0LL, "reject", "reject|accept|normalize",
 	    "reject, accept or normalize bare LF/CR" },
-	{ "no-ext", 0, 1, "KEYWORD", O_NO_EXT, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	{ "no-ext", 0, 1, "KEYWORD", O_NO_EXT, OPT_SINK | OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "do not advertise an EHLO keyword" },
 	{ "starttls", 's', 0, NULL, O_STARTTLS, OPT_CSS, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "EHLO, then STARTTLS when offered" },
 	{ "tls", 0, 0, NULL, O_TLS, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "implicit TLS from the start (port 465)" },
-	{ "sni", 0, 1, "NAME", O_SNI, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	{ "sni", 0, 1, "NAME", O_SNI, OPT_CS | OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "server name to send and verify" },
-	{ "no-sni", 0, 0, NULL, O_NO_SNI, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "no-sni", 0, 0, NULL, O_NO_SNI, OPT_CS | OPT_PROXY, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "send no server name" },
-	{ "ca-file", 0, 1, "FILE", O_CA_FILE, OPT_CS, OT_FILE, 0LL, 0LL, NULL, NULL,
+	{ "ca-file", 0, 1, "FILE", O_CA_FILE, OPT_CS | OPT_PROXY, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "trust these CAs instead of the system store" },
-	{ "no-verify", 0, 0, NULL, O_NO_VERIFY, OPT_CS, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "no-verify", 0, 0, NULL, O_NO_VERIFY, OPT_CS | OPT_PROXY, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "failed TLS checks do not end a script" },
-	{ "tls-priority", 0, 1, "STRING", O_TLS_PRIORITY, OPT_CS, OT_STR, 0LL, 0LL, NULL, NULL,
+	{ "tls-priority", 0, 1, "STRING", O_TLS_PRIORITY, OPT_CS | OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "GnuTLS priority string" },
 	{ "tls-min", 0, 1, "VERSION", O_TLS_MIN, OPT_CS | OPT_SINK, OT_ENUM, 0LL, 0LL, NULL, "1.0|1.1|1.2|1.3",
 	    "lowest TLS version (1.0 .. 1.3)" },
 	{ "tls-max", 0, 1, "VERSION", O_TLS_MAX, OPT_CS | OPT_SINK, OT_ENUM, 0LL, 0LL, NULL, "1.0|1.1|1.2|1.3",
 	    "highest TLS version" },
-	{ "cert", 0, 1, "FILE", O_CERT, OPT_BOTH, OT_FILE, 0LL, 0LL, NULL, NULL,
+	{ "cert", 0, 1, "FILE", O_CERT, OPT_BOTH | OPT_PROXY, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "certificate chain (PEM)" },
-	{ "key", 0, 1, "FILE", O_KEY, OPT_BOTH, OT_FILE, 0LL, 0LL, NULL, NULL,
+	{ "key", 0, 1, "FILE", O_KEY, OPT_BOTH | OPT_PROXY, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "private key (PEM)" },
 	{ "no-plaintext", 0, 0, NULL, O_TLS_REQUIRED, OPT_CSS, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "never send MAIL/AUTH without TLS" },
@@ -180,37 +180,39 @@ const struct opt_def opt_table[] = {
 	    "HTTPS port of the MTA-STS policy host (tests)" },
 	{ "mx-port", 0, 1, "PORT", O_MX_PORT, OPT_SEND | OPT_PROBE, OT_INT, 1LL, 65535LL, "25", NULL,
 	    "port on the MX hosts" },
-	{ "tls-listen", 0, 1, "[ADDR:]PORT", O_TLS_LISTEN, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	{ "tls-listen", 0, 1, "[ADDR:]PORT", O_TLS_LISTEN, OPT_SINK | OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "also listen for implicit TLS" },
+	{ "upstream-tls", 0, 1, "MODE", O_UPSTREAM_TLS, OPT_PROXY, OT_ENUM, 0LL, 0LL, "mirror", "mirror|starttls|tls|none",
+	    "TLS towards the upstream" },
 	{ "require-starttls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "530 to MAIL before STARTTLS" },
 	{ "ocsp-response", 0, 1, "FILE", O_OCSP_RESPONSE, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "staple this DER OCSP response" },
-	{ "maildir", 0, 1, "DIR", O_MAILDIR, OPT_SINK, OT_DIR, 0LL, 0LL, NULL, NULL,
+	{ "maildir", 0, 1, "DIR", O_MAILDIR, OPT_SINK | OPT_PROXY, OT_DIR, 0LL, 0LL, NULL, NULL,
 	    "store messages in a Maildir (fsync before 250)" },
-	{ "mbox", 0, 1, "FILE", O_MBOX, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,
+	{ "mbox", 0, 1, "FILE", O_MBOX, OPT_SINK | OPT_PROXY, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "append messages to an mboxrd file" },
-	{ "eml-dir", 0, 1, "DIR", O_EML_DIR, OPT_SINK, OT_DIR, 0LL, 0LL, NULL, NULL,
+	{ "eml-dir", 0, 1, "DIR", O_EML_DIR, OPT_SINK | OPT_PROXY, OT_DIR, 0LL, 0LL, NULL, NULL,
 	    "one .eml file per message" },
-	{ "no-fsync", 0, 0, NULL, O_NO_FSYNC, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "no-fsync", 0, 0, NULL, O_NO_FSYNC, OPT_SINK | OPT_PROXY, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "no fsync (250 no longer means on disk)" },
 	{ "json-sidecar", 0, 0, NULL, O_JSON_SIDECAR, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "write NAME.json beside each message" },
-	{ "grace", 0, 1, "SECONDS", O_GRACE, OPT_SINK, OT_INT, 0LL, 3600LL, "10", NULL,
+	{ "grace", 0, 1, "SECONDS", O_GRACE, OPT_SINK | OPT_PROXY, OT_INT, 0LL, 3600LL, "10", NULL,
 	    "time for transactions to finish on SIGINT/SIGTERM" },
-	{ "exit-after", 0, 1, "N", O_EXIT_AFTER, OPT_SINK, OT_INT, 1LL, 1000000000LL, NULL, NULL,
+	{ "exit-after", 0, 1, "N", O_EXIT_AFTER, OPT_SINK | OPT_PROXY, OT_INT, 1LL, 1000000000LL, NULL, NULL,
 	    "stop after N messages were accepted" },
-	{ "exit-after-time", 0, 1, "SECONDS", O_EXIT_AFTER_TIME, OPT_SINK, OT_INT, 1LL, 31536000LL, NULL, NULL,
+	{ "exit-after-time", 0, 1, "SECONDS", O_EXIT_AFTER_TIME, OPT_SINK | OPT_PROXY, OT_INT, 1LL, 31536000LL, NULL, NULL,
 	    "stop after SECONDS" },
-	{ "expect-messages", 0, 1, "N", O_EXPECT_MESSAGES, OPT_SINK, OT_INT, 0LL, 1000000000LL, NULL, NULL,
+	{ "expect-messages", 0, 1, "N", O_EXPECT_MESSAGES, OPT_SINK | OPT_PROXY, OT_INT, 0LL, 1000000000LL, NULL, NULL,
 	    "exit 1 unless exactly N were accepted" },
-	{ "expect-rcpt", 0, 1, "ADDR", O_EXPECT_RCPT, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	{ "expect-rcpt", 0, 1, "ADDR", O_EXPECT_RCPT, OPT_SINK | OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "exit 1 unless mail for ADDR was accepted (repeatable)" },
-	{ "reply", 0, 1, "RULE", O_REPLY, OPT_SINK, OT_STR, 0LL, 0LL, NULL, NULL,
+	{ "reply", 0, 1, "RULE", O_REPLY, OPT_SINK | OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
 	    "misbehave on purpose: STAGE[#N|%N|~P][:PATTERN]=ACTION" },
-	{ "rules", 0, 1, "FILE", O_RULES, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,
+	{ "rules", 0, 1, "FILE", O_RULES, OPT_SINK | OPT_PROXY, OT_FILE, 0LL, 0LL, NULL, NULL,
 	    "read --reply rules from FILE, one per line" },
-	{ "seed", 0, 1, "N", O_SEED, OPT_SINK, OT_INT, 0LL, 9223372036854775807LL, "1", NULL,
+	{ "seed", 0, 1, "N", O_SEED, OPT_SINK | OPT_PROXY, OT_INT, 0LL, 9223372036854775807LL, "1", NULL,
 	    "seed for ~P rules (1): runs repeat" },
 	{ "greylist", 0, 1, "SECONDS", O_GREYLIST, OPT_SINK, OT_INT, 0LL, 86400LL, NULL, NULL,
 	    "451 to each first try; accept after SECONDS" },
@@ -224,7 +226,7 @@ const struct opt_def opt_table[] = {
 	    "offer AUTH before STARTTLS too" },
 	{ "require-auth", 0, 0, NULL, O_REQUIRE_AUTH, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "530 to MAIL before AUTH" },
-	{ "show-secrets", 0, 0, NULL, O_SHOW_SECRETS, OPT_ALL, OT_FLAG, 0LL, 0LL, NULL, NULL,
+	{ "show-secrets", 0, 0, NULL, O_SHOW_SECRETS, OPT_ALL | OPT_PROXY, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "show AUTH lines unmasked" },
 	{ "lmtp", 0, 0, NULL, O_LMTP, OPT_BOTH, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "speak LMTP (LHLO, one reply per recipient)" },
@@ -426,6 +428,7 @@ opt_mode_name(unsigned bit)
 	case OPT_SEND: return "send";
 	case OPT_PROBE: return "probe";
 	case OPT_DEMO: return "demo";
+	case OPT_PROXY: return "proxy";
 	default: return "client";
 	}
 }
@@ -463,7 +466,7 @@ spaced(FILE *f, const char *choices)
 		fputc(*choices == '|' ? ' ' : *choices, f);
 }
 
-static const unsigned modes[] = { OPT_CLIENT, OPT_SINK, OPT_SEND, OPT_PROBE, OPT_DEMO };
+static const unsigned modes[] = { OPT_CLIENT, OPT_SINK, OPT_SEND, OPT_PROBE, OPT_DEMO, OPT_PROXY };
 
 static void
 bash_completion(FILE *f)
@@ -474,7 +477,7 @@ bash_completion(FILE *f)
 	    "_smtpdbg() {\n"
 	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	    "\tlocal mode=client opts\n"
-	    "\tcase ${COMP_WORDS[1]} in sink|send|probe|demo) mode=${COMP_WORDS[1]} ;; esac\n"
+	    "\tcase ${COMP_WORDS[1]} in sink|send|probe|demo|proxy) mode=${COMP_WORDS[1]} ;; esac\n"
 	    "\t[[ $prev == = ]] && prev=${COMP_WORDS[COMP_CWORD-2]}\n"
 	    "\t[[ $cur == = ]] && { prev=${COMP_WORDS[COMP_CWORD-1]}; cur=; }\n"
 	    "\tcase $prev in\n");
@@ -508,7 +511,7 @@ bash_completion(FILE *f)
 	    "\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
 	    "\t\t[[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null\n"
 	    "\telif [[ $COMP_CWORD == 1 ]]; then\n"
-	    "\t\tCOMPREPLY=($(compgen -W \"sink send probe demo\" -A hostname -- \"$cur\"))\n"
+	    "\t\tCOMPREPLY=($(compgen -W \"sink send probe demo proxy\" -A hostname -- \"$cur\"))\n"
 	    "\telse\n"
 	    "\t\tCOMPREPLY=($(compgen -A hostname -- \"$cur\"))\n"
 	    "\tfi\n"
@@ -550,7 +553,7 @@ zsh_completion(FILE *f)
 	fprintf(f, "#compdef smtpdbg\n# zsh completion for smtpdbg, made from its option table\n"
 	    "local mode=client\n"
 	    "case $words[2] in\n"
-	    "sink|send|probe|demo) mode=$words[2]; shift words; (( CURRENT-- )) ;;\n"
+	    "sink|send|probe|demo|proxy) mode=$words[2]; shift words; (( CURRENT-- )) ;;\n"
 	    "esac\n"
 	    "case $mode in\n");
 	for (k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
@@ -559,7 +562,7 @@ zsh_completion(FILE *f)
 			if (opt_table[i].mode & modes[k])
 				zsh_spec(f, &opt_table[i]);
 		if (modes[k] == OPT_CLIENT)
-			fprintf(f, " \\\n\t\t'1:host or subcommand:(sink send probe demo)'");
+			fprintf(f, " \\\n\t\t'1:host or subcommand:(sink send probe demo proxy)'");
 		else if (modes[k] != OPT_DEMO)
 			fprintf(f, " \\\n\t\t'1:%s:_hosts'", modes[k] == OPT_SINK ?
 			    "address" : "host");

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/listen.h"
 #include "cli/loop.h"
 #include "cli/manual.h"
 #include "cli/net.h"
@@ -731,33 +732,8 @@ ev_decide(void *arg, struct smtp_decision *d)
 	if (why)
 		stats.faults++;
 	if (why && (want_tx(c))) {
-		char what[200];
-		size_t l = 0;
-		what[0] = '\0';
-#define W(...) l += (size_t)snprintf(what + l, sizeof(what) - l, __VA_ARGS__)
-		if (d->flags & SMTP_F_DROP)
-			W(", drop without a reply");
-		else if (d->code != d->dflt)
-			W(", %d instead of %d", d->code, d->dflt);
-		if (d->flags & SMTP_F_DELAY)
-			W(", held %.1f s", d->delay_ms / 1000.0);
-		if (d->flags & SMTP_F_DRIP)
-			W(", sent a byte per %u ms", d->drip_ms);
-		if (d->flags & SMTP_F_STALL)
-			W(", then nothing more is read");
-		if (d->flags & SMTP_F_CUT)
-			W(", cut after %llu data bytes", (unsigned long long)d->cut);
-		if (d->flags & SMTP_F_CLOSE)
-			W(", then close");
-		if (d->flags & (SMTP_F_BARELF | SMTP_F_BADMULTI | SMTP_F_EXTRA))
-			W(", malformed on purpose");
-		if (d->flags & SMTP_F_TLS_ABORT)
-			W(", the TLS handshake will be aborted");
-		if (d->flags & SMTP_F_CERT_EXPIRED)
-			W(", an expired certificate will be served");
-		if (d->flags & SMTP_F_CERT_NAME)
-			W(", a certificate for another name will be served");
-#undef W
+		char what[300];
+		rules_effect_text(d, what, sizeof(what));
 		tx_note(&c->tx, loop_now(), '!', "%s at %s%s", why, smtp_stage_name(d->stage), what);
 	}
 	if (cfg->manual) {
@@ -1023,19 +999,6 @@ conn_io(int fd, unsigned ev, void *arg)
 	conn_update(c);
 }
 
-/* peer_ip - "a.b.c.d:port" or "[v6]:port" without the port */
-static void
-peer_ip(const char *peer, char *ip, size_t len)
-{
-	const char *e = strrchr(peer, ':');
-	size_t	 n = e && peer[0] != '(' ? (size_t)(e - peer) : strlen(peer);
-
-	if (peer[0] == '[' && n >= 2)
-		snprintf(ip, len, "%.*s", (int)(n - 2), peer + 1);
-	else
-		snprintf(ip, len, "%.*s", (int)n, peer);
-}
-
 /* tls_rules - the rules at stage TLS, before an implicit-TLS handshake
  * (there is no reply to change: only TLS faults and drop); -1: drop */
 static int
@@ -1092,7 +1055,7 @@ on_accept(int fd, unsigned ev, void *arg)
 		if (c->xp == NULL)
 			fatalx("%s: out of memory", __func__);
 		net_addr_str((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
-		peer_ip(c->peer, c->ip, sizeof(c->ip));
+		listen_peer_ip(c->peer, c->ip, sizeof(c->ip));
 		c->tx.wall = 1;
 		c->tx.session = (unsigned)++stats.sessions;
 		c->tx.text = cfg->text;
@@ -1130,33 +1093,12 @@ on_accept(int fd, unsigned ev, void *arg)
 	}
 }
 
-/* listen_on - "PORT" alone means loopback: other addresses must be asked for */
+/* listen_on - a listening socket on the loop */
 static int
 listen_on(const char *what, int *fdp, void *arg, char *bound, size_t blen, char *err,
     size_t errlen)
 {
-	struct net_target t;
-	char		 spec[320];
-
-	if (what[0] == '/' || strncmp(what, "unix:", 5) == 0) {
-		const char *path = what[0] == '/' ? what : what + 5;
-		if ((*fdp = net_listen_unix(path, err, errlen)) == -1)
-			return -1;
-		snprintf(bound, blen, "unix:%s", path);
-		if (loop_add_fd(*fdp, LOOP_IN, on_accept, arg) == -1) {
-			snprintf(err, errlen, "cannot watch the listening socket: %s",
-			    strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (strspn(what, "0123456789") == strlen(what))
-		snprintf(spec, sizeof(spec), "127.0.0.1:%s", what);
-	else
-		snprintf(spec, sizeof(spec), "%s", what);
-	if (net_parse(spec, "2525", &t, err, errlen) == -1)
-		return -1;
-	if ((*fdp = net_listen(&t, err, errlen, bound, blen)) == -1)
+	if ((*fdp = listen_spec(what, "2525", bound, blen, err, errlen)) == -1)
 		return -1;
 	if (loop_add_fd(*fdp, LOOP_IN, on_accept, arg) == -1) {
 		snprintf(err, errlen, "cannot watch the listening socket: %s", strerror(errno));
@@ -1165,92 +1107,21 @@ listen_on(const char *what, int *fdp, void *arg, char *bound, size_t blen, char 
 	return 0;
 }
 
-/* pin_line - a ready-to-paste DANE-EE pin of the certificate (RFC 7671:
- * usage 3, the full certificate, SHA-256) after the certificate line */
-static void
-pin_line(char *info, size_t ilen)
-{
-	char	 pin[160];
-	size_t	 n;
-
-	if (info == NULL || sink_tlsa_pin(pin, sizeof(pin)) == -1)
-		return;
-	n = strlen(info);
-	snprintf(info + n, ilen - n, "\nsmtpdbg: a client pins it with --tlsa \"%s\"", pin);
-}
-
 /* make_ctx - the server certificate: the files given, or one made now */
 static int
 make_ctx(char *info, size_t ilen, char *err, size_t errlen)
 {
-	const char	*names[8];
-	size_t		 n = 0, i;
-	struct net_target t;
-	char		 e2[64];
+	struct listen_ctx lc;
 
-	if (cfg->cert || cfg->key) {
-		if (!cfg->cert || !cfg->key) {
-			snprintf(err, errlen, "--cert and --key go together");
-			return -1;
-		}
-		if ((ctx = tls_ctx_server_files(cfg->cert, cfg->key, err, errlen)) == NULL)
-			return -1;
-		if (info)
-			snprintf(info, ilen, "TLS certificate from %s, SHA-256 %s", cfg->cert,
-			    tls_ctx_fingerprint(ctx));
-		pin_line(info, ilen);
-		return 0;
-	}
-	names[n++] = cfg->scfg.hostname ? cfg->scfg.hostname : "localhost";
-	if (strcmp(names[0], "localhost") != 0)
-		names[n++] = "localhost";
-	names[n++] = "127.0.0.1";
-	names[n++] = "::1";
-	if (net_parse(cfg->listen, "2525", &t, e2, sizeof(e2)) == 0 && t.host[0]) {
-		for (i = 0; i < n && strcmp(names[i], t.host) != 0; i++)
-			;
-		if (i == n && strcmp(t.host, "0.0.0.0") != 0 && strcmp(t.host, "::") != 0 &&
-		    strspn(cfg->listen, "0123456789") != strlen(cfg->listen))
-			names[n++] = strdup(t.host);
-	}
-	if ((ctx = tls_ctx_server_generate(names, n, -300, 30 * 86400, err, errlen)) == NULL)
+	if (listen_ctx(&lc, cfg->cert, cfg->key, cfg->scfg.hostname, cfg->listen,
+	    cfg->manual || (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_EXPIRED)),
+	    cfg->manual || (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_NAME)),
+	    info, ilen, err, errlen) == -1)
 		return -1;
-	if ((cfg->manual || (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_EXPIRED))) &&
-	    (ctx_expired = tls_ctx_server_generate(names, n, -60 * 86400, -86400, err,
-	    errlen)) == NULL)
-		return -1;
-	if (cfg->manual || (cfg->rules && (rules_flags(cfg->rules) & SMTP_F_CERT_NAME))) {
-		static const char *const wrong[] = { "wrong-name.smtpdbg.invalid" };
-		if ((ctx_wrongname = tls_ctx_server_generate(wrong, 1, -300, 30 * 86400, err,
-		    errlen)) == NULL)
-			return -1;
-	}
-	if (info)
-		snprintf(info, ilen, "TLS certificate generated for %s (ECDSA P-256, 30 days), "
-		    "SHA-256 %s", names[0], tls_ctx_fingerprint(ctx));
-	pin_line(info, ilen);
+	ctx = lc.ctx;
+	ctx_expired = lc.expired;
+	ctx_wrongname = lc.wrongname;
 	return 0;
-}
-
-/* fd_limit - room for max_conn sessions: raise the soft RLIMIT_NOFILE up
- * to the hard one, or lower max_conn to what fits and say so */
-static void
-fd_limit(char *info, size_t ilen)
-{
-	struct rlimit	 rl;
-	rlim_t		 need = (rlim_t)cfg->max_conn + 64;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
-		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= need)
-		return;
-	getrlimit(RLIMIT_NOFILE, &rl);
-	cfg->max_conn = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
-	if (info)
-		snprintf(info + strlen(info), ilen - strlen(info), "%sopen file limit %llu: "
-		    "at most %d connections", info[0] ? "; " : "",
-		    (unsigned long long)rl.rlim_cur, cfg->max_conn);
 }
 
 int
@@ -1293,7 +1164,7 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 	tls_scfg = cfg->scfg;
 	tls_scfg.starttls = 0;
 	tls_scfg.tls_active = 1;
-	fd_limit(info, ilen);
+	cfg->max_conn = listen_fd_limit(cfg->max_conn, 1, info, ilen);
 #ifdef M_TRIM_THRESHOLD
 	/* Sessions' buffers come and go with every read of message data.
 	 * glibc gives freed memory at the top of the heap back to the kernel
@@ -1380,17 +1251,7 @@ sink_drain(int grace, void (*done)(void), int soft)
 int
 sink_tlsa_pin(char *out, size_t len)
 {
-	const char *f;
-	size_t	 n;
-
-	if (ctx == NULL || len < 8)
-		return -1;
-	n = (size_t)snprintf(out, len, "3 0 1 ");
-	for (f = tls_ctx_fingerprint(ctx); *f && n + 1 < len; f++)
-		if (*f != ':')
-			out[n++] = (char)(*f >= 'A' && *f <= 'F' ? *f + 32 : *f);
-	out[n] = '\0';
-	return 0;
+	return listen_tlsa_pin(ctx, out, len);
 }
 
 void

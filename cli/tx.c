@@ -138,6 +138,23 @@ put_prefix(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, co
 {
 	char	 mark[3] = { (char)dir, t->tls ? '~' : ':', ' ' };
 
+	if (t->route) {
+		/* the proxy: where the line came from and went, each leg marked */
+		if (color)
+			PUTS(b, out_sgr(OC_DIM));
+		buf_append(b, ts, tl);
+		buf_append(b, " ", 1);
+		if (color) {
+			PUTS(b, out_reset());
+			PUTS(b, out_sgr(t->route[0] == 'C' || t->route[3] == 'C' ? OC_CLIENT :
+			    OC_SERVER));
+		}
+		PUTS(b, t->route);
+		if (color)
+			PUTS(b, out_reset());
+		buf_append(b, " ", 1);
+		return;
+	}
 	if (!color && t->wall && tl <= 48) {
 		/* the common case, in one append: "TIME C: " */
 		char	 pre[52];
@@ -233,6 +250,14 @@ put_line(struct tx *t, struct buf *b, int color, const char *ts, size_t tl, cons
 		if (color)
 			PUTS(b, out_sgr(OC_BAD));
 		PUTS(b, "\\n");
+		if (color)
+			PUTS(b, out_reset());
+	}
+	if (t->suffix && !(seg & SEG_OPEN)) {
+		if (color)
+			PUTS(b, out_sgr(OC_DIM));
+		PUTS(b, "   ");
+		PUTS(b, t->suffix);
 		if (color)
 			PUTS(b, out_reset());
 	}
@@ -427,6 +452,11 @@ tx_line(struct tx *t, uint64_t now, enum tx_dir dir, const unsigned char *raw, s
 			buf_printf(&j, ",\"latency_ms\":%.3f", (double)latency_us / 1000.0);
 		if (state)
 			buf_printf(&j, ",\"state\":\"%s\"", state);
+		if (t->leg) {
+			buf_printf(&j, ",\"leg\":\"%s\",\"route\":\"%s\"", t->leg, t->jroute);
+			if (t->proxy_us >= 0 && latency_us >= 0)
+				buf_printf(&j, ",\"proxy_ms\":%.3f", (double)t->proxy_us / 1000.0);
+		}
 		if (t->tls)
 			buf_printf(&j, ",\"tls\":true");
 		if (flags & LINE_AHEAD)

@@ -24,6 +24,11 @@ struct tx {
 	struct buf	*save;		/* plain text kept for /save, or NULL */
 	int		 tls;		/* lines are encrypted: marked "C~"/"S~" */
 	const char	*answers;	/* next S: line: the command it answers */
+	const char	*route;		/* proxy: "C~>U:" instead of "C:" (text form) */
+	const char	*leg;		/* proxy: "client" or "upstream" (JSON) */
+	const char	*jroute;	/* proxy: "C>U" (JSON) */
+	const char	*suffix;	/* proxy: after the line (text form), e.g. latencies */
+	int64_t		 proxy_us;	/* proxy: time it held the command (JSON), -1 none */
 	struct tx_open	*open;		/* lines arriving in pieces, or NULL */
 };
 

@@ -504,3 +504,35 @@ rules_apply(struct rules *r, struct smtp_decision *d, const char *client, uint64
 		return rate(r, d, now_ms);
 	return NULL;
 }
+
+void
+rules_effect_text(const struct smtp_decision *d, char *what, size_t len)
+{
+	size_t	 l = 0;
+
+	what[0] = '\0';
+#define W(...) l += (size_t)snprintf(what + l, l < len ? len - l : 0, __VA_ARGS__)
+	if (d->flags & SMTP_F_DROP)
+		W(", drop without a reply");
+	else if (d->code != d->dflt)
+		W(", %d instead of %d", d->code, d->dflt);
+	if (d->flags & SMTP_F_DELAY)
+		W(", held %.1f s", d->delay_ms / 1000.0);
+	if (d->flags & SMTP_F_DRIP)
+		W(", sent a byte per %u ms", d->drip_ms);
+	if (d->flags & SMTP_F_STALL)
+		W(", then nothing more is read");
+	if (d->flags & SMTP_F_CUT)
+		W(", cut after %llu data bytes", (unsigned long long)d->cut);
+	if (d->flags & SMTP_F_CLOSE)
+		W(", then close");
+	if (d->flags & (SMTP_F_BARELF | SMTP_F_BADMULTI | SMTP_F_EXTRA))
+		W(", malformed on purpose");
+	if (d->flags & SMTP_F_TLS_ABORT)
+		W(", the TLS handshake will be aborted");
+	if (d->flags & SMTP_F_CERT_EXPIRED)
+		W(", an expired certificate will be served");
+	if (d->flags & SMTP_F_CERT_NAME)
+		W(", a certificate for another name will be served");
+#undef W
+}

@@ -42,6 +42,9 @@ const char	*rules_apply(struct rules *, struct smtp_decision *, const char *clie
 /* rules_action - an ACTION (as after "=" in a rule) applied to d at once;
  * the operator's answer in sink --manual */
 int		 rules_action(const char *action, struct smtp_decision *, char *err, size_t);
+/* rules_effect_text - what a fired rule does, in words (", 451 instead
+ * of 250, held 2.0 s") for the transcript */
+void		 rules_effect_text(const struct smtp_decision *, char *, size_t);
 /* rules_flags - every flag some rule may set (extra certificates are made
  * only when a rule needs them) */
 unsigned	 rules_flags(const struct rules *);

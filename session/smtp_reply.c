@@ -87,6 +87,7 @@ smtp_reply_reset(struct smtp_reply_parser *p)
 	p->cur.enh[0] = '\0';
 	p->in_reply = 0;
 	p->early = 0;
+	p->paused = 0;
 	p->off = p->line_off = 0;
 	return n;
 }

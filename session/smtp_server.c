@@ -427,10 +427,9 @@ emit_line(struct smtp_server *s, const char *line, size_t n)
 		s->ev.on_output(s->arg, (const unsigned char *)line, n);
 }
 
-/* emit - the only writer of the output: one reply, text lines split at
- * '\n', shaped by the fault flags */
-static void
-emit(struct smtp_server *s, int code, const char *enh, const char *text, unsigned flags)
+void
+smtp_compose_reply(struct buf *out, int code, const char *enh, const char *text,
+    unsigned flags)
 {
 	static const char badmulti[] = "inconsistent code on purpose (smtpdbg fault)";
 	static const char extra[] = "unsolicited reply on purpose (smtpdbg fault)";
@@ -439,7 +438,7 @@ emit(struct smtp_server *s, int code, const char *enh, const char *text, unsigne
 	size_t		 n;
 	int		 last;
 
-	if (!(s->cfg.ext & SMTP_EXT_ENHANCED) || enh == NULL || *enh == '\0')
+	if (enh && *enh == '\0')
 		enh = NULL;
 	for (p = text;; p = nl + 1) {
 		nl = strchr(p, '\n');
@@ -448,7 +447,7 @@ emit(struct smtp_server *s, int code, const char *enh, const char *text, unsigne
 		    nl ? (size_t)(nl - p) : strlen(p), eol);
 		if (n == 0)
 			fatalx("%s: reply too long", __func__);
-		emit_line(s, line, n);
+		buf_append(out, line, n);
 		if (nl == NULL)
 			break;
 	}
@@ -456,12 +455,32 @@ emit(struct smtp_server *s, int code, const char *enh, const char *text, unsigne
 		/* The last line of the reply carries another code (RFC 5321 4.2.1). */
 		n = put_reply_line(line, sizeof(line), code % 10 == 9 ? code - 1 : code + 1, 1,
 		    NULL, badmulti, sizeof(badmulti) - 1, eol);
-		emit_line(s, line, n);
+		buf_append(out, line, n);
 	}
 	if (flags & SMTP_F_EXTRA) {
 		n = put_reply_line(line, sizeof(line), 250, 1, NULL, extra, sizeof(extra) - 1, eol);
-		emit_line(s, line, n);
+		buf_append(out, line, n);
 	}
+}
+
+/* emit - the only writer of the output: one reply, composed, each line
+ * reported */
+static void
+emit(struct smtp_server *s, int code, const char *enh, const char *text, unsigned flags)
+{
+	static struct buf r;	/* reused: no allocation per reply */
+	const unsigned char *p, *lf;
+	size_t		 left;
+
+	if (r.max == 0)
+		buf_init(&r, SIZE_MAX);
+	if (!(s->cfg.ext & SMTP_EXT_ENHANCED))
+		enh = NULL;
+	smtp_compose_reply(&r, code, enh, text, flags);
+	for (p = buf_ptr(&r), left = r.len; left && (lf = memchr(p, '\n', left)) != NULL;
+	    left -= (size_t)(lf + 1 - p), p = lf + 1)
+		emit_line(s, (const char *)p, (size_t)(lf + 1 - p));
+	buf_clear(&r);
 }
 
 /* reply - an engine reply that no rule changes (limits, shutdown) */

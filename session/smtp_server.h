@@ -227,6 +227,11 @@ int	 smtp_server_waiting(const struct smtp_server *);
 const struct smtp_lint *smtp_server_lint(const struct smtp_server *);
 /* smtp_lint_text - the findings in words ("" for none); returns the count */
 unsigned smtp_lint_text(const struct smtp_lint *, char *, size_t);
+/* smtp_compose_reply - a reply as the engine gives it: text lines split
+ * at '\n', enh (NULL or "": none) on each line, shaped by SMTP_F_BARELF,
+ * SMTP_F_BADMULTI and SMTP_F_EXTRA; appended to out */
+void	 smtp_compose_reply(struct buf *out, int code, const char *enh, const char *text,
+	    unsigned flags);
 const char *smtp_stage_name(enum smtp_stage);
 int	 smtp_stage_parse(const char *, size_t, enum smtp_stage *);
 /* smtp_server_process - continue after output was drained */

@@ -1,0 +1,43 @@
+/*
+ * listen - what every server front end (the sink, the proxy) needs to
+ * take connections: a listening socket from "[ADDR:]PORT" or a Unix
+ * path, the certificate it offers, room for its descriptors.
+ */
+#ifndef CLI_LISTEN_H
+#define CLI_LISTEN_H
+
+#include <stddef.h>
+
+struct tls_ctx;
+
+/* listen_spec - "PORT" alone means loopback (other addresses must be
+ * asked for), "ADDR:PORT", "unix:/path" or "/path": a listening,
+ * non-blocking socket; bound gets "addr:port" or "unix:/path" */
+int	 listen_spec(const char *what, const char *defport, char *bound, size_t blen,
+	    char *err, size_t errlen);
+
+/* The certificates a server leg offers. */
+struct listen_ctx {
+	struct tls_ctx	*ctx;		/* the one served */
+	struct tls_ctx	*expired;	/* for rules: an expired one (or NULL) */
+	struct tls_ctx	*wrongname;	/* for rules: one for another name (or NULL) */
+};
+
+/* listen_ctx - the PEM files cert and key, or a certificate made now for
+ * hostname, localhost, the loopback addresses and the listening address;
+ * the rule certificates too when want_faults; info gets a line about it
+ * with a ready-to-paste DANE-EE pin */
+int	 listen_ctx(struct listen_ctx *, const char *cert, const char *key, const char *hostname,
+	    const char *listen, int want_expired, int want_wrongname, char *info, size_t ilen,
+	    char *err, size_t errlen);
+void	 listen_ctx_free(struct listen_ctx *);
+/* listen_tlsa_pin - "3 0 1 <sha-256>" of the certificate (RFC 7671) */
+int	 listen_tlsa_pin(const struct tls_ctx *, char *, size_t);
+/* listen_peer_ip - "a.b.c.d:port" or "[v6]:port" without the port */
+void	 listen_peer_ip(const char *peer, char *ip, size_t);
+/* listen_fd_limit - room for max_conn sessions of fds_each descriptors:
+ * raise the soft RLIMIT_NOFILE up to the hard one, or return the sessions
+ * that fit (and say so in info) */
+int	 listen_fd_limit(int max_conn, int fds_each, char *info, size_t ilen);
+
+#endif
