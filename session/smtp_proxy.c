@@ -103,6 +103,7 @@ struct smtp_proxy {
 	int			 cutting;
 
 	/* the transaction, for copies */
+	char			*cmd_from;	/* the last MAIL sent on (its reply may be due) */
 	char			*from;
 	char			**rcpt;
 	size_t			 nrcpt;
@@ -230,6 +231,7 @@ smtp_proxy_free(struct smtp_proxy *px)
 	pend_clear(&px->w_p);
 	pend_clear(&px->greet_p);
 	tx_reset(px);
+	free(px->cmd_from);
 	buf_free(&px->cin);
 	buf_free(&px->out[0]);
 	buf_free(&px->out[1]);
@@ -574,6 +576,10 @@ command(struct smtp_proxy *px, const unsigned char *p, size_t n)
 	case SMTP_V_EXPN:
 		a = path_arg(p, n, off);
 		relay(px, p, n, flags, verb, 0, a);
+		if (verb == SMTP_V_MAIL) {
+			free(px->cmd_from);
+			px->cmd_from = xstrdup(a);
+		}
 		break;
 	case SMTP_V_BDAT:
 		if (bdat_size(p, n, off, &size, &last) == -1) {
@@ -587,7 +593,8 @@ command(struct smtp_proxy *px, const unsigned char *p, size_t n)
 			px->msg = 1;
 			px->msg_size = 0;
 			if (px->ev.on_data_start)
-				px->ev.on_data_start(px->arg, px->from ? px->from : "");
+				px->ev.on_data_start(px->arg, px->from ? px->from :
+				    px->cmd_from ? px->cmd_from : "");
 		}
 		px->bdat_left = size;
 		if (size)
@@ -900,7 +907,9 @@ after_reply(struct smtp_proxy *px, struct pend *p, int ucode, int sent)
 		break;
 	case SMTP_V_MAIL:
 		if (ucode >= 200 && ucode < 300) {
+			int msg = px->msg;	/* BDAT may have come with the MAIL */
 			tx_reset(px);
+			px->msg = msg;
 			px->from = p->arg ? xstrdup(p->arg) : xstrdup("");
 		}
 		break;
@@ -1038,7 +1047,7 @@ relay_reply(struct smtp_proxy *px, struct pend *p, const struct smtp_reply *r)
 {
 	struct smtp_decision d;
 	struct buf	 alt;
-	char		 why[600], orig[1024];
+	char		 why[600] = "", orig[1024] = "";
 	const unsigned char *raw = buf_ptr(&px->raw);
 	size_t		 rawlen = px->raw.len, el;
 	int		 changed = 0, ucode = r->code;
@@ -1082,7 +1091,7 @@ relay_reply(struct smtp_proxy *px, struct pend *p, const struct smtp_reply *r)
 		report_up(px, buf_ptr(&px->raw), px->raw.len, changed ||
 		    (d.flags & (SMTP_F_DROP | SMTP_F_STALL | SMTP_F_WAIT)) ? PROXY_TAKEN :
 		    PROXY_RELAYED, p);
-	if (changed == 1)
+	if (changed == 1 && why[0])
 		note(px, '*', "EHLO reply changed for the client: %s", why);
 	if (d.flags & SMTP_F_WAIT) {
 		/* the driver answers later (a delay): hold everything behind it */
