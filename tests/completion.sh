@@ -21,7 +21,9 @@ check "--color=al completes to always" [ "$out" = "always" ]
 out=$(comp send --quit-after FIRST)
 check "--quit-after offers swaks' names" [ "$(echo $out)" = "FIRST-EHLO FIRST-HELO" ]
 out=$(comp pro)
-check "subcommands complete" [ "$out" = "probe" ]
+check "subcommands complete" [ "$(echo $out)" = "probe proxy" ]
+out=$(comp proxy --upstream-t)
+check "proxy options complete" [ "$out" = "--upstream-tls" ]
 out=$(comp probe --fi)
 check "probe has no --file" [ -z "$out" ]
 touch "$T/script.smtp"
