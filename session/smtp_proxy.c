@@ -29,7 +29,7 @@
 #define PEND_MAX	128		/* commands awaiting replies */
 #define RAW_MAX		65536		/* an upstream reply held whole */
 #define OUT_MAX		(16u << 20)	/* output bounds (back-pressure keeps far below) */
-#define DATA_PIECE	1000		/* a data line this long cannot be the "." */
+#define PIECE		8192		/* long data lines go on in pieces of this size */
 
 enum mode { M_CMD, M_SASL, M_DATA, M_BDAT };
 
@@ -73,6 +73,7 @@ struct smtp_proxy {
 	struct line_acc		 acc;		/* a data line arriving in pieces */
 	struct dot_dec		 dd;
 	int			 skip;		/* discarding an over-long command line */
+	size_t			 skip_len;	/* its octets so far */
 
 	int			 hold;		/* the client waits for a PP_HOLD reply */
 	int			 up_ready;	/* client commands may go upstream */
@@ -646,29 +647,46 @@ data_line(struct smtp_proxy *px, const unsigned char *p, size_t n, int complete)
 		px->ev.on_data(px->arg, c, cl);
 }
 
-/* bdat_data - up to bdat_left raw bytes of a chunk */
+/* piece - how much of p[0..n) goes on as one line or piece of data: to
+ * its LF, or to the next multiple of PIECE octets of a long line, so the
+ * pieces are the same however the bytes arrived; 0: wait for more */
+static size_t
+piece(const struct smtp_proxy *px, const unsigned char *p, size_t n, int *complete)
+{
+	const unsigned char *lf = memchr(p, '\n', n);
+	size_t	 room = PIECE - px->acc.len % PIECE;
+
+	*complete = lf != NULL && (size_t)(lf - p) + 1 <= room;
+	if (*complete)
+		return (size_t)(lf - p) + 1;
+	return n >= room ? room : 0;
+}
+
+/* bdat_data - bytes of a chunk, in lines and pieces as for DATA; the end
+ * of the chunk ends a piece too */
 static void
 bdat_data(struct smtp_proxy *px)
 {
-	const unsigned char *p = buf_ptr(&px->cin), *lf;
-	size_t		 n = px->cin.len, l;
+	const unsigned char *p = buf_ptr(&px->cin);
+	size_t		 n = px->cin.len, k;
 	unsigned	 flags;
+	int		 complete;
 
 	if (n > px->bdat_left)
 		n = (size_t)px->bdat_left;
-	put_relay(px, PROXY_UPSTREAM, p, n);
-	px->msg_size += n;
-	if (px->ev.on_data && n)
-		px->ev.on_data(px->arg, p, n);
-	px->bdat_left -= n;
-	buf_drain(&px->cin, n);
-	/* the transcript: lines, and a piece for a line the chunk leaves open */
-	for (; n; n -= l, p += l) {
-		lf = memchr(p, '\n', n);
-		l = lf ? (size_t)(lf - p) + 1 : n;
-		flags = line_acc_add(&px->acc, p, l, 1000, NULL);
-		report_client(px, p, l, flags, 1, PROXY_RELAYED);
+	if ((k = piece(px, p, n, &complete)) == 0) {
+		if (n < px->bdat_left)
+			return;		/* the rest of the line decides */
+		k = n;			/* the chunk ends inside a line */
 	}
+	put_relay(px, PROXY_UPSTREAM, p, k);
+	px->msg_size += k;
+	if (px->ev.on_data)
+		px->ev.on_data(px->arg, p, k);
+	flags = line_acc_add(&px->acc, p, k, 1000, NULL);
+	report_client(px, p, k, flags, 1, PROXY_RELAYED);
+	px->bdat_left -= k;
+	buf_drain(&px->cin, k);
 	if (px->bdat_left == 0)
 		px->mode = M_CMD;
 }
@@ -684,43 +702,52 @@ client_process(struct smtp_proxy *px)
 	    !px->hs[PROXY_CLIENT] && !px->hs[PROXY_UPSTREAM]) {
 		p = buf_ptr(&px->cin);
 		if (px->mode == M_BDAT) {
+			size_t before = px->cin.len;
 			bdat_data(px);
+			if (px->cin.len == before && px->mode == M_BDAT)
+				break;	/* waiting for the rest of a line */
 			continue;
 		}
 		lf = memchr(p, '\n', px->cin.len);
 		if (px->mode == M_DATA) {
-			if (lf == NULL && px->cin.len < DATA_PIECE)
+			int complete;
+			if ((n = piece(px, p, px->cin.len, &complete)) == 0)
 				break;	/* the rest of the line decides */
-			n = lf ? (size_t)(lf - p) + 1 : px->cin.len;
-			if (lf == NULL && p[n - 1] == '\r')
-				n--;	/* its LF comes with the next piece */
-			if (n == 0)
-				break;
-			data_line(px, p, n, lf != NULL);
+			data_line(px, p, n, complete);
 			buf_drain(&px->cin, n);
 			continue;
 		}
-		if (lf == NULL) {
-			if (px->cin.len < px->cfg.max_line)
-				break;
-			/* over the limit: shown, never sent on */
-			if (!px->skip)
-				note(px, '!', "a command line over %zu bytes: not sent upstream",
-				    px->cfg.max_line);
-			report_client(px, p, px->cin.len, LINE_MORE, 0, PROXY_TAKEN);
-			px->skip = 1;
-			buf_drain(&px->cin, px->cin.len);
-			break;
-		}
-		n = (size_t)(lf - p) + 1;
 		if (px->skip) {
-			px->skip = 0;
-			report_client(px, p, n, LINE_LONG, 0, PROXY_TAKEN);
-			buf_drain(&px->cin, n);
-			local(px, SMTP_V_UNKNOWN, 0, 500, "5.5.2", "Error: line too long "
-			    "(smtpdbg proxy)");
+			/* a line over the limit: shown in pieces of max_line
+			 * octets (the same however it came), never sent on */
+			size_t room = px->cfg.max_line - px->skip_len % px->cfg.max_line;
+			if (lf && (size_t)(lf - p) + 1 <= room) {
+				n = (size_t)(lf - p) + 1;
+				px->skip = 0;
+				report_client(px, p, n, LINE_LONG, 0, PROXY_TAKEN);
+				buf_drain(&px->cin, n);
+				local(px, SMTP_V_UNKNOWN, 0, 500, "5.5.2", "Error: line too long "
+				    "(smtpdbg proxy)");
+				continue;
+			}
+			if (px->cin.len < room)
+				break;
+			report_client(px, p, room, LINE_MORE, 0, PROXY_TAKEN);
+			px->skip_len += room;
+			buf_drain(&px->cin, room);
 			continue;
 		}
+		if ((lf == NULL && px->cin.len >= px->cfg.max_line) ||
+		    (lf && (size_t)(lf - p) + 1 > px->cfg.max_line)) {
+			note(px, '!', "a command line over %zu bytes: not sent upstream",
+			    px->cfg.max_line);
+			px->skip = 1;
+			px->skip_len = 0;
+			continue;
+		}
+		if (lf == NULL)
+			break;
+		n = (size_t)(lf - p) + 1;
 		command(px, p, n);
 		buf_drain(&px->cin, n);
 	}

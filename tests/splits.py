@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """splits - every split of every conversation, through real sockets.
 
-usage: splits.py SMTPDBG WORKDIR [sink|client]
+usage: splits.py SMTPDBG WORKDIR [sink|client|proxy]
 
 sink: runs smtpdbg sinks (default, --bare-lf normalize, --lmtp) with a
 transcript, --json and a Maildir with sidecars, and replays each test
@@ -528,9 +528,164 @@ def run_client():
     report(True, "client: %d split runs compared with the whole one" % (runs - 1))
     srv.close()
 
+# --------------------------------------------------------------- proxy side
+
+PX_TIMING = ("end of input from the", "session closed")
+PX_LAT = re.compile(r"   \(upstream [0-9.]+ ms(, proxy [0-9.]+ ms)?\)$")
+
+
+def start(cmd, d, name):
+    """a server process writing NAME.txt/NAME.err in d; returns (proc, port)"""
+    out = open(os.path.join(d, name + ".txt"), "wb")
+    err = open(os.path.join(d, name + ".err"), "wb")
+    p = subprocess.Popen(cmd, stdout=out, stderr=err)
+    for _ in range(200):
+        m = re.search(rb"listening on 127\.0\.0\.1:([0-9]+)",
+                      open(os.path.join(d, name + ".err"), "rb").read())
+        if m:
+            return p, int(m.group(1))
+        time.sleep(0.05)
+    p.kill()
+    return None, None
+
+
+def stop(p):
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+
+
+def run_proxy():
+    """the sink behind smtpdbg proxy: each split reaches the proxy as reads
+    of their own, and the proxy passes them on as they come"""
+    d = os.path.join(WORK, "proxy")
+    os.makedirs(d, exist_ok=True)
+    sink, sport = start([SMTPDBG, "sink", "--color=never", "--maildir", d + "/md",
+                         "--json-sidecar", "--auth-any-time", "127.0.0.1:0"], d, "sink")
+    if sink is None:
+        report(False, "proxy: the sink started")
+        return
+    px, port = start([SMTPDBG, "proxy", "--color=never", "--json=" + d + "/events.jsonl",
+                      "--upstream-tls", "none", "--no-ext", "STARTTLS", "127.0.0.1:0",
+                      "127.0.0.1:%d" % sport], d, "proxy")
+    if px is None:
+        report(False, "proxy: the proxy started")
+        stop(sink)
+        return
+    sessions, sid = [], 0
+    for conv, (c, turns) in CONVS.items():
+        if c != "default":
+            continue
+        for sname, segs in split_sets(turns):
+            sid += 1
+            try:
+                got = converse(port, turns, segs)
+            except (OSError, EOFError, TimeoutError) as x:
+                got = ("ERROR %s" % x).encode()
+            sessions.append((conv, sname, sid, got))
+    stop(px)
+    stop(sink)
+    text, events, stored = {}, {}, {}
+    for line in open(d + "/proxy.txt", encoding="latin-1"):
+        m = re.match(r"^[0-9:.]+ \[([0-9]+)\] (.*)$", line.rstrip("\n"))
+        if m and not any(n in m.group(2) for n in PX_TIMING):
+            t = PX_LAT.sub("", m.group(2))
+            t = re.sub(r" in [0-9.]+ ms", " in T ms", t)
+            text.setdefault(int(m.group(1)), []).append(norm_text(t))
+    for line in open(d + "/events.jsonl", encoding="latin-1"):
+        e = json.loads(line)
+        if "session" in e and not any(n in e.get("text", "") for n in PX_TIMING) and \
+                e.get("event") != "close":
+            e = norm_event(e)
+            e.pop("proxy_ms", None)
+            if "text" in e:
+                e["text"] = re.sub(r" in [0-9.]+ ms", " in T ms", e["text"])
+            events.setdefault(int(line.split('"session":')[1].split(",")[0]), []).append(e)
+    new = os.path.join(d, "md", "new")
+    for f in sorted(os.listdir(new)) if os.path.isdir(new) else []:
+        if f.endswith(".json"):
+            continue
+        side = json.load(open(os.path.join(new, f + ".json")))
+        body = open(os.path.join(new, f), "rb").read()
+        i = body.index(b"\r\n", body.index(b"Received: ")) + 2
+        while body[i:i + 1] in (b"\t", b" "):
+            i = body.index(b"\r\n", i) + 2
+        stored.setdefault(side["session"], []).append(body[i:])
+    # What the client sent and what came back interleave as the reads fell
+    # (a split MAIL is answered before the RCPT behind it arrives): each
+    # stream is compared in its own order.
+    def streams(lines, client):
+        return [x for x in lines or [] if client(x)], [x for x in lines or [] if not client(x)]
+    base, per = {}, {}
+    for conv, sname, sid, got in sessions:
+        facts = (norm_bytes(got),
+                 streams(text.get(sid), lambda l: l.startswith("C")),
+                 streams(events.get(sid), lambda e: e.get("route", "").startswith("C")),
+                 stored.get(sid, []))
+        per.setdefault(conv, 0)
+        if sname == "whole":
+            base[conv] = (facts, sid)
+            continue
+        per[conv] += 1
+        want, wsid = base[conv]
+        for i, what in enumerate(("replies", "transcript", "JSON events", "stored bytes")):
+            if facts[i] != want[i]:
+                report(False, "proxy: %s, split %s: the %s differ from the whole run "
+                       "(session %d vs %d)" % (conv, sname, what, sid, wsid))
+                a, b = facts[i], want[i]
+                if isinstance(a, tuple):
+                    a, b = (a[0], b[0]) if a[0] != b[0] else (a[1], b[1])
+                if isinstance(a, list) and isinstance(b, list):
+                    for x, y in zip(a, b):
+                        if x != y:
+                            print("# got  %.300r\n# want %.300r" % (x, y))
+                            break
+                    else:
+                        print("# %d vs %d entries" % (len(a), len(b)))
+                else:
+                    print("# got  %.300r\n# want %.300r" % (a, b))
+                break
+    for conv, n in per.items():
+        report(True, "proxy: %s: %d runs compared with the whole one" % (conv, n))
+    def whole(conv):
+        (g, t, e, s), _ = base[conv]
+        return g, t[0] + t[1], e[0] + e[1], s
+    g, t, e, s = whole("plain message")
+    report(len(s) == 1 and s[0].endswith(b"\r\n.leading dot\r\n\xe2\x80\x8bzero width\r\n"
+           b"caf\xc3\xa9 \xf0\x9f\x93\xa7\r\n") and any(l.startswith("C:>U: ..leading")
+           for l in t), "proxy: the message reaches the sink exactly, dot-stuffing kept on the wire")
+    g, t, e, s = whole("BDAT chunks that cut lines and CRLFs")
+    report(s == [b"Subject: b\r\n\r\nab\r\ncd\r\nef\xc3\xa9\r\nz\r\n"],
+           "proxy: BDAT chunks stored exactly: %r" % (s,))
+    report(sum(1 for l in t if l.startswith("C:>U: BDAT ")) == 3, "proxy: three BDAT commands relayed")
+    g, t, e, s = whole("lines of 8191, 8192, 8193 and 20000 octets")
+    report(len(s) == 1 and s[0].endswith(b"z" * 19998 + b"\r\n"),
+           "proxy: long data lines pass whole")
+    g, t, e, s = whole("pipelined, then a half-close (Exim)")
+    report(g.endswith(b"221 2.0.0 Bye\r\n") and b"250 2.0.0 Ok: queued" in g and len(s) == 1,
+           "proxy: half-close: the 250 and the 221 come back, one message stored")
+    for conv in ("AUTH PLAIN, masked however it is split",
+                 "AUTH LOGIN, masked however it is split"):
+        g, t, e, s = whole(conv)
+        report(b"235 2.7.0" in g and
+               not any("AGFsaWNl" in l or "czNjcmV0" in l or "YWxpY2U=" in l for l in t) and
+               not any(k in json.dumps(x) for x in e for k in ("AGFsaWNl", "czNjcmV0", "YWxpY2U")),
+               "proxy: %s passed through, masked in the transcript and the JSON" %
+               conv.split(",")[0])
+    g, t, e, s = whole("over-long command lines")
+    report(g.count(b"500 5.5.2 Error: line too long") == 2 and b"250 2.0.0 Ok" in g,
+           "proxy: over-long commands answered 500 by the proxy, the session goes on")
+    g, t, e, s = whole("an unfinished line at the end")
+    report(any("ended inside a command line" in l for l in t) and b"250 2.0.0 Ok" in g,
+           "proxy: an unfinished line is shown and not sent on")
+
 
 if WHAT == "sink":
     check_sink(run_sinks())
+elif WHAT == "proxy":
+    run_proxy()
 else:
     run_client()
 sys.exit(0 if all(results) else 1)
