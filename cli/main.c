@@ -359,6 +359,18 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			}
 			if (no_ext(m, optarg) == -1) goto bad;
 			break;
+		case O_CLIENT_RULE:
+			if (m->px.ncrules == sizeof(m->px.crules) / sizeof(m->px.crules[0])) {
+				fprintf(stderr, "smtpdbg: --client-rule: at most 32\n");
+				goto bad;
+			}
+			if (proxy_crule_parse(optarg, &m->px.crules[m->px.ncrules], err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "smtpdbg: --client-rule: %s\n", err);
+				goto bad;
+			}
+			m->px.ncrules++;
+			break;
 		case O_UPSTREAM_TLS:
 			if (proxy_up_tls_parse(optarg, &m->px.up_tls) == -1)
 				fatalx("%s: --upstream-tls %s", __func__, optarg);
@@ -1039,6 +1051,8 @@ main_proxy(struct main_opts *m, int argc, char **argv)
 	    st.messages, PL(st.messages), st.accepted, st.bytes, PL(st.bytes), st.rejects,
 	    PL(st.rejects), st.errors, PL(st.errors), st.faults, st.faults == 1 ? "y" : "ies");
 	rules_free(m->sc.rules);
+	while (m->px.ncrules)
+		proxy_crule_free(&m->px.crules[--m->px.ncrules]);
 	return sink_verdict(m, &st);
 }
 

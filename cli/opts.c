@@ -184,6 +184,8 @@ const struct opt_def opt_table[] = {
 	    "also listen for implicit TLS" },
 	{ "upstream-tls", 0, 1, "MODE", O_UPSTREAM_TLS, OPT_PROXY, OT_ENUM, 0LL, 0LL, "mirror", "mirror|starttls|tls|none",
 	    "TLS towards the upstream" },
+	{ "client-rule", 0, 1, "RULE", O_CLIENT_RULE, OPT_PROXY, OT_STR, 0LL, 0LL, NULL, NULL,
+	    "rewrite or drop a client command" },
 	{ "require-starttls", 0, 0, NULL, O_REQUIRE_TLS, OPT_SINK, OT_FLAG, 0LL, 0LL, NULL, NULL,
 	    "530 to MAIL before STARTTLS" },
 	{ "ocsp-response", 0, 1, "FILE", O_OCSP_RESPONSE, OPT_SINK, OT_FILE, 0LL, 0LL, NULL, NULL,

@@ -919,6 +919,8 @@ sess_new(int cfd, const struct sockaddr *sa, int implicit)
 	pc.nstrip = po->nstrip;
 	pc.max_line = cfg->scfg.max_line;
 	pc.max_rcpt = cfg->scfg.max_rcpt;
+	pc.crules = po->crules;
+	pc.ncrules = po->ncrules;
 	s->px = smtp_proxy_new(&pc, &pevents, s, loop_now());
 	snprintf(m, sizeof(m), ",\"peer\":\"%s\",\"leg\":\"client\"", s->peer);
 	tx_event(&s->tx, s->tx.t0, "connect", m);

@@ -29,6 +29,8 @@ struct proxy_opts {
 	uint64_t	 connect_timeout_ms;
 	const char	*strip[32];	/* --no-ext */
 	size_t		 nstrip;
+	struct proxy_crule crules[32];	/* --client-rule */
+	size_t		 ncrules;
 };
 
 /* proxy_start - listen; bound gets "addr:port", info the certificate */

@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,7 @@ struct smtp_proxy {
 						 * the upstream handshake */
 	int			 tls_own, tls_code;	/* it was changed; its code */
 	int			 regreet;	/* relaying the held greeting */
+	int			 rewriting;	/* a client rule's line: the proxy's own */
 	int			 in_feed;
 	int			 up_starttls;	/* the upstream offered STARTTLS */
 
@@ -459,8 +462,12 @@ static void
 relay(struct smtp_proxy *px, const unsigned char *p, size_t n, unsigned flags,
     enum smtp_verb verb, unsigned pflags, const char *arg)
 {
-	report_client(px, p, n, flags, 0, PROXY_RELAYED);
-	put_relay(px, PROXY_UPSTREAM, p, n);
+	if (px->rewriting)
+		put_own(px, PROXY_UPSTREAM, p, n);	/* the original was shown */
+	else {
+		report_client(px, p, n, flags, 0, PROXY_RELAYED);
+		put_relay(px, PROXY_UPSTREAM, p, n);
+	}
 	push(px, verb, pflags, arg);
 }
 
@@ -507,6 +514,51 @@ bdat_size(const unsigned char *p, size_t n, size_t off, uint64_t *size, int *las
 	return 0;
 }
 
+static void	 command(struct smtp_proxy *, const unsigned char *, size_t);
+
+/* client_rule - a --client-rule for this command: 1 when it took it */
+static int
+client_rule(struct smtp_proxy *px, const unsigned char *p, size_t n, enum smtp_verb verb,
+    size_t off)
+{
+	struct proxy_crule *r;
+	char		*a;
+	size_t		 i;
+	unsigned	 flags = line_classify(p, n, 512);
+
+	if (px->rewriting || px->cfg.ncrules == 0)
+		return 0;
+	a = verb == SMTP_V_MAIL || verb == SMTP_V_RCPT ? path_arg(p, n, off) :
+	    xstrndup((const char *)p + off, line_body_len(p, n) > off ?
+	    line_body_len(p, n) - off : 0);
+	for (i = 0; i < px->cfg.ncrules; i++) {
+		r = &px->cfg.crules[i];
+		if (r->verb != (int)verb || (r->pattern && fnmatch(r->pattern, a, FNM_CASEFOLD)))
+			continue;
+		if (r->nth && ++r->seen != r->nth)
+			continue;
+		free(a);
+		report_client(px, p, n, flags, 0, PROXY_TAKEN);
+		if (r->drop) {
+			note(px, '!', "client rule %s: not sent upstream, answered %d", r->spec,
+			    r->code);
+			local(px, verb, 0, r->code, r->enh, r->text);
+		} else {
+			char	*line;
+			note(px, '!', "client rule %s: sent upstream instead: %s", r->spec, r->text);
+			if (asprintf(&line, "%s\r\n", r->text) < 0)
+				fatalx("%s: out of memory", __func__);
+			px->rewriting = 1;
+			command(px, (const unsigned char *)line, strlen(line));
+			px->rewriting = 0;
+			free(line);
+		}
+		return 1;
+	}
+	free(a);
+	return 0;
+}
+
 static void
 command(struct smtp_proxy *px, const unsigned char *p, size_t n)
 {
@@ -524,6 +576,8 @@ command(struct smtp_proxy *px, const unsigned char *p, size_t n)
 		return;
 	}
 	verb = smtp_cmd_lookup(p, n, &off);
+	if (client_rule(px, p, n, verb, off))
+		return;
 	switch (verb) {
 	case SMTP_V_STARTTLS:
 		if (px->tls[PROXY_CLIENT]) {
@@ -1451,4 +1505,103 @@ smtp_proxy_tls_failed(struct smtp_proxy *px, enum proxy_leg leg, const char *why
 	px->eof[PROXY_UPSTREAM] = 1;
 	close_leg(px, PROXY_UPSTREAM);
 	fail_client(px, "4.7.0", "smtpdbg proxy: TLS with the upstream failed: %s", why);
+}
+
+int
+proxy_crule_parse(const char *spec, struct proxy_crule *r, char *err, size_t errlen)
+{
+	static const int ok_verbs[] = { SMTP_V_HELO, SMTP_V_EHLO, SMTP_V_LHLO, SMTP_V_MAIL,
+	    SMTP_V_RCPT, SMTP_V_RSET, SMTP_V_NOOP, SMTP_V_VRFY, SMTP_V_EXPN, SMTP_V_HELP,
+	    SMTP_V_QUIT, SMTP_V_ETRN };
+	const char	*eq = strchr(spec, '='), *v, *e;
+	size_t		 vl, i;
+	char		 verb[16];
+
+	memset(r, 0, sizeof(*r));
+	if (eq == NULL) {
+		snprintf(err, errlen, "\"%s\": VERB[#N][:PATTERN]=rewrite LINE or =drop [CODE "
+		    "[TEXT]]", spec);
+		return -1;
+	}
+	for (vl = 0; spec + vl < eq && isalpha((unsigned char)spec[vl]); vl++)
+		;
+	if (vl == 0 || vl >= sizeof(verb)) {
+		snprintf(err, errlen, "\"%s\": a command verb first (MAIL, RCPT, ...)", spec);
+		return -1;
+	}
+	memcpy(verb, spec, vl);
+	verb[vl] = '\0';
+	r->verb = smtp_cmd_lookup(verb, vl, NULL);
+	for (i = 0; i < sizeof(ok_verbs) / sizeof(ok_verbs[0]) && ok_verbs[i] != r->verb; i++)
+		;
+	if (i == sizeof(ok_verbs) / sizeof(ok_verbs[0])) {
+		snprintf(err, errlen, "\"%s\": rules are for HELO, EHLO, LHLO, MAIL, RCPT, RSET, "
+		    "NOOP, VRFY, EXPN, HELP, QUIT, ETRN (DATA, BDAT, STARTTLS and AUTH change "
+		    "the session's state)", verb);
+		return -1;
+	}
+	v = spec + vl;
+	if (*v == '#') {
+		r->nth = strtoul(v + 1, (char **)&e, 10);
+		if (e == v + 1 || r->nth == 0) {
+			snprintf(err, errlen, "\"%s\": #N needs a number from 1", spec);
+			return -1;
+		}
+		v = e;
+	}
+	if (*v == ':') {
+		r->pattern = xstrndup(v + 1, (size_t)(eq - v - 1));
+		v = eq;
+	}
+	if (v != eq) {
+		snprintf(err, errlen, "\"%s\": VERB[#N][:PATTERN]= expected", spec);
+		goto fail;
+	}
+	v = eq + 1;
+	if (strncasecmp(v, "rewrite ", 8) == 0 && v[8]) {
+		if (strpbrk(v + 8, "\r\n")) {
+			snprintf(err, errlen, "\"%s\": one line", spec);
+			goto fail;
+		}
+		r->text = xstrdup(v + 8);
+	} else if (strncasecmp(v, "drop", 4) == 0 && (v[4] == '\0' || v[4] == ' ')) {
+		r->drop = 1;
+		r->code = 250;
+		snprintf(r->enh, sizeof(r->enh), "2.0.0");
+		v += 4;
+		while (*v == ' ')
+			v++;
+		if (*v) {
+			if (!isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1]) ||
+			    !isdigit((unsigned char)v[2]) || (v[3] && v[3] != ' ') || v[0] < '2' ||
+			    v[0] > '5') {
+				snprintf(err, errlen, "\"%s\": drop takes a reply code 200 to 599", spec);
+				goto fail;
+			}
+			r->code = atoi(v);
+			r->enh[0] = '\0';
+			v += 3;
+			while (*v == ' ')
+				v++;
+		}
+		r->text = xstrdup(*v ? v : "Ok (smtpdbg proxy: not sent upstream)");
+	} else {
+		snprintf(err, errlen, "\"%s\": the action is rewrite LINE or drop [CODE [TEXT]]",
+		    spec);
+		goto fail;
+	}
+	r->spec = xstrdup(spec);
+	return 0;
+fail:
+	proxy_crule_free(r);
+	return -1;
+}
+
+void
+proxy_crule_free(struct proxy_crule *r)
+{
+	free(r->pattern);
+	free(r->text);
+	free(r->spec);
+	memset(r, 0, sizeof(*r));
 }

@@ -47,6 +47,30 @@ enum proxy_route {
 	PROXY_OWN,		/* the proxy's own line (its command, or a reply it gives) */
 };
 
+/*
+ * A client rule (--client-rule): a command changed before it goes
+ * upstream.  "VERB[#N][:PATTERN]=rewrite LINE" sends LINE instead;
+ * "VERB[#N][:PATTERN]=drop [CODE [TEXT]]" sends nothing and answers
+ * CODE TEXT (default 250) itself.  PATTERN (fnmatch, any case) is matched
+ * against the address of MAIL and RCPT, else the argument; #N fires the
+ * Nth matching command only (counted across sessions).
+ */
+struct proxy_crule {
+	int		 verb;		/* enum smtp_verb */
+	unsigned long	 nth;		/* 0: every time */
+	char		*pattern;	/* NULL: any */
+	int		 drop;		/* else rewrite */
+	int		 code;		/* drop: the reply */
+	char		 enh[16];
+	char		*text;		/* drop: the reply's text; rewrite: the line */
+	unsigned long	 seen;
+	char		*spec;		/* as given, for the transcript */
+};
+
+/* proxy_crule_parse - one rule into r; -1 with words in err */
+int	 proxy_crule_parse(const char *spec, struct proxy_crule *r, char *err, size_t);
+void	 proxy_crule_free(struct proxy_crule *);
+
 struct proxy_cfg {
 	enum proxy_up_tls up_tls;
 	int		 client_tls;	/* the client leg can start TLS (a certificate) */
@@ -57,6 +81,8 @@ struct proxy_cfg {
 	size_t		 max_line;	/* client command line, bytes (2048) */
 	size_t		 in_max;	/* client bytes held (65536) */
 	size_t		 max_rcpt;	/* recipients kept for a copy (1000) */
+	struct proxy_crule *crules;	/* --client-rule, shared by all sessions */
+	size_t		 ncrules;
 };
 
 struct proxy_message {

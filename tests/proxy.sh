@@ -134,6 +134,16 @@ wait_for "$T/p4" 'copy stored as'
 check "the upstream accepted it all the same, so the copy is kept" has "$T/p4" 'upstream 250, copy kept'
 stop_proxy
 
+# --- client rules: a command rewritten, one dropped
+start_proxy "$T/p4b" "$UP" --client-rule 'MAIL=rewrite MAIL FROM:<bounce@example.org>' \
+    --client-rule 'RCPT:*@internal.test=drop 550 5.7.1 not from here' || exit 1
+run_smtpdbg "$T/s4b" send --from orig@example.org --to keep@example.org --to x@internal.test --body 'crules' 127.0.0.1:$PX_PORT
+check "the client saw its dropped recipient answered 550 by the proxy" has "$T/s4b" 'S: 550 5\.7\.1 not from here'
+check "the rewritten MAIL went upstream" has "$T/p4b" 'P->U: MAIL FROM:<bounce@example\.org>'
+check "the client's own MAIL is shown as taken" has "$T/p4b" 'C:>P- MAIL FROM:<orig@example\.org>'
+check "the sink got the rewritten sender and only the kept recipient" has "$T/sink" 'message [0-9]* from <bounce@example\.org> to <keep@example\.org>, '
+stop_proxy
+
 # --- failures reach the client
 DEAD=$(free_port)
 start_proxy "$T/p5" 127.0.0.1:$DEAD || exit 1

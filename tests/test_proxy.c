@@ -383,6 +383,17 @@ static const struct step s_rule[] = {
 	{ 0, NULL }
 };
 
+static const struct step s_crule[] = {
+	{ 'U', "220 up.test ESMTP\r\n" },
+	{ 'C', "EHLO c.test\r\n" },
+	{ 'U', "250-up.test\r\n250 PIPELINING\r\n" },
+	{ 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<in@internal.test>\r\nRCPT TO:<b@x>\r\n" },
+	{ 'U', "250 Ok\r\n250 Ok\r\n" },
+	{ 'C', "QUIT\r\n" },
+	{ 'U', "221 Bye\r\n" },
+	{ 0, NULL }
+};
+
 static const char *const strip_chunking[] = { "CHUNKING" };
 
 int
@@ -494,5 +505,35 @@ main(void)
 	cv.code = 250;
 	cv.closed_client = cv.closed_up = 1;
 	check(&cv);
+	{
+		struct proxy_crule cr[2];
+		char	 err[200];
+		size_t	 i;
+		ok(proxy_crule_parse("MAIL=rewrite MAIL FROM:<other@y>", &cr[0], err,
+		    sizeof(err)) == 0, "a rewrite rule parses");
+		ok(proxy_crule_parse("RCPT:*@internal.test=drop 550 5.7.1 not from here", &cr[1], err,
+		    sizeof(err)) == 0, "a drop rule with a reply parses");
+		memset(&cv, 0, sizeof(cv));
+		cv.name = "client rules: MAIL rewritten, one RCPT dropped and answered in its turn";
+		cv.cfg.crules = cr;
+		cv.cfg.ncrules = 2;
+		cv.steps = s_crule;
+		cv.to_up = "EHLO c.test\r\nMAIL FROM:<other@y>\r\nRCPT TO:<b@x>\r\nQUIT\r\n";
+		cv.to_client = "220 up.test ESMTP\r\n250-up.test\r\n250 PIPELINING\r\n250 Ok\r\n"
+		    "550 5.7.1 not from here\r\n250 Ok\r\n221 Bye\r\n";
+		cv.closed_client = cv.closed_up = 1;
+		cv.note = "client rule MAIL=rewrite";
+		check(&cv);
+		for (i = 0; i < 2; i++)
+			proxy_crule_free(&cr[i]);
+		ok(proxy_crule_parse("DATA=drop", &cr[0], err, sizeof(err)) == -1 &&
+		    strstr(err, "change the session's state") != NULL, "no rules for DATA: %s", err);
+		ok(proxy_crule_parse("RCPT#0=drop", &cr[0], err, sizeof(err)) == -1,
+		    "#0 is refused: %s", err);
+		ok(proxy_crule_parse("RCPT=drop 700", &cr[0], err, sizeof(err)) == -1,
+		    "a code over 599 is refused: %s", err);
+		ok(proxy_crule_parse("MAIL=bounce", &cr[0], err, sizeof(err)) == -1,
+		    "an unknown action is refused: %s", err);
+	}
 	return tap_done();
 }
