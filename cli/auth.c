@@ -27,27 +27,10 @@ struct auth {
 	int			 cancelled;
 };
 
-/* Preference when the server offers several (strongest first). */
-static const enum sasl_mech prefer[] = {
-	SASL_SCRAM_SHA256_PLUS, SASL_SCRAM_SHA256, SASL_PLAIN, SASL_LOGIN, SASL_CRAM_MD5,
-};
-
 static int
 offered(const struct caps_entry *e, enum sasl_mech m)
 {
-	const char	*p = e ? e->params : "", *n = sasl_mech_name(m);
-	size_t		 nl = strlen(n);
-
-	for (; *p; p++) {
-		while (*p == ' ')
-			p++;
-		if (strncasecmp(p, n, nl) == 0 && (p[nl] == ' ' || p[nl] == '\0'))
-			return 1;
-		p += strcspn(p, " ");
-		if (*p == '\0')
-			break;
-	}
-	return 0;
+	return sasl_offered(e ? e->params : "", m);
 }
 
 /* send_line - base64 of msg (or "=" / empty), shown as `shown` */
@@ -86,7 +69,6 @@ auth_begin(struct client *cl, const struct auth_cfg *cfg, char *err, size_t errl
 	enum sasl_mech	 m = SASL_PLAIN;
 	char		 prefix[64], shown[700];
 	unsigned char	 cb[64];
-	size_t		 i;
 	int		 has, cbl = client_channel_binding(cl, cb, sizeof(cb));
 
 	if (cfg->mech) {
@@ -99,16 +81,14 @@ auth_begin(struct client *cl, const struct auth_cfg *cfg, char *err, size_t errl
 			client_note(cl, '!', "%s is forced: the server did not offer it (%s)",
 			    sasl_mech_name(m), e ? e->params : "no AUTH at all");
 	} else {
-		for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
-			if (offered(e, prefer[i]) && (prefer[i] != SASL_SCRAM_SHA256_PLUS || cbl > 0))
-				break;
-		if (i == sizeof(prefer) / sizeof(prefer[0])) {
+		int	 pick = sasl_pick(e ? e->params : "", cbl > 0);
+		if (pick == -1) {
 			snprintf(err, errlen, "the server offers no mechanism we can use with a "
 			    "password (%s); force one with --auth-mech", e ? e->params :
 			    "no AUTH at all");
 			return NULL;
 		}
-		m = prefer[i];
+		m = (enum sasl_mech)pick;
 	}
 	if (m == SASL_SCRAM_SHA256_PLUS && cbl <= 0) {
 		snprintf(err, errlen, "%s needs a TLS session with a tls-exporter channel binding",

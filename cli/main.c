@@ -1018,14 +1018,27 @@ main_proxy(struct main_opts *m, int argc, char **argv)
 	m->px.helo = m->ro.ccfg.helo;
 	m->px.timeout_ms = m->ro.ccfg.timeout_ms;
 	m->px.connect_timeout_ms = m->ro.ccfg.connect_timeout_ms;
-	if (load_rules(m) == -1) {
-		rules_free(m->sc.rules);
+	m->px.auth = m->ro.auth;
+	m->px.auth_plaintext_ok = m->ro.auth_plaintext_ok;
+	if (m->px.auth.user && m->px.auth.secret == NULL) {
+		fprintf(stderr, "smtpdbg: proxy: --auth-user needs --auth-password-env VAR or "
+		    "--auth-password-file FILE\n");
 		return EXIT_USAGE;
 	}
+	if (m->px.auth.user)
+		m->sc.scfg.auth_mechs = 1;	/* the client's AUTH is answered here */
+	if (load_rules(m) == -1 || load_users(m) == -1) {
+		rules_free(m->sc.rules);
+		free_users(m);
+		return EXIT_USAGE;
+	}
+	/* no channel binding is passed between the legs */
+	m->sc.scfg.auth_mechs &= ~(1u << SASL_SCRAM_SHA256_PLUS);
 	if (proxy_start(&m->px, bound, sizeof(bound), info, sizeof(info), err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: proxy: %s\n", err);
 		rules_free(m->sc.rules);
+		free_users(m);
 		return EXIT_CONNECT;
 	}
 	if (info[0])
@@ -1051,6 +1064,7 @@ main_proxy(struct main_opts *m, int argc, char **argv)
 	    st.messages, PL(st.messages), st.accepted, st.bytes, PL(st.bytes), st.rejects,
 	    PL(st.rejects), st.errors, PL(st.errors), st.faults, st.faults == 1 ? "y" : "ies");
 	rules_free(m->sc.rules);
+	free_users(m);
 	while (m->px.ncrules)
 		proxy_crule_free(&m->px.crules[--m->px.ncrules]);
 	return sink_verdict(m, &st);

@@ -166,13 +166,21 @@ ev_upstream_line(void *arg, const unsigned char *p, size_t n, unsigned flags, in
 }
 
 static void
-ev_own_line(void *arg, enum proxy_leg leg, const unsigned char *p, size_t n)
+ev_own_line(void *arg, enum proxy_leg leg, const unsigned char *p, size_t n, unsigned flags)
 {
 	struct psess *s = arg;
 	int	 code = 0;
 
 	if (!want_tx(s))
 		return;
+	if (flags & LINE_SECRET) {
+		/* the proxy's own credentials: masked as a client's are */
+		route(s, 'P', 'U', "upstream");
+		sinktx_input(&s->tx, &s->stx, &stxcfg, loop_now(), p, n,
+		    line_classify(p, n, 512) | LINE_SECRET, 0, NULL);
+		unroute(s);
+		return;
+	}
 	if (leg == PROXY_CLIENT) {
 		route(s, 'P', 'C', "client");
 		if (n >= 3 && p[0] >= '2' && p[0] <= '5')
@@ -533,6 +541,23 @@ ev_decide(void *arg, struct smtp_decision *d)
 	}
 }
 
+/* ev_auth_lookup - --auth-users, or any credentials */
+static int
+ev_auth_lookup(void *arg, const char *user, char *pw, size_t len)
+{
+	size_t	 i;
+
+	(void)arg;
+	if (cfg->nusers == 0)
+		return 2;
+	for (i = 0; i < cfg->nusers; i++)
+		if (strcmp(cfg->users[i].user, user) == 0) {
+			snprintf(pw, len, "%s", cfg->users[i].secret);
+			return 1;
+		}
+	return 0;
+}
+
 static void
 ev_close(void *arg, enum proxy_leg leg)
 {
@@ -543,7 +568,7 @@ ev_close(void *arg, enum proxy_leg leg)
 
 static const struct proxy_events pevents = {
 	ev_client_line, ev_upstream_line, ev_own_line, ev_note, ev_tls, ev_data, ev_data_start,
-	ev_message, ev_decide, ev_close,
+	ev_message, ev_decide, ev_close, ev_auth_lookup,
 };
 
 /* ---- sessions ---- */
@@ -921,6 +946,15 @@ sess_new(int cfd, const struct sockaddr *sa, int implicit)
 	pc.max_rcpt = cfg->scfg.max_rcpt;
 	pc.crules = po->crules;
 	pc.ncrules = po->ncrules;
+	pc.up_user = po->auth.user;
+	pc.up_secret = po->auth.secret;
+	pc.up_authzid = po->auth.authzid;
+	pc.up_mech = po->auth.mech;
+	pc.up_plaintext_ok = po->auth_plaintext_ok;
+	pc.auth_mechs = cfg->scfg.auth_mechs;
+	pc.auth_any_time = cfg->scfg.auth_any_time;
+	pc.crypto = cfg->scfg.crypto;
+	pc.hostname = cfg->scfg.hostname;
 	s->px = smtp_proxy_new(&pc, &pevents, s, loop_now());
 	snprintf(m, sizeof(m), ",\"peer\":\"%s\",\"leg\":\"client\"", s->peer);
 	tx_event(&s->tx, s->tx.t0, "connect", m);

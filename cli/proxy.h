@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/auth.h"
 #include "cli/sink.h"
 #include "session/smtp_proxy.h"
 #include "tls/tls.h"
@@ -31,6 +32,8 @@ struct proxy_opts {
 	size_t		 nstrip;
 	struct proxy_crule crules[32];	/* --client-rule */
 	size_t		 ncrules;
+	struct auth_cfg	 auth;		/* --auth-user: the proxy's AUTH upstream */
+	int		 auth_plaintext_ok;
 };
 
 /* proxy_start - listen; bound gets "addr:port", info the certificate */

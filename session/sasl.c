@@ -815,3 +815,37 @@ sasl_server_step(struct sasl_server *s, const unsigned char *in, size_t n, int h
 		fatalx("%s: bad mechanism %d", __func__, (int)s->mech);
 	}
 }
+
+int
+sasl_offered(const char *p, enum sasl_mech m)
+{
+	const char	*n = sasl_mech_name(m);
+	size_t		 nl = strlen(n);
+
+	for (; p && *p; p++) {
+		while (*p == ' ')
+			p++;
+		if (strncasecmp(p, n, nl) == 0 && (p[nl] == ' ' || p[nl] == '\0'))
+			return 1;
+		p += strcspn(p, " ");
+		if (*p == '\0')
+			break;
+	}
+	return 0;
+}
+
+int
+sasl_pick(const char *params, int channel_binding)
+{
+	/* strongest first */
+	static const enum sasl_mech prefer[] = {
+		SASL_SCRAM_SHA256_PLUS, SASL_SCRAM_SHA256, SASL_PLAIN, SASL_LOGIN, SASL_CRAM_MD5,
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
+		if (sasl_offered(params, prefer[i]) &&
+		    (prefer[i] != SASL_SCRAM_SHA256_PLUS || channel_binding))
+			return (int)prefer[i];
+	return -1;
+}

@@ -36,6 +36,11 @@ int		 sasl_mech_parse(const char *, size_t, enum sasl_mech *);
 int		 sasl_mech_crypto(enum sasl_mech);
 
 enum sasl_result { SASL_CONTINUE, SASL_OK, SASL_FAIL, SASL_BAD };
+/* sasl_offered - mechanism m is among an AUTH keyword's parameters */
+int		 sasl_offered(const char *params, enum sasl_mech m);
+/* sasl_pick - the strongest mechanism usable with a password that params
+ * offers (-PLUS only with a channel binding); -1 when none */
+int		 sasl_pick(const char *params, int channel_binding);
 
 /* Client side. */
 struct sasl_client;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "session/b64.h"
 #include "session/dot.h"
 #include "session/line.h"
 #include "session/smtp_cmdtab.h"
@@ -33,7 +34,7 @@
 #define OUT_MAX		(16u << 20)	/* output bounds (back-pressure keeps far below) */
 #define PIECE		8192		/* long data lines go on in pieces of this size */
 
-enum mode { M_CMD, M_SASL, M_DATA, M_BDAT };
+enum mode { M_CMD, M_SASL, M_SASL_OWN, M_DATA, M_BDAT };
 
 /* pend flags */
 #define PP_OWN		0x01	/* the proxy's own command: its reply is not relayed */
@@ -43,7 +44,7 @@ enum mode { M_CMD, M_SASL, M_DATA, M_BDAT };
 #define PP_CLOSE	0x10	/* a local reply after which the client leg closes */
 
 /* The proxy's own commands. */
-enum own { OWN_NONE, OWN_EHLO, OWN_STARTTLS, OWN_QUIT, OWN_CANCEL };
+enum own { OWN_NONE, OWN_EHLO, OWN_STARTTLS, OWN_QUIT, OWN_CANCEL, OWN_AUTH };
 
 struct pend {
 	enum smtp_verb	 verb;
@@ -91,6 +92,13 @@ struct smtp_proxy {
 	int			 tls_own, tls_code;	/* it was changed; its code */
 	int			 regreet;	/* relaying the held greeting */
 	int			 rewriting;	/* a client rule's line: the proxy's own */
+	char			*up_auth;	/* the upstream's AUTH parameters (last EHLO) */
+	struct sasl_client	*usc;		/* the proxy's AUTH upstream, under way */
+	int			 up_authing;	/* client commands wait for it */
+	int			 up_auth_done;	/* tried: ok or not */
+	char			 up_auth_why[600];	/* why it failed, or "" */
+	struct sasl_server	*ssv;		/* the client's AUTH, answered here */
+	int			 c_authed;
 	int			 in_feed;
 	int			 up_starttls;	/* the upstream offered STARTTLS */
 
@@ -236,6 +244,9 @@ smtp_proxy_free(struct smtp_proxy *px)
 	pend_clear(&px->greet_p);
 	tx_reset(px);
 	free(px->cmd_from);
+	free(px->up_auth);
+	sasl_client_free(px->usc);
+	sasl_server_free(px->ssv);
 	buf_free(&px->cin);
 	buf_free(&px->out[0]);
 	buf_free(&px->out[1]);
@@ -295,9 +306,19 @@ smtp_proxy_tls(const struct smtp_proxy *px, enum proxy_leg leg)
 
 /* ---- output ---- */
 
+static void	 put_own_f(struct smtp_proxy *, enum proxy_leg, const unsigned char *, size_t,
+		    unsigned);
+
 /* put_own - the proxy's own bytes on a leg, each line reported */
 static void
 put_own(struct smtp_proxy *px, enum proxy_leg leg, const unsigned char *p, size_t n)
+{
+	put_own_f(px, leg, p, n, 0);
+}
+
+static void
+put_own_f(struct smtp_proxy *px, enum proxy_leg leg, const unsigned char *p, size_t n,
+    unsigned flags)
 {
 	const unsigned char *lf;
 	size_t	 l;
@@ -309,7 +330,7 @@ put_own(struct smtp_proxy *px, enum proxy_leg leg, const unsigned char *p, size_
 	for (; n && px->ev.on_own_line; n -= l, p += l) {
 		lf = memchr(p, '\n', n);
 		l = lf ? (size_t)(lf - p) + 1 : n;
-		px->ev.on_own_line(px->arg, leg, p, l);
+		px->ev.on_own_line(px->arg, leg, p, l, flags);
 	}
 }
 
@@ -413,7 +434,8 @@ own(struct smtp_proxy *px, enum own what, enum smtp_verb verb, const char *line)
 		return;
 	p = push(px, verb, PP_OWN, NULL);
 	p->own = what;
-	put_own(px, PROXY_UPSTREAM, (const unsigned char *)line, strlen(line));
+	put_own_f(px, PROXY_UPSTREAM, (const unsigned char *)line, strlen(line),
+	    what == OWN_AUTH ? LINE_SECRET : 0);
 	if (what == OWN_QUIT)
 		px->quit_sent = 1;
 }
@@ -516,6 +538,217 @@ bdat_size(const unsigned char *p, size_t n, size_t off, uint64_t *size, int *las
 
 static void	 command(struct smtp_proxy *, const unsigned char *, size_t);
 
+/* ---- AUTH answered by the proxy (--auth-user, --auth-users) ---- */
+
+static int
+auth_lookup(void *arg, const char *user, char *pw, size_t len)
+{
+	struct smtp_proxy *px = arg;
+
+	return px->ev.on_auth_lookup ? px->ev.on_auth_lookup(px->arg, user, pw, len) : 2;
+}
+
+/* auth_step - one message of the client's AUTH into the SASL server */
+static void
+auth_step(struct smtp_proxy *px, const unsigned char *msg, size_t n, int has)
+{
+	struct buf	 out;
+	char		*b;
+	enum sasl_result r;
+
+	buf_init(&out, 1 << 16);
+	r = sasl_server_step(px->ssv, msg, n, has, &out);
+	switch (r) {
+	case SASL_CONTINUE:
+		b = xmalloc(4 * ((out.len + 2) / 3) + 1);
+		b[b64_encode(buf_ptr(&out), out.len, b)] = '\0';
+		px->mode = M_SASL_OWN;
+		px->hold = 1;
+		local(px, SMTP_V_AUTH, PP_HOLD, 334, NULL, b);
+		free(b);
+		break;
+	case SASL_OK:
+		px->c_authed = 1;
+		note(px, '*', "AUTH as \"%s\": accepted by the proxy (the client sent: %s)",
+		    sasl_server_user(px->ssv), sasl_server_shown(px->ssv));
+		local(px, SMTP_V_AUTH, 0, 235, "2.7.0", "Authentication successful");
+		break;
+	case SASL_FAIL:
+		note(px, '!', "AUTH as \"%s\": refused by the proxy (the client sent: %s)",
+		    sasl_server_user(px->ssv), sasl_server_shown(px->ssv));
+		local(px, SMTP_V_AUTH, 0, 535, "5.7.8", "Error: authentication failed");
+		break;
+	default:
+		local(px, SMTP_V_AUTH, 0, 501, "5.5.2", "Error: malformed authentication message");
+		break;
+	}
+	if (r != SASL_CONTINUE) {
+		sasl_server_free(px->ssv);
+		px->ssv = NULL;
+	}
+	buf_free(&out);
+}
+
+/* client_auth - the client's AUTH command or SASL response, answered here */
+static void
+client_auth(struct smtp_proxy *px, const unsigned char *p, size_t n, size_t off)
+{
+	size_t		 b = line_body_len(p, n), ml;
+	enum sasl_mech	 m;
+	unsigned char	*msg;
+	long		 dl = 0;
+	int		 has;
+
+	report_client(px, p, n, line_classify(p, n, 512) | LINE_SECRET, 0, PROXY_TAKEN);
+	if (px->mode == M_SASL_OWN) {
+		px->mode = M_CMD;
+		if (b == 1 && p[0] == '*') {
+			sasl_server_free(px->ssv);
+			px->ssv = NULL;
+			local(px, SMTP_V_AUTH, 0, 501, "5.0.0", "Authentication cancelled");
+			return;
+		}
+		msg = xmalloc(b + 1);
+		if ((dl = b64_decode((const char *)p, b, msg, b + 1)) < 0) {
+			free(msg);
+			sasl_server_free(px->ssv);
+			px->ssv = NULL;
+			local(px, SMTP_V_AUTH, 0, 501, "5.5.2", "Error: invalid base64");
+			return;
+		}
+		auth_step(px, msg, (size_t)dl, 1);
+		free(msg);
+		return;
+	}
+	if (px->c_authed) {
+		local(px, SMTP_V_AUTH, 0, 503, "5.5.1", "Error: already authenticated");
+		return;
+	}
+	if (!px->tls[PROXY_CLIENT] && !px->cfg.auth_any_time) {
+		local(px, SMTP_V_AUTH, 0, 530, "5.7.0", "Must issue a STARTTLS command first");
+		return;
+	}
+	for (ml = 0; off + ml < b && p[off + ml] != ' '; ml++)
+		;
+	if (sasl_mech_parse((const char *)p + off, ml, &m) == -1 ||
+	    !(px->cfg.auth_mechs & (1u << m))) {
+		local(px, SMTP_V_AUTH, 0, 504, "5.5.4", "Unrecognized authentication type");
+		return;
+	}
+	has = off + ml < b;
+	msg = xmalloc(b + 1);
+	if (has && !(b - off - ml - 1 == 1 && p[off + ml + 1] == '=') &&
+	    (dl = b64_decode((const char *)p + off + ml + 1, b - off - ml - 1, msg, b + 1)) < 0) {
+		free(msg);
+		local(px, SMTP_V_AUTH, 0, 501, "5.5.2", "Error: invalid base64");
+		return;
+	}
+	px->ssv = sasl_server_new(m, px->cfg.crypto, auth_lookup, px,
+	    px->cfg.hostname ? px->cfg.hostname : "localhost", NULL, 0);
+	auth_step(px, msg, (size_t)dl, has);
+	free(msg);
+}
+
+/* up_auth_start - before the client's first MAIL: the proxy's own AUTH
+ * upstream (--auth-user) */
+static void
+up_auth_start(struct smtp_proxy *px)
+{
+	struct buf	 ir, line;
+	char		*b;
+	int		 has, pick;
+	enum sasl_mech	 m;
+
+	px->up_auth_done = 1;
+	if (px->cfg.up_mech)
+		pick = sasl_mech_parse(px->cfg.up_mech, strlen(px->cfg.up_mech), &m) == -1 ? -1 :
+		    (int)m;
+	else
+		pick = sasl_pick(px->up_auth ? px->up_auth : "", 0);
+	if (pick == -1) {
+		snprintf(px->up_auth_why, sizeof(px->up_auth_why), "the upstream offers no AUTH "
+		    "mechanism usable with a password (%s)", px->up_auth ? px->up_auth :
+		    "no AUTH at all");
+		note(px, '!', "%s", px->up_auth_why);
+		return;
+	}
+	m = (enum sasl_mech)pick;
+	if (!px->tls[PROXY_UPSTREAM] && !px->cfg.up_plaintext_ok && (m == SASL_PLAIN ||
+	    m == SASL_LOGIN || m == SASL_XOAUTH2 || m == SASL_OAUTHBEARER)) {
+		snprintf(px->up_auth_why, sizeof(px->up_auth_why), "AUTH %s would send the "
+		    "password to the upstream in clear (--upstream-tls, or --auth-plaintext-ok)",
+		    sasl_mech_name(m));
+		note(px, '!', "%s", px->up_auth_why);
+		return;
+	}
+	px->usc = sasl_client_new(m, px->cfg.up_authzid, px->cfg.up_user, px->cfg.up_secret,
+	    px->cfg.crypto, px->tls[PROXY_UPSTREAM], NULL, 0);
+	buf_init(&ir, 1 << 16);
+	buf_init(&line, SIZE_MAX);
+	has = sasl_client_initial(px->usc, &ir);
+	buf_printf(&line, "AUTH %s", sasl_mech_name(m));
+	if (has) {
+		b = xmalloc(4 * ((ir.len + 2) / 3) + 2);
+		b[b64_encode(buf_ptr(&ir), ir.len, b)] = '\0';
+		buf_printf(&line, " %s", ir.len ? b : "=");
+		free(b);
+	}
+	buf_puts(&line, "\r\n");
+	buf_append(&line, "", 1);
+	note(px, '*', "AUTH %s as \"%s\" with the upstream (--auth-user)%s%s", sasl_mech_name(m),
+	    px->cfg.up_user, has ? "; initial response " : "", has ?
+	    sasl_client_shown(px->usc) : "");
+	own(px, OWN_AUTH, SMTP_V_AUTH, (const char *)buf_ptr(&line));
+	px->up_authing = 1;
+	buf_free(&ir);
+	buf_free(&line);
+}
+
+/* up_auth_reply - the upstream's answer to the proxy's AUTH line */
+static void
+up_auth_reply(struct smtp_proxy *px, const struct smtp_reply *r)
+{
+	struct buf	 out;
+	unsigned char	*ch;
+	char		*b;
+	long		 cl;
+	enum sasl_result res;
+
+	if (r->code == 334 && px->usc) {
+		ch = xmalloc(r->text.len + 1);
+		cl = b64_decode((const char *)buf_ptr(&r->text), r->text.len, ch, r->text.len + 1);
+		buf_init(&out, 1 << 16);
+		res = cl < 0 ? SASL_FAIL : sasl_client_step(px->usc, ch, (size_t)cl, &out);
+		free(ch);
+		if (res == SASL_FAIL) {
+			snprintf(px->up_auth_why, sizeof(px->up_auth_why), "the upstream's challenge "
+			    "is wrong: %s", cl < 0 ? "invalid base64" : sasl_client_error(px->usc));
+			note(px, '!', "%s: AUTH cancelled", px->up_auth_why);
+			own(px, OWN_CANCEL, SMTP_V_AUTH, "*\r\n");
+			px->up_authing = 0;
+		} else {
+			b = xmalloc(4 * ((out.len + 2) / 3) + 3);
+			b[b64_encode(buf_ptr(&out), out.len, b)] = '\0';
+			strcat(b, "\r\n");
+			own(px, OWN_AUTH, SMTP_V_AUTH, b);
+			free(b);
+		}
+		buf_free(&out);
+		return;
+	}
+	px->up_authing = 0;
+	sasl_client_free(px->usc);
+	px->usc = NULL;
+	if (r->code == 235) {
+		note(px, '*', "authenticated with the upstream as \"%s\"", px->cfg.up_user);
+		return;
+	}
+	snprintf(px->up_auth_why, sizeof(px->up_auth_why), "AUTH as \"%s\" with the upstream "
+	    "failed: %d %.*s", px->cfg.up_user, r->code, (int)r->text.len,
+	    (const char *)buf_ptr(&r->text));
+	note(px, '!', "%s", px->up_auth_why);
+}
+
 /* client_rule - a --client-rule for this command: 1 when it took it */
 static int
 client_rule(struct smtp_proxy *px, const unsigned char *p, size_t n, enum smtp_verb verb,
@@ -575,9 +808,23 @@ command(struct smtp_proxy *px, const unsigned char *p, size_t n)
 		relay(px, p, n, flags | LINE_SECRET, SMTP_V_AUTH, PP_HOLD, NULL);
 		return;
 	}
+	if (px->mode == M_SASL_OWN) {
+		client_auth(px, p, n, 0);
+		return;
+	}
 	verb = smtp_cmd_lookup(p, n, &off);
 	if (client_rule(px, p, n, verb, off))
 		return;
+	if (verb == SMTP_V_AUTH && px->cfg.auth_mechs) {
+		client_auth(px, p, n, off);
+		return;
+	}
+	if (verb == SMTP_V_MAIL && px->up_auth_why[0]) {
+		/* the proxy's AUTH upstream failed: the client hears it here */
+		report_client(px, p, n, flags, 0, PROXY_TAKEN);
+		local(px, verb, 0, 530, "5.7.0", px->up_auth_why);
+		return;
+	}
 	switch (verb) {
 	case SMTP_V_STARTTLS:
 		if (px->tls[PROXY_CLIENT]) {
@@ -752,6 +999,7 @@ client_process(struct smtp_proxy *px)
 	size_t		 n;
 
 	while (px->cin.len && !px->hold && px->up_ready && !px->stalled && !px->waiting &&
+	    !px->up_authing &&
 	    !px->closed[PROXY_CLIENT] && !px->closed[PROXY_UPSTREAM] && px->qn < PEND_MAX - 1 &&
 	    !px->hs[PROXY_CLIENT] && !px->hs[PROXY_UPSTREAM]) {
 		p = buf_ptr(&px->cin);
@@ -802,6 +1050,12 @@ client_process(struct smtp_proxy *px)
 		if (lf == NULL)
 			break;
 		n = (size_t)(lf - p) + 1;
+		if (px->cfg.up_user && !px->up_auth_done && px->mode == M_CMD &&
+		    smtp_cmd_lookup(p, n, NULL) == SMTP_V_MAIL) {
+			up_auth_start(px);
+			if (px->up_authing)
+				break;	/* the MAIL waits for it */
+		}
 		command(px, p, n);
 		buf_drain(&px->cin, n);
 	}
@@ -943,9 +1197,21 @@ ehlo_rewrite(struct smtp_proxy *px, const unsigned char *raw, size_t len, struct
 	for (k = 0; k < px->cfg.nstrip; k++)
 		if (strcasecmp(px->cfg.strip[k], "STARTTLS") == 0)
 			want_tls = 0;
+	free(px->up_auth);
+	px->up_auth = NULL;
+	for (i = 1; i < nl; i++)
+		if (kw_is(lines[i], lens[i], "AUTH") && px->up_auth == NULL)
+			px->up_auth = xstrndup((const char *)lines[i] + 9,
+			    line_body_len(lines[i], lens[i]) > 9 ? line_body_len(lines[i], lens[i]) - 9 : 0);
 	buf_append(out, lines[0], lens[0]);
 	for (i = 1; i < nl; i++) {
 		drop = kw_is(lines[i], lens[i], "STARTTLS") && !want_tls;
+		if (px->cfg.auth_mechs && kw_is(lines[i], lens[i], "AUTH")) {
+			w += (size_t)snprintf(why + w, w < wl ? wl - w : 0, "%sthe upstream's %.*s "
+			    "removed (the proxy answers AUTH)", w ? ", " : "",
+			    (int)(line_body_len(lines[i], lens[i]) - 4), (const char *)lines[i] + 4);
+			continue;
+		}
 		for (k = 0; k < px->cfg.nstrip && !drop; k++)
 			drop = kw_is(lines[i], lens[i], px->cfg.strip[k]);
 		if (drop) {
@@ -955,6 +1221,17 @@ ehlo_rewrite(struct smtp_proxy *px, const unsigned char *raw, size_t len, struct
 			continue;
 		}
 		buf_append(out, lines[i], lens[i]);
+	}
+	if (px->cfg.auth_mechs && (px->tls[PROXY_CLIENT] || px->cfg.auth_any_time)) {
+		buf_puts(out, "250 AUTH");
+		for (k = 0; k < SASL_MECH_COUNT; k++)
+			if (px->cfg.auth_mechs & (1u << k)) {
+				buf_puts(out, " ");
+				buf_puts(out, sasl_mech_name((enum sasl_mech)k));
+			}
+		buf_puts(out, "\r\n");
+		w += (size_t)snprintf(why + w, w < wl ? wl - w : 0, "%sthe proxy's AUTH added",
+		    w ? ", " : "");
 	}
 	if (want_tls && !has_tls) {
 		buf_append(out, "250 STARTTLS\r\n", 14);
@@ -1254,6 +1531,9 @@ own_reply(struct smtp_proxy *px, struct pend *p, const struct smtp_reply *r)
 		break;
 	case OWN_QUIT:
 		close_leg(px, PROXY_UPSTREAM);
+		break;
+	case OWN_AUTH:
+		up_auth_reply(px, r);
 		break;
 	default:
 		break;

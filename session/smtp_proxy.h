@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "session/buf.h"
+#include "session/sasl.h"
 #include "session/smtp_server.h"
 
 enum proxy_leg { PROXY_CLIENT, PROXY_UPSTREAM };
@@ -83,6 +84,14 @@ struct proxy_cfg {
 	size_t		 max_rcpt;	/* recipients kept for a copy (1000) */
 	struct proxy_crule *crules;	/* --client-rule, shared by all sessions */
 	size_t		 ncrules;
+	/* --auth-user: the proxy authenticates upstream itself, before the
+	 * client's first MAIL, and answers the client's AUTH itself */
+	const char	*up_user, *up_secret, *up_authzid, *up_mech;
+	int		 up_plaintext_ok; /* PLAIN/LOGIN upstream without TLS */
+	unsigned	 auth_mechs;	/* offered to the client (1 << sasl_mech) */
+	int		 auth_any_time;	/* offered before the client's TLS too */
+	const struct sasl_crypto *crypto;
+	const char	*hostname;	/* for CRAM-MD5's challenge */
 };
 
 struct proxy_message {
@@ -103,8 +112,10 @@ struct proxy_events {
 	 * proxy_us: how long the proxy held the command first (-1: none) */
 	void	(*on_upstream_line)(void *arg, const unsigned char *, size_t, unsigned flags,
 		    int code, enum proxy_route, int64_t latency_us, int64_t proxy_us);
-	/* a line the proxy itself sends on a leg (PROXY_OWN) */
-	void	(*on_own_line)(void *arg, enum proxy_leg, const unsigned char *, size_t);
+	/* a line the proxy itself sends on a leg (PROXY_OWN); LINE_SECRET in
+	 * flags: it carries a credential */
+	void	(*on_own_line)(void *arg, enum proxy_leg, const unsigned char *, size_t,
+		    unsigned flags);
 	/* words for the transcript: '*' information, '!' anomaly */
 	void	(*on_note)(void *arg, char kind, const char *);
 	/* start TLS on the leg: the client's once its output is written */
@@ -120,6 +131,9 @@ struct proxy_events {
 	void	(*on_decide)(void *arg, struct smtp_decision *);
 	/* a leg should close once its output is written */
 	void	(*on_close)(void *arg, enum proxy_leg);
+	/* the client's AUTH, answered by the proxy: the user's secret (see
+	 * sasl_lookup) */
+	int	(*on_auth_lookup)(void *arg, const char *user, char *pw, size_t);
 };
 
 struct smtp_proxy;

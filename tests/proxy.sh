@@ -231,6 +231,29 @@ PYEOF
 		check "curl -> proxy -> aiosmtpd with STARTTLS and AUTH: exit 0" [ $? = 0 ]
 		check "aiosmtpd got curl's message" has "$T/aio.msgs" '^--- m@example\.org True'
 	fi
+	stop_proxy
+	# --auth-user: the proxy answers the client's AUTH (--auth-users) and
+	# authenticates upstream itself as another user
+	printf 'carol:pw-c\n' >"$T/users"
+	export APW=pw-1
+	start_proxy "$T/p10" localhost:$aport --ca-file "$CA" --cert "$T/pki/good.pem" --key "$T/pki/good.key" \
+	    --auth-user alice --auth-password-env APW --auth-users "$T/users" || exit 1
+	if command -v swaks >/dev/null 2>&1; then
+		timeout 20 swaks --server 127.0.0.1:$PX_PORT --tls --tls-verify --tls-ca-path "$CA" --tls-sni localhost \
+		    --auth PLAIN --auth-user carol --auth-password pw-c --from o@example.org --to p@example.org \
+		    --timeout 5 >"$T/swaks10" 2>&1
+		check "swaks AUTH as carol to the proxy, the proxy as alice upstream: accepted" has "$T/swaks10" '<~  250 OK aio'
+		check "the proxy checked carol itself" has "$T/p10" 'AUTH as "carol": accepted by the proxy'
+		check "and authenticated upstream as alice before the MAIL" has "$T/p10" 'authenticated with the upstream as "alice"'
+		check "its own AUTH line is masked" has "$T/p10" 'P->U~ AUTH PLAIN \*\*\*\*'
+		check "aiosmtpd saw an authenticated session" has "$T/aio.msgs" '^--- o@example\.org True'
+		check "no secret of either user in the transcript" sh -c "! grep -Eq 'pw-c|pw-1|AGNhcm9s|AGFsaWNl' '$T/p10'"
+		timeout 20 swaks --server 127.0.0.1:$PX_PORT --tls --tls-verify --tls-ca-path "$CA" --tls-sni localhost \
+		    --auth PLAIN --auth-user carol --auth-password wrong --from o@example.org --to p@example.org \
+		    --timeout 5 >"$T/swaks11" 2>&1
+		check "a wrong password for the proxy's user: 535 from the proxy" has "$T/swaks11" '535 5\.7\.8 Error: authentication failed'
+	fi
+	stop_proxy
 	# AUTH must not leave in clear when the client trusted its TLS leg
 	start_proxy "$T/p9" localhost:$aport --upstream-tls none || exit 1
 	cat >"$T/py9.py" <<PYEOF

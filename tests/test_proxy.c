@@ -394,6 +394,21 @@ static const struct step s_crule[] = {
 	{ 0, NULL }
 };
 
+static const struct step s_ownauth[] = {
+	{ 'U', "220 up.test ESMTP\r\n" },
+	{ 'C', "EHLO c.test\r\n" },
+	{ 'U', "250-up.test\r\n250-AUTH PLAIN LOGIN\r\n250 PIPELINING\r\n" },
+	{ 'C', "AUTH LOGIN\r\n" },
+	{ 'C', "dQ==\r\n" },
+	{ 'C', "cA==\r\n" },
+	{ 'C', "MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\n" },
+	{ 'U', "235 2.7.0 ok\r\n" },
+	{ 'U', "250 Ok\r\n250 Ok\r\n" },
+	{ 'C', "QUIT\r\n" },
+	{ 'U', "221 Bye\r\n" },
+	{ 0, NULL }
+};
+
 static const char *const strip_chunking[] = { "CHUNKING" };
 
 int
@@ -535,5 +550,23 @@ main(void)
 		ok(proxy_crule_parse("MAIL=bounce", &cr[0], err, sizeof(err)) == -1,
 		    "an unknown action is refused: %s", err);
 	}
+	memset(&cv, 0, sizeof(cv));
+	cv.name = "--auth-user: the client's AUTH answered here, the proxy's own upstream "
+	    "before the first MAIL";
+	cv.cfg.up_user = "bob";
+	cv.cfg.up_secret = "pw";
+	cv.cfg.up_mech = "PLAIN";
+	cv.cfg.up_plaintext_ok = 1;
+	cv.cfg.auth_mechs = 1u << SASL_PLAIN | 1u << SASL_LOGIN;
+	cv.cfg.auth_any_time = 1;
+	cv.steps = s_ownauth;
+	cv.to_up = "EHLO c.test\r\nAUTH PLAIN AGJvYgBwdw==\r\nMAIL FROM:<a@x>\r\n"
+	    "RCPT TO:<b@x>\r\nQUIT\r\n";
+	cv.to_client = "220 up.test ESMTP\r\n250-up.test\r\n250-PIPELINING\r\n"
+	    "250 AUTH PLAIN LOGIN\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
+	    "235 2.7.0 Authentication successful\r\n250 Ok\r\n250 Ok\r\n221 Bye\r\n";
+	cv.closed_client = cv.closed_up = 1;
+	cv.note = "authenticated with the upstream as \"bob\"";
+	check(&cv);
 	return tap_done();
 }
