@@ -150,6 +150,73 @@ check "the JSON marks the commands Postfix sent ahead (pipelined)" \
     has "$T/sink.jsonl" '"raw":"DATA\\r\\n".*"ahead":true'
 check "no lint about a missing QUIT or bare line ends" hasnt "$T/sink" 'closed without QUIT|bare'
 
+# --- through smtpdbg proxy: Postfix's smtp client -> proxy -> sink, and
+# smtpdbg send -> proxy -> Postfix's smtpd --------------------------------
+# px_at OUT LISTEN UPSTREAM OPTIONS...: a proxy; sets PX_PID
+px_at() {
+	out=$1 listen=$2 upstream=$3; shift 3
+	"$SMTPDBG" proxy --color=never "$@" "$listen" "$upstream" >"$out" 2>"$out.err" &
+	PX_PID=$!
+	pids="$pids $!"
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'proxy listening' "$out.err" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+file_wait() {	# file_wait FILE REGEX
+	i=0
+	while [ $i -lt 200 ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+BPORT=$(free_port)
+sink_at "$T/psink" "$BPORT" --hostname sinkB.interop.test --cert "$T/pki/good.pem" \
+    --key "$T/pki/good.key" --maildir "$T/pmd" --json="$T/psink.jsonl" || exit 1
+px_at "$T/px1" "127.0.0.1:$SPORT" "localhost:$BPORT" --cert "$T/pki/good.pem" \
+    --key "$T/pki/good.key" --ca-file "$T/pki/ca.pem" --maildir "$T/pcopy"
+printf 'Subject: via proxy\r\nMessage-ID: <relay2@smtpdbg.test>\r\n\r\n.dot first\r\nbody \303\251\r\n' >"$T/m3"
+sendmail -i -C "$PF/etc" -f alice@interop.test bob3@sink.test <"$T/m3"
+check "Postfix relayed through the proxy over verified STARTTLS" \
+    log_wait 'to=<bob3@sink.test>, relay=127.0.0.1\[127.0.0.1\]:'"$SPORT"'.*status=sent'
+check "the proxy kept its copy" file_wait "$T/px1" 'copy stored as'
+kill -INT $PX_PID; wait $PX_PID
+stop_sink
+check "exactly one copy in the sink behind the proxy" [ "$(ls "$T/pmd/new" | wc -l)" = 1 ]
+check "the sink stored what the proxy relayed, byte for byte (the proxy's copy)" $PY - \
+    "$T/pmd/new" "$T/pcopy/new" <<'PYEOF'
+import os, sys
+a = os.path.join(sys.argv[1], os.listdir(sys.argv[1])[0])
+b = os.path.join(sys.argv[2], os.listdir(sys.argv[2])[0])
+got, copy = open(a, 'rb').read(), open(b, 'rb').read()
+i = got.index(b'\r\n', got.index(b'Received: ')) + 2
+while got[i:i + 1] in (b'\t', b' '):
+    i = got.index(b'\r\n', i) + 2
+assert got[i:] == copy, (got[i:i + 300], copy[:300])
+assert copy.count(b'Message-ID: <relay2@smtpdbg.test>') == 1
+assert copy.endswith(b'\r\n.dot first\r\nbody \xc3\xa9\r\n'), copy[-60:]
+PYEOF
+check "both legs encrypted in the proxy's transcript" has "$T/px1" 'C~>U~ MAIL FROM:<alice@interop\.test>'
+check "Postfix's pipelined envelope reached the sink as a group" has "$T/psink.jsonl" '"raw":"DATA\\r\\n".*"ahead":true'
+check "Postfix ended with QUIT, relayed" has "$T/px1" 'C~>U~ QUIT'
+
+px_at "$T/px2" 127.0.0.1:0 "localhost:$PORT" --cert "$T/pki/good.pem" --key "$T/pki/good.key" \
+    --ca-file "$T/pki/ca.pem"
+PXPORT=$(sed -n 's/.*proxy listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/px2.err")
+nauth=$(grep -c 'sasl_username=alice' "$PF/maillog")
+printf 'Subject: pf via proxy\r\nMessage-ID: <pf5@smtpdbg.test>\r\n\r\n.leading\r\nbody\r\n' >"$T/m5"
+run_smtpdbg "$T/c5" send --starttls --ca-file "$T/pki/ca.pem" --auth-user alice \
+    --auth-password-env PW --from alice@interop.test --to bob@interop.test \
+    --data @"$T/m5" "localhost:$PXPORT"
+check "send -> proxy -> Postfix smtpd: STARTTLS on both legs, AUTH through (exit $RC)" [ "$RC" = 0 ]
+check "Postfix authenticated alice through the proxy" sh -c "i=0; while [ \$i -lt 100 ]; do [ \$(grep -c 'sasl_username=alice' '$PF/maillog') -gt $nauth ] && exit 0; sleep 0.05; i=\$((i+1)); done; exit 1"
+check "the AUTH line is masked in the proxy's transcript" has "$T/px2" 'C~>U~ AUTH PLAIN \*\*\*\*'
+check "Postfix delivered it once" sh -c "i=0; while [ \$i -lt 100 ]; do [ \$(grep -l 'pf5@smtpdbg.test' '$PF'/vmail/*/new/* 2>/dev/null | wc -l) = 1 ] && exit 0; sleep 0.05; i=\$((i+1)); done; exit 1"
+kill -INT $PX_PID; wait $PX_PID
+
 sink_at "$T/lsink" "$LPORT" --lmtp --maildir "$T/lmd" || exit 1
 printf 'Subject: lmtp\r\n\r\nto two\r\n' | sendmail -i -C "$PF/etc" -f alice@interop.test one@lmtp.test two@lmtp.test
 check "Postfix's lmtp client: both recipients delivered" log_wait 'to=<two@lmtp.test>.*status=sent'
