@@ -68,6 +68,7 @@ struct psess {
 	unsigned		 tls_fault;	/* for the client leg's handshake */
 	int			 implicit;	/* the client came to the implicit-TLS port */
 	int			 tls_due;	/* the client leg starts TLS once out is written */
+	int			 tls_aborting;	/* a rule: the ClientHello gets an alert */
 	struct buf		 upend;		/* upstream bytes not taken yet (a decision) */
 	struct store_job	*job;		/* the message being copied */
 	struct copy		*copies;	/* copies not yet durable */
@@ -218,12 +219,7 @@ hs_start_client(struct psess *s)
 
 	s->tls_due = 0;
 	if (s->tls_fault & SMTP_F_TLS_ABORT) {
-		static const unsigned char alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
-		if (send(l->xp->fd, alert, sizeof(alert), MSG_NOSIGNAL) < 0)
-			(void)0;
-		ev_note(s, '!', "TLS handshake with the client aborted on purpose (rule: fatal "
-		    "handshake_failure alert)");
-		smtp_proxy_tls_failed(s->px, PROXY_CLIENT, "aborted by a rule", loop_now());
+		s->tls_aborting = 1;	/* leg_io answers the ClientHello with an alert */
 		return;
 	}
 	fd = xport_detach(l->xp);
@@ -499,6 +495,22 @@ ev_message(void *arg, const struct proxy_message *m)
 
 /* ---- rules ---- */
 
+static void	 up_take(struct psess *, const unsigned char *, size_t);
+
+/* feed_upend - upstream bytes that waited for a decision go in now */
+static void
+feed_upend(struct psess *s)
+{
+	struct buf	 b;
+
+	if (s->upend.len == 0 || smtp_proxy_waiting(s->px))
+		return;
+	b = s->upend;
+	buf_init(&s->upend, 1 << 20);
+	up_take(s, buf_ptr(&b), b.len);
+	buf_free(&b);
+}
+
 static void
 release(void *arg)
 {
@@ -508,6 +520,7 @@ release(void *arg)
 	smtp_proxy_decide(s->px, s->held, loop_now());
 	free(s->held);
 	s->held = NULL;
+	feed_upend(s);
 	sess_update(s);
 }
 
@@ -670,7 +683,7 @@ on_wait(void *arg)
 	snprintf(why, sizeof(why), "the upstream did not answer within %.3g s",
 	    (double)(po->timeout_ms ? po->timeout_ms : 300000) / 1000.0);
 	s->l[PROXY_UPSTREAM].want_close = 1;
-	smtp_proxy_upstream_failed(s->px, why, loop_now());
+	smtp_proxy_upstream_failed(s->px, "4.4.2", why, loop_now());
 	sess_update(s);
 }
 
@@ -774,6 +787,8 @@ sess_update(struct psess *s)
 		out = smtp_proxy_output(s->px, (enum proxy_leg)k);
 		if (l->handshaking)
 			ev = xport_want(l->xp) == XPORT_WANT_WRITE ? LOOP_OUT : LOOP_IN;
+		else if (k == PROXY_CLIENT && s->tls_aborting)
+			ev = LOOP_IN;
 		else {
 			if (out->len && !(k == PROXY_CLIENT && s->drip))
 				ev |= LOOP_OUT;
@@ -857,6 +872,20 @@ leg_io(int fd, unsigned ev, void *arg)
 		sess_update(s);
 		return;
 	}
+	if (k == PROXY_CLIENT && s->tls_aborting) {
+		static const unsigned char alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+		unsigned char b[4096];
+		while (read(fd, b, sizeof(b)) > 0)
+			;
+		if (send(fd, alert, sizeof(alert), MSG_NOSIGNAL) < 0)
+			(void)0;
+		s->tls_aborting = 0;
+		ev_note(s, '!', "TLS handshake with the client aborted on purpose (rule: fatal "
+		    "handshake_failure alert)");
+		smtp_proxy_tls_failed(s->px, PROXY_CLIENT, "aborted by a rule", loop_now());
+		sess_update(s);
+		return;
+	}
 	if (ev & (LOOP_IN | LOOP_ERR)) {
 		leg_read(s, k);
 		/* TLS may hold decrypted bytes the fd does not show */
@@ -892,7 +921,7 @@ up_connected(int fd, const char *peer, const char *err, void *arg)
 		char why[700];
 		s->l[PROXY_UPSTREAM].closed = 1;
 		snprintf(why, sizeof(why), "cannot reach the upstream %s: %s", po->upstream, err);
-		smtp_proxy_upstream_failed(s->px, why, loop_now());
+		smtp_proxy_upstream_failed(s->px, "4.4.0", why, loop_now());
 		sess_update(s);
 		return;
 	}
@@ -976,7 +1005,7 @@ sess_new(int cfd, const struct sockaddr *sa, int implicit)
 		char why[700];
 		s->l[PROXY_UPSTREAM].closed = 1;
 		snprintf(why, sizeof(why), "cannot reach the upstream %s: %s", po->upstream, err);
-		smtp_proxy_upstream_failed(s->px, why, loop_now());
+		smtp_proxy_upstream_failed(s->px, "4.4.0", why, loop_now());
 	}
 	sess_update(s);
 }

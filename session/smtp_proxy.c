@@ -839,10 +839,27 @@ command(struct smtp_proxy *px, const unsigned char *p, size_t n)
 			relay(px, p, n, flags, verb, PP_HOLD, NULL);
 			px->hold = 1;
 		} else {
+			/* the proxy's own 220: the rules for STARTTLS apply to it
+			 * (a delay does not: there is no upstream reply to hold) */
+			struct smtp_decision d;
+			memset(&d, 0, sizeof(d));
+			d.stage = SMTP_ST_STARTTLS;
+			d.code = d.dflt = 220;
+			snprintf(d.enh, sizeof(d.enh), "2.0.0");
+			snprintf(d.text, sizeof(d.text), "Ready to start TLS (smtpdbg proxy)");
+			if (px->ev.on_decide)
+				px->ev.on_decide(px->arg, &d);
 			report_client(px, p, n, flags, 0, PROXY_TAKEN);
-			px->hold = 1;
-			local(px, verb, PP_HOLD | PP_TLS, 220, "2.0.0", "Ready to start TLS "
-			    "(smtpdbg proxy)");
+			if (d.flags & SMTP_F_DROP) {
+				note(px, '!', "the client's connection is dropped without a reply "
+				    "(rule)");
+				close_leg(px, PROXY_CLIENT);
+				if (!px->quit_sent)
+					own(px, OWN_QUIT, SMTP_V_QUIT, "QUIT\r\n");
+				return;
+			}
+			px->hold = d.code == 220;
+			local(px, verb, d.code == 220 ? PP_HOLD | PP_TLS : 0, d.code, d.enh, d.text);
 		}
 		return;
 	case SMTP_V_AUTH:
@@ -1703,12 +1720,13 @@ smtp_proxy_end(struct smtp_proxy *px, const char *enh, const char *why, uint64_t
 }
 
 void
-smtp_proxy_upstream_failed(struct smtp_proxy *px, const char *why, uint64_t now)
+smtp_proxy_upstream_failed(struct smtp_proxy *px, const char *enh, const char *why,
+    uint64_t now)
 {
 	px->now = now;
 	px->eof[PROXY_UPSTREAM] = 1;
 	px->hs[PROXY_UPSTREAM] = 0;
-	fail_client(px, "4.4.0", "smtpdbg proxy: %s", why);
+	fail_client(px, enh, "smtpdbg proxy: %s", why);
 }
 
 void

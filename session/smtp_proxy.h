@@ -162,7 +162,8 @@ void	 smtp_proxy_tls_failed(struct smtp_proxy *, enum proxy_leg, const char *why
 	    uint64_t now);
 /* smtp_proxy_upstream_failed - no upstream session (connect, implicit
  * TLS, timeout): the client gets 421 with why */
-void	 smtp_proxy_upstream_failed(struct smtp_proxy *, const char *why, uint64_t now);
+void	 smtp_proxy_upstream_failed(struct smtp_proxy *, const char *enh, const char *why,
+	    uint64_t now);
 /* smtp_proxy_end - the proxy ends the session (idle client, stopping):
  * 421 with why to the client, QUIT upstream */
 void	 smtp_proxy_end(struct smtp_proxy *, const char *enh, const char *why, uint64_t now);
