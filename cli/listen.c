@@ -9,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cli/listen.h"
+#include "cli/loop.h"
+#include "cli/store.h"
 #include "cli/net.h"
 #include "tls/tls.h"
 
@@ -167,4 +171,92 @@ listen_fd_limit(int max_conn, int fds_each, char *info, size_t ilen)
 		    "at most %d connections", info[0] ? "; " : "",
 		    (unsigned long long)rl.rlim_cur, max_conn);
 	return max_conn;
+}
+
+void
+listen_close(struct listener *l, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (l[i].fd != -1) {
+			loop_del_fd(l[i].fd);
+			close(l[i].fd);
+			l[i].fd = -1;
+		}
+}
+
+/* on_accept - up to 256 waiting connections at a time */
+static void
+on_accept(int fd, unsigned ev, void *arg)
+{
+	static const char busy[] = "421 4.7.0 Error: too many connections\r\n";
+	struct listener	*l = arg;
+	struct sockaddr_storage ss;
+	socklen_t	 sl;
+	int		 cfd, n;
+
+	(void)ev;
+	for (n = 0; n < 256; n++) {
+		sl = sizeof(ss);
+		cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1)
+			return;
+		if (*l->active >= (unsigned long)*l->max) {
+			if (send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
+				(void)0;
+			(*l->rejects)++;
+			close(cfd);
+			continue;
+		}
+		l->cb(cfd, (struct sockaddr *)&ss, l->arg);
+	}
+}
+
+int
+listen_on(struct listener *l, const char *what, const char *defport, char *bound,
+    size_t blen, char *err, size_t errlen)
+{
+	if ((l->fd = listen_spec(what, defport, bound, blen, err, errlen)) == -1)
+		return -1;
+	if (loop_add_fd(l->fd, LOOP_IN, on_accept, l) == -1) {
+		snprintf(err, errlen, "cannot watch the listening socket: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static struct loop_timer *drain_timer, *drain_poll;
+static void	(*drain_done)(void);
+static const unsigned long *drain_active;
+
+static void
+drain_check(void *arg)
+{
+	drain_poll = NULL;
+	if (arg == NULL && (*drain_active > 0 || store_pending() > 0)) {
+		drain_poll = loop_add_timer(20, drain_check, NULL);
+		return;
+	}
+	listen_drain_stop();
+	if (drain_done)
+		drain_done();
+}
+
+void
+listen_drain(int grace, const unsigned long *active, void (*done)(void))
+{
+	drain_done = done;
+	drain_active = active;
+	drain_timer = loop_add_timer((uint64_t)grace * 1000, drain_check, (void *)1);
+	drain_check(NULL);
+}
+
+void
+listen_drain_stop(void)
+{
+	loop_del_timer(drain_timer);
+	drain_timer = NULL;
+	loop_del_timer(drain_poll);
+	drain_poll = NULL;
 }

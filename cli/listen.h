@@ -7,6 +7,7 @@
 #define CLI_LISTEN_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 struct tls_ctx;
 
@@ -39,5 +40,27 @@ void	 listen_peer_ip(const char *peer, char *ip, size_t);
  * raise the soft RLIMIT_NOFILE up to the hard one, or return the sessions
  * that fit (and say so in info) */
 int	 listen_fd_limit(int max_conn, int fds_each, char *info, size_t ilen);
+
+/* A listening socket on the loop: each connection is given to cb
+ * (non-blocking, close-on-exec), or, when *active has reached *max, told
+ * "421 4.7.0" and closed (counted in *rejects). */
+struct listener {
+	int		 fd;		/* -1: not listening */
+	const int	*max;
+	const unsigned long *active;
+	unsigned long	*rejects;
+	void		(*cb)(int fd, const struct sockaddr *, void *arg);
+	void		*arg;
+};
+/* listen_on - listen on what (see listen_spec) and watch it */
+int	 listen_on(struct listener *, const char *what, const char *defport, char *bound,
+	    size_t blen, char *err, size_t errlen);
+/* listen_close - stop listening on each of n listeners */
+void	 listen_close(struct listener *, size_t n);
+/* listen_drain - done() once *active is 0 and no message is left to
+ * store, or after grace seconds, whichever comes first */
+void	 listen_drain(int grace, const unsigned long *active, void (*done)(void));
+/* listen_drain_stop - forget a drain in progress */
+void	 listen_drain_stop(void);
 
 #endif

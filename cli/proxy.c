@@ -84,7 +84,7 @@ static struct listen_ctx lctx;
 static struct tls_ctx	*cctx;		/* towards the upstream */
 static struct net_target up;
 static int		 up_implicit;	/* smtps:// or --upstream-tls tls */
-static int		 lfd = -1, tlfd = -1;
+static struct listener	 lst[2] = { { .fd = -1 }, { .fd = -1 } };	/* plain, implicit TLS */
 static struct psess	*sessions;
 static struct sink_stats stats;
 static const struct proxy_events pevents;
@@ -940,8 +940,9 @@ up_connected(int fd, const char *peer, const char *err, void *arg)
 }
 
 static void
-sess_new(int cfd, const struct sockaddr *sa, int implicit)
+sess_new(int cfd, const struct sockaddr *sa, void *arg)
 {
+	int		 implicit = arg != NULL;
 	struct psess	*s = xcalloc(1, sizeof(*s));
 	struct proxy_cfg pc;
 	char		 m[128], err[256];
@@ -1010,43 +1011,7 @@ sess_new(int cfd, const struct sockaddr *sa, int implicit)
 	sess_update(s);
 }
 
-static void
-on_accept(int fd, unsigned ev, void *arg)
-{
-	struct sockaddr_storage ss;
-	socklen_t	 sl;
-	int		 cfd, n;
 
-	(void)ev;
-	for (n = 0; n < 256; n++) {
-		sl = sizeof(ss);
-		cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd == -1)
-			return;
-		if (stats.active >= (unsigned long)cfg->max_conn) {
-			static const char busy[] = "421 4.7.0 Error: too many connections\r\n";
-			if (send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
-				(void)0;
-			stats.rejects++;
-			close(cfd);
-			continue;
-		}
-		sess_new(cfd, (struct sockaddr *)&ss, arg != NULL);
-	}
-}
-
-static int
-listen_on(const char *what, int *fdp, void *arg, char *bound, size_t blen, char *err,
-    size_t errlen)
-{
-	if ((*fdp = listen_spec(what, "2526", bound, blen, err, errlen)) == -1)
-		return -1;
-	if (loop_add_fd(*fdp, LOOP_IN, on_accept, arg) == -1) {
-		snprintf(err, errlen, "cannot watch the listening socket: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
 
 /* upstream - HOST[:PORT], smtps://HOST[:PORT] or unix:/path */
 static int
@@ -1071,6 +1036,7 @@ proxy_start(struct proxy_opts *o, char *bound, size_t blen, char *info, size_t i
     char *err, size_t errlen)
 {
 	char	 tb[128];
+	size_t	 i;
 
 	po = o;
 	cfg = o->sc;
@@ -1098,10 +1064,17 @@ proxy_start(struct proxy_opts *o, char *bound, size_t blen, char *info, size_t i
 	    err, errlen) == -1)
 		return -1;
 	cfg->max_conn = listen_fd_limit(cfg->max_conn, 2, info, ilen);
-	if (listen_on(cfg->listen, &lfd, NULL, bound, blen, err, errlen) == -1)
+	for (i = 0; i < 2; i++) {
+		lst[i].max = &cfg->max_conn;
+		lst[i].active = &stats.active;
+		lst[i].rejects = &stats.rejects;
+		lst[i].cb = sess_new;
+		lst[i].arg = i ? (void *)1 : NULL;
+	}
+	if (listen_on(&lst[0], cfg->listen, "2526", bound, blen, err, errlen) == -1)
 		return -1;
 	if (cfg->tls_listen) {
-		if (listen_on(cfg->tls_listen, &tlfd, (void *)1, tb, sizeof(tb), err, errlen) == -1)
+		if (listen_on(&lst[1], cfg->tls_listen, "2526", tb, sizeof(tb), err, errlen) == -1)
 			return -1;
 		if (info) {
 			size_t l = strlen(info);
@@ -1117,46 +1090,12 @@ proxy_stats(struct sink_stats *st)
 	*st = stats;
 }
 
-static struct loop_timer *drain_timer, *drain_poll;
-static void	(*drain_done)(void);
-
-static void
-drain_check(void *arg)
-{
-	drain_poll = NULL;
-	if (arg == NULL && (stats.active > 0 || store_pending() > 0)) {
-		drain_poll = loop_add_timer(20, drain_check, NULL);
-		return;
-	}
-	loop_del_timer(drain_timer);
-	drain_timer = NULL;
-	loop_del_timer(drain_poll);
-	drain_poll = NULL;
-	if (drain_done)
-		drain_done();
-}
-
-static void
-close_listeners(void)
-{
-	int	*fds[2] = { &lfd, &tlfd };
-	size_t	 i;
-
-	for (i = 0; i < 2; i++)
-		if (*fds[i] != -1) {
-			loop_del_fd(*fds[i]);
-			close(*fds[i]);
-			*fds[i] = -1;
-		}
-}
-
 void
 proxy_drain(int grace, void (*done)(void), int soft)
 {
 	struct psess	*s, *next;
 
-	drain_done = done;
-	close_listeners();
+	listen_close(lst, 2);
 	for (s = sessions; s; s = next) {
 		next = s->next;
 		if (soft || smtp_proxy_busy(s->px) || smtp_proxy_in_data(s->px))
@@ -1164,20 +1103,18 @@ proxy_drain(int grace, void (*done)(void), int soft)
 		smtp_proxy_end(s->px, "4.3.2", "the proxy is stopping", loop_now());
 		sess_update(s);
 	}
-	drain_timer = loop_add_timer((uint64_t)grace * 1000, drain_check, (void *)1);
-	drain_check(NULL);
+	listen_drain(grace, &stats.active, done);
 }
 
 void
 proxy_stop(void)
 {
-	close_listeners();
+	listen_close(lst, 2);
 	while (sessions)
 		sess_free(sessions);
 	store_close();
 	listen_ctx_free(&lctx);
 	tls_ctx_free(cctx);
 	cctx = NULL;
-	loop_del_timer(drain_timer);
-	drain_timer = NULL;
+	listen_drain_stop();
 }

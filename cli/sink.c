@@ -96,7 +96,7 @@ static int		 draining;
 static struct smtp_server_cfg tls_scfg;	/* for implicit-TLS sessions */
 static struct tls_ctx	*ctx;
 static struct tls_ctx	*ctx_expired, *ctx_wrongname;	/* for rules */
-static int		 lfd = -1, tlfd = -1;
+static struct listener	 lst[2] = { { .fd = -1 }, { .fd = -1 } };	/* plain, implicit TLS */
 static struct conn	*conns;
 static struct sink_stats stats;
 static uint64_t		 io_now;	/* the time of the read being processed */
@@ -1027,85 +1027,57 @@ tls_rules(struct conn *c)
 	return 0;
 }
 
+/* conn_new - a client connected (listen_accept's callback) */
 static void
-on_accept(int fd, unsigned ev, void *arg)
+conn_new(int cfd, const struct sockaddr *sa, void *arg)
 {
 	int	 implicit = arg != NULL;
-	struct sockaddr_storage ss;
-	socklen_t	 sl;
 	struct conn	*c;
-	int		 cfd, n;
 	char		 m[128];
 
-	for (n = 0; n < 256; n++) {
-		sl = sizeof(ss);
-		cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd == -1)
-			return;
-		if (stats.active >= (unsigned long)cfg->max_conn) {
-			static const char busy[] = "421 4.7.0 Error: too many connections\r\n";
-			if (send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0)
-				(void)0;
-			stats.rejects++;
-			close(cfd);
-			continue;
-		}
-		c = xcalloc(1, sizeof(*c));
-		c->xp = xport_plain(cfd);
-		if (c->xp == NULL)
-			fatalx("%s: out of memory", __func__);
-		net_addr_str((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
-		listen_peer_ip(c->peer, c->ip, sizeof(c->ip));
-		c->tx.wall = 1;
-		c->tx.session = (unsigned)++stats.sessions;
-		c->tx.text = cfg->text;
-		c->tx.json = cfg->json;
-		c->tx.t0 = loop_now();
-		stats.active++;
-		c->next = conns;
-		if (conns)
-			conns->prev = c;
-		conns = c;
-		if (store_sidecar()) {
-			c->side = xcalloc(1, sizeof(*c->side));
-			buf_init(&c->side->tx, SIDE_MAX);
-			c->side->pre = SIZE_MAX;
-			c->tx.save = &c->side->tx;
-		}
-		snprintf(m, sizeof(m), ",\"peer\":\"%s\"", c->peer);
-		tx_event(&c->tx, c->tx.t0, "connect", m);
-		if (cfg->text || c->tx.save)
-			tx_note(&c->tx, c->tx.t0, '*', "connection from %s", c->peer);
-		c->srv = smtp_server_new(implicit ? &tls_scfg : &cfg->scfg, &sevents, c);
-		loop_add_fd(cfd, LOOP_IN, conn_io, c);
-		c->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, c);
-		if (implicit) {
-			c->implicit = 1;
-			if (tls_rules(c) == -1 || tls_begin(c) == -1) {
-				conn_free(c);
-				continue;
-			}
-			conn_update(c);
-			continue;
-		}
-		smtp_server_start(c->srv);
-		conn_update(c);
+	c = xcalloc(1, sizeof(*c));
+	c->xp = xport_plain(cfd);
+	if (c->xp == NULL)
+		fatalx("%s: out of memory", __func__);
+	net_addr_str(sa, c->peer, sizeof(c->peer));
+	listen_peer_ip(c->peer, c->ip, sizeof(c->ip));
+	c->tx.wall = 1;
+	c->tx.session = (unsigned)++stats.sessions;
+	c->tx.text = cfg->text;
+	c->tx.json = cfg->json;
+	c->tx.t0 = loop_now();
+	stats.active++;
+	c->next = conns;
+	if (conns)
+		conns->prev = c;
+	conns = c;
+	if (store_sidecar()) {
+		c->side = xcalloc(1, sizeof(*c->side));
+		buf_init(&c->side->tx, SIDE_MAX);
+		c->side->pre = SIZE_MAX;
+		c->tx.save = &c->side->tx;
 	}
+	snprintf(m, sizeof(m), ",\"peer\":\"%s\"", c->peer);
+	tx_event(&c->tx, c->tx.t0, "connect", m);
+	if (cfg->text || c->tx.save)
+		tx_note(&c->tx, c->tx.t0, '*', "connection from %s", c->peer);
+	c->srv = smtp_server_new(implicit ? &tls_scfg : &cfg->scfg, &sevents, c);
+	loop_add_fd(cfd, LOOP_IN, conn_io, c);
+	c->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, c);
+	if (implicit) {
+		c->implicit = 1;
+		if (tls_rules(c) == -1 || tls_begin(c) == -1) {
+			conn_free(c);
+			return;
+		}
+		conn_update(c);
+		return;
+	}
+	smtp_server_start(c->srv);
+	conn_update(c);
 }
 
-/* listen_on - a listening socket on the loop */
-static int
-listen_on(const char *what, int *fdp, void *arg, char *bound, size_t blen, char *err,
-    size_t errlen)
-{
-	if ((*fdp = listen_spec(what, "2525", bound, blen, err, errlen)) == -1)
-		return -1;
-	if (loop_add_fd(*fdp, LOOP_IN, on_accept, arg) == -1) {
-		snprintf(err, errlen, "cannot watch the listening socket: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
+
 
 /* make_ctx - the server certificate: the files given, or one made now */
 static int
@@ -1174,14 +1146,21 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
-	if (listen_on(cfg->listen, &lfd, NULL, bound, blen, err, errlen) == -1)
+	for (i = 0; i < 2; i++) {
+		lst[i].max = &cfg->max_conn;
+		lst[i].active = &stats.active;
+		lst[i].rejects = &stats.rejects;
+		lst[i].cb = conn_new;
+		lst[i].arg = i ? (void *)1 : NULL;
+	}
+	if (listen_on(&lst[0], cfg->listen, "2525", bound, blen, err, errlen) == -1)
 		return -1;
 	if (cfg->manual && manual_start(manual_answer) == -1) {
 		snprintf(err, errlen, "--manual: cannot read the terminal");
 		return -1;
 	}
 	if (cfg->tls_listen) {
-		if (listen_on(cfg->tls_listen, &tlfd, (void *)1, tb, sizeof(tb), err, errlen) == -1)
+		if (listen_on(&lst[1], cfg->tls_listen, "2525", tb, sizeof(tb), err, errlen) == -1)
 			return -1;
 		if (info) {
 			size_t l = strlen(info);
@@ -1191,48 +1170,13 @@ sink_start(struct sink_cfg *sc, char *bound, size_t blen, char *info, size_t ile
 	return 0;
 }
 
-static struct loop_timer *drain_timer, *drain_poll;
-static void	(*drain_done)(void);
-
-static void
-drain_check(void *arg)
-{
-	drain_poll = NULL;
-	if (arg == NULL && (stats.active > 0 || store_pending() > 0)) {
-		drain_poll = loop_add_timer(20, drain_check, NULL);
-		return;
-	}
-	loop_del_timer(drain_timer);
-	drain_timer = NULL;
-	loop_del_timer(drain_poll);
-	drain_poll = NULL;
-	if (drain_done)
-		drain_done();
-}
-
-/* close_listeners - accept nothing more */
-static void
-close_listeners(void)
-{
-	int	*fds[2] = { &lfd, &tlfd };
-	size_t	 i;
-
-	for (i = 0; i < 2; i++)
-		if (*fds[i] != -1) {
-			loop_del_fd(*fds[i]);
-			close(*fds[i]);
-			*fds[i] = -1;
-		}
-}
-
 void
 sink_drain(int grace, void (*done)(void), int soft)
 {
 	struct conn	*c, *next;
 
-	drain_done = done;
 	draining = 1;
-	close_listeners();
+	listen_close(lst, 2);
 	/* Idle sessions end now; transactions in flight may finish. */
 	for (c = conns; c; c = next) {
 		enum smtp_server_state st = smtp_server_state(c->srv);
@@ -1244,8 +1188,7 @@ sink_drain(int grace, void (*done)(void), int soft)
 		smtp_server_shutdown(c->srv);
 		conn_update(c);
 	}
-	drain_timer = loop_add_timer((uint64_t)grace * 1000, drain_check, (void *)1);
-	drain_check(NULL);
+	listen_drain(grace, &stats.active, done);
 }
 
 int
@@ -1265,7 +1208,7 @@ sink_stop(void)
 {
 	if (cfg->manual)
 		manual_stop();
-	close_listeners();
+	listen_close(lst, 2);
 	while (conns)
 		conn_free(conns);
 	store_close();	/* finishes what was handed over, durably */
@@ -1273,6 +1216,5 @@ sink_stop(void)
 	tls_ctx_free(ctx_expired);
 	tls_ctx_free(ctx_wrongname);
 	ctx = ctx_expired = ctx_wrongname = NULL;
-	loop_del_timer(drain_timer);
-	drain_timer = NULL;
+	listen_drain_stop();
 }
