@@ -68,8 +68,8 @@ struct smtp_proxy {
 	int			 raw_over;	/* too long to hold: relayed as it comes */
 	int			 raw_route;	/* for a relayed-as-it-comes reply */
 
-	struct pend		 q[PEND_MAX];
-	size_t			 qh, qn;
+	struct pend		*q;		/* a ring of qcap (grows up to PEND_MAX) */
+	size_t			 qh, qn, qcap;
 
 	enum mode		 mode;
 	uint64_t		 bdat_left;
@@ -96,7 +96,7 @@ struct smtp_proxy {
 	struct sasl_client	*usc;		/* the proxy's AUTH upstream, under way */
 	int			 up_authing;	/* client commands wait for it */
 	int			 up_auth_done;	/* tried: ok or not */
-	char			 up_auth_why[600];	/* why it failed, or "" */
+	char			*up_auth_why;	/* why it failed, or NULL */
 	struct sasl_server	*ssv;		/* the client's AUTH, answered here */
 	int			 c_authed;
 	int			 in_feed;
@@ -110,7 +110,7 @@ struct smtp_proxy {
 	struct pend		 w_p;
 	struct buf		 w_raw;		/* the reply to send when it comes */
 	int			 w_ucode, w_changed;
-	char			 w_text[1024];
+	char			*w_text;	/* its text before the decision */
 	uint64_t		 cut_left;	/* DATA cut: bytes still relayed */
 	int			 cutting;
 
@@ -199,6 +199,8 @@ smtp_proxy_new(const struct proxy_cfg *cfg, const struct proxy_events *ev, void 
 	px->tls[PROXY_UPSTREAM] = cfg->up_tls == PROXY_UP_TLS;
 	dot_dec_init(&px->dd);
 	/* The greeting is the first reply awaited. */
+	px->qcap = 4;
+	px->q = xcalloc(px->qcap, sizeof(*px->q));
 	p = &px->q[0];
 	p->verb = SMTP_V_GREETING;
 	p->t_in = p->t_out = now;
@@ -239,12 +241,15 @@ smtp_proxy_free(struct smtp_proxy *px)
 	if (px == NULL)
 		return;
 	for (i = 0; i < px->qn; i++)
-		pend_clear(&px->q[(px->qh + i) % PEND_MAX]);
+		pend_clear(&px->q[(px->qh + i) % px->qcap]);
+	free(px->q);
 	pend_clear(&px->w_p);
 	pend_clear(&px->greet_p);
 	tx_reset(px);
 	free(px->cmd_from);
 	free(px->up_auth);
+	free(px->up_auth_why);
+	free(px->w_text);
 	sasl_client_free(px->usc);
 	sasl_server_free(px->ssv);
 	buf_free(&px->cin);
@@ -368,9 +373,21 @@ push(struct smtp_proxy *px, enum smtp_verb verb, unsigned flags, const char *arg
 {
 	struct pend	*p;
 
-	if (px->qn == PEND_MAX)
-		fatalx("%s: queue overflow", __func__);
-	p = &px->q[(px->qh + px->qn++) % PEND_MAX];
+	if (px->qn == px->qcap) {
+		/* grow the ring, oldest first */
+		struct pend *nq;
+		size_t	 i;
+		if (px->qcap == PEND_MAX)
+			fatalx("%s: queue overflow", __func__);
+		nq = xcalloc(px->qcap * 2, sizeof(*nq));
+		for (i = 0; i < px->qn; i++)
+			nq[i] = px->q[(px->qh + i) % px->qcap];
+		free(px->q);
+		px->q = nq;
+		px->qh = 0;
+		px->qcap *= 2;
+	}
+	p = &px->q[(px->qh + px->qn++) % px->qcap];
 	memset(p, 0, sizeof(*p));
 	p->verb = verb;
 	p->flags = flags;
@@ -386,7 +403,7 @@ pop(struct smtp_proxy *px)
 {
 	struct pend	 p = px->q[px->qh];
 
-	px->qh = (px->qh + 1) % PEND_MAX;
+	px->qh = (px->qh + 1) % px->qcap;
 	px->qn--;
 	return p;
 }
@@ -649,6 +666,22 @@ client_auth(struct smtp_proxy *px, const unsigned char *p, size_t n, size_t off)
 	free(msg);
 }
 
+/* why_set - why the proxy's AUTH upstream failed */
+static void
+why_set(struct smtp_proxy *px, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+why_set(struct smtp_proxy *px, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	free(px->up_auth_why);
+	va_start(ap, fmt);
+	if (vasprintf(&px->up_auth_why, fmt, ap) < 0)
+		fatalx("%s: out of memory", __func__);
+	va_end(ap);
+}
+
 /* up_auth_start - before the client's first MAIL: the proxy's own AUTH
  * upstream (--auth-user) */
 static void
@@ -666,18 +699,16 @@ up_auth_start(struct smtp_proxy *px)
 	else
 		pick = sasl_pick(px->up_auth ? px->up_auth : "", 0);
 	if (pick == -1) {
-		snprintf(px->up_auth_why, sizeof(px->up_auth_why), "the upstream offers no AUTH "
-		    "mechanism usable with a password (%s)", px->up_auth ? px->up_auth :
-		    "no AUTH at all");
+		why_set(px, "the upstream offers no AUTH mechanism usable with a password (%s)",
+		    px->up_auth ? px->up_auth : "no AUTH at all");
 		note(px, '!', "%s", px->up_auth_why);
 		return;
 	}
 	m = (enum sasl_mech)pick;
 	if (!px->tls[PROXY_UPSTREAM] && !px->cfg.up_plaintext_ok && (m == SASL_PLAIN ||
 	    m == SASL_LOGIN || m == SASL_XOAUTH2 || m == SASL_OAUTHBEARER)) {
-		snprintf(px->up_auth_why, sizeof(px->up_auth_why), "AUTH %s would send the "
-		    "password to the upstream in clear (--upstream-tls, or --auth-plaintext-ok)",
-		    sasl_mech_name(m));
+		why_set(px, "AUTH %s would send the password to the upstream in clear "
+		    "(--upstream-tls, or --auth-plaintext-ok)", sasl_mech_name(m));
 		note(px, '!', "%s", px->up_auth_why);
 		return;
 	}
@@ -721,8 +752,8 @@ up_auth_reply(struct smtp_proxy *px, const struct smtp_reply *r)
 		res = cl < 0 ? SASL_FAIL : sasl_client_step(px->usc, ch, (size_t)cl, &out);
 		free(ch);
 		if (res == SASL_FAIL) {
-			snprintf(px->up_auth_why, sizeof(px->up_auth_why), "the upstream's challenge "
-			    "is wrong: %s", cl < 0 ? "invalid base64" : sasl_client_error(px->usc));
+			why_set(px, "the upstream's challenge is wrong: %s", cl < 0 ?
+			    "invalid base64" : sasl_client_error(px->usc));
 			note(px, '!', "%s: AUTH cancelled", px->up_auth_why);
 			own(px, OWN_CANCEL, SMTP_V_AUTH, "*\r\n");
 			px->up_authing = 0;
@@ -743,9 +774,8 @@ up_auth_reply(struct smtp_proxy *px, const struct smtp_reply *r)
 		note(px, '*', "authenticated with the upstream as \"%s\"", px->cfg.up_user);
 		return;
 	}
-	snprintf(px->up_auth_why, sizeof(px->up_auth_why), "AUTH as \"%s\" with the upstream "
-	    "failed: %d %.*s", px->cfg.up_user, r->code, (int)r->text.len,
-	    (const char *)buf_ptr(&r->text));
+	why_set(px, "AUTH as \"%s\" with the upstream failed: %d %.*s", px->cfg.up_user,
+	    r->code, (int)(r->text.len > 400 ? 400 : r->text.len), (const char *)buf_ptr(&r->text));
 	note(px, '!', "%s", px->up_auth_why);
 }
 
@@ -819,7 +849,7 @@ command(struct smtp_proxy *px, const unsigned char *p, size_t n)
 		client_auth(px, p, n, off);
 		return;
 	}
-	if (verb == SMTP_V_MAIL && px->up_auth_why[0]) {
+	if (verb == SMTP_V_MAIL && px->up_auth_why) {
 		/* the proxy's AUTH upstream failed: the client hears it here */
 		report_client(px, p, n, flags, 0, PROXY_TAKEN);
 		local(px, verb, 0, 530, "5.7.0", px->up_auth_why);
@@ -1477,7 +1507,8 @@ relay_reply(struct smtp_proxy *px, struct pend *p, const struct smtp_reply *r)
 		buf_append(&px->w_raw, raw, rawlen);
 		px->w_ucode = ucode;
 		px->w_changed = changed;
-		snprintf(px->w_text, sizeof(px->w_text), "%s", orig);
+		free(px->w_text);
+		px->w_text = xstrdup(orig);
 		pause_up(px);
 		buf_free(&alt);
 		return;
@@ -1499,7 +1530,7 @@ smtp_proxy_decide(struct smtp_proxy *px, const struct smtp_decision *d, uint64_t
 	p = px->w_p;
 	memset(&px->w_p, 0, sizeof(px->w_p));
 	changed = px->w_changed;
-	if (d->code != d->dflt || strcmp(d->text, px->w_text) != 0 ||
+	if (d->code != d->dflt || strcmp(d->text, px->w_text ? px->w_text : "") != 0 ||
 	    (d->flags & (SMTP_F_BARELF | SMTP_F_BADMULTI | SMTP_F_EXTRA)))
 		changed = 2;
 	deliver(px, &p, buf_ptr(&px->w_raw), px->w_raw.len, px->w_ucode, changed, d);
