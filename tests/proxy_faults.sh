@@ -139,6 +139,13 @@ check "tls-abort towards the client: its handshake fails (exit $RC)" [ "$RC" = 6
 check "the proxy says it aborted on purpose" has "$T/p10" 'aborted on purpose'
 stop_proxy
 
+start_proxy "$T/p12" "$UP" --reply 'CONNECT=drip 2' --reply 'RCPT=stall' || exit 1
+run_smtpdbg "$T/c12" send --timeout 1 --from a@example.org --to b@example.org --body x 127.0.0.1:$PX_PORT
+check "drip: the greeting came a byte at a time, whole" has "$T/c12" 'S: 220 localhost ESMTP smtpdbg sink'
+check "stall at RCPT: no reply, send fails at RCPT (exit $RC)" [ "$RC" = 11 ]
+check "the proxy names the stall" has "$T/p12" 'no reply and nothing more read from the client \(rule: stall\)'
+stop_proxy
+
 # --- an idle client: 421 4.4.2, and QUIT upstream
 start_proxy "$T/p11" "$UP" --idle-timeout 1 || exit 1
 $PY - "$PX_PORT" >"$T/c11" <<'PYEOF'
