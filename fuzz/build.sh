@@ -9,7 +9,7 @@ out=fuzz/out
 mkdir -p "$out"
 printf '#define _GNU_SOURCE 1\n' > "$out/config.h"
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$out -I."
-for t in reply server sasl front; do
+for t in reply server sasl front proxy; do
 	# front: the sink's transcript writer too (cli/, with readline for out.c)
 	extra=
 	[ $t = front ] && extra="cli/sinktx.c cli/tx.c cli/out.c -lreadline"

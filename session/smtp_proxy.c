@@ -696,8 +696,13 @@ up_auth_start(struct smtp_proxy *px)
 	if (px->cfg.up_mech)
 		pick = sasl_mech_parse(px->cfg.up_mech, strlen(px->cfg.up_mech), &m) == -1 ? -1 :
 		    (int)m;
-	else
+	else if (px->cfg.crypto)
 		pick = sasl_pick(px->up_auth ? px->up_auth : "", 0);
+	else	/* no hashes at hand: the mechanisms that need none */
+		pick = sasl_offered(px->up_auth, SASL_PLAIN) ? SASL_PLAIN :
+		    sasl_offered(px->up_auth, SASL_LOGIN) ? SASL_LOGIN : -1;
+	if (pick != -1 && sasl_mech_crypto((enum sasl_mech)pick) && px->cfg.crypto == NULL)
+		pick = -1;
 	if (pick == -1) {
 		why_set(px, "the upstream offers no AUTH mechanism usable with a password (%s)",
 		    px->up_auth ? px->up_auth : "no AUTH at all");
@@ -1236,8 +1241,8 @@ ehlo_rewrite(struct smtp_proxy *px, const unsigned char *raw, size_t len, struct
 		if (nl > 1 && kw_is(p, l, "STARTTLS"))
 			has_tls = 1;
 	}
-	if (n || nl == 0)
-		return 0;	/* not a reply this proxy can rewrite */
+	if (n || nl == 0 || lines[nl - 1][lens[nl - 1] - 1] != '\n')
+		return 0;	/* not a reply this proxy can rewrite (cut short) */
 	px->up_starttls = has_tls;
 	want_tls = !px->tls[PROXY_CLIENT] && px->cfg.client_tls &&
 	    (px->cfg.up_tls != PROXY_UP_MIRROR || has_tls || px->tls[PROXY_UPSTREAM]);
@@ -1292,7 +1297,9 @@ ehlo_rewrite(struct smtp_proxy *px, const unsigned char *raw, size_t len, struct
 	for (p = o, n = out->len; n; n -= l, p += l) {
 		lf = memchr(p, '\n', n);
 		l = lf ? (size_t)(lf - p) + 1 : n;
-		if (l >= 4)
+		/* only a well-formed line's separator: a malformed one (or
+		 * a line of three bytes and its LF) stays as it came */
+		if (l > 4 && (p[3] == ' ' || p[3] == '-'))
 			o[p - o + 3] = (unsigned char)(l == n ? ' ' : '-');
 	}
 	return 1;
