@@ -98,11 +98,12 @@ stop_sink
 pids="$pids $!"
 SINK_PID=$!
 i=0; while [ $i -lt 100 ] && [ ! -S "$T/sink.sock" ]; do sleep 0.05; i=$((i + 1)); done
-start_proxy "$T/p6" "unix:$T/sink.sock" || exit 1
+start_proxy "$T/p6" "unix:$T/sink.sock" --mbox "$T/copy.mbox" || exit 1
 msg "$T/c6" 127.0.0.1:$PX_PORT
 check "a Unix-domain upstream: the message went through (exit $RC)" [ "$RC" = 0 ]
 check "the sink behind the socket stored it" sh -c "[ \$(ls '$T/umd/new' | wc -l) = 1 ]"
 stop_proxy
+check "--mbox: the proxy's copy, with its From line" grep -q '^From a@example.org ' "$T/copy.mbox"
 stop_sink
 
 # --- rules in the middle: delay, drop, cut, tls-abort
