@@ -91,8 +91,6 @@ static const struct proxy_events pevents;
 
 static void	 sess_update(struct psess *);
 static void	 leg_io(int, unsigned, void *);
-static void	 up_io(int, unsigned, void *);
-static void	 client_io(int, unsigned, void *);
 
 #define want_tx(s)	(cfg->text || (s)->tx.json)
 
@@ -897,17 +895,6 @@ leg_io(int fd, unsigned ev, void *arg)
 	sess_update(s);
 }
 
-static void
-client_io(int fd, unsigned ev, void *arg)
-{
-	leg_io(fd, ev, arg);
-}
-
-static void
-up_io(int fd, unsigned ev, void *arg)
-{
-	leg_io(fd, ev, arg);
-}
 
 /* up_connected - the upstream connection is made (or not) */
 static void
@@ -932,7 +919,7 @@ up_connected(int fd, const char *peer, const char *err, void *arg)
 		snprintf(m, sizeof(m), ",\"leg\":\"upstream\",\"peer\":\"%s\"", peer);
 		tx_event(&s->tx, loop_now(), "connect", m);
 	}
-	loop_add_fd(fd, 0, up_io, s);
+	loop_add_fd(fd, 0, leg_io, s);
 	smtp_proxy_upstream_up(s->px, loop_now());
 	if (up_implicit)
 		hs_start_up(s);
@@ -989,10 +976,10 @@ sess_new(int cfd, const struct sockaddr *sa, void *arg)
 	snprintf(m, sizeof(m), ",\"peer\":\"%s\",\"leg\":\"client\"", s->peer);
 	tx_event(&s->tx, s->tx.t0, "connect", m);
 	if (cfg->text)
-		tx_note(&s->tx, s->tx.t0, '*', "connection from %s%s; upstream %s%s", s->peer,
-		    implicit ? " (implicit TLS)" : "", po->upstream,
-		    po->up_tls == PROXY_UP_MIRROR && !implicit ? "" : "");
-	loop_add_fd(cfd, LOOP_IN, client_io, s);
+		tx_note(&s->tx, s->tx.t0, '*', "connection from %s%s; upstream %s (TLS: %s)",
+		    s->peer, implicit ? " (implicit TLS)" : "", po->upstream,
+		    proxy_up_tls_name(pc.up_tls));
+	loop_add_fd(cfd, LOOP_IN, leg_io, s);
 	s->idle = loop_add_timer((uint64_t)cfg->idle_timeout * 1000, on_idle, s);
 	if (implicit) {
 		s->tls_due = 1;
