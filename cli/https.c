@@ -218,3 +218,13 @@ https_get(const char *url, const char *host, int port, const char *addr, const c
 	}
 	return 0;
 }
+
+const char *
+https_lib_version(void)
+{
+	static char v[96];
+	const curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
+
+	snprintf(v, sizeof(v), "libcurl %s (%s)", d->version, d->ssl_version ? d->ssl_version : "no TLS");
+	return v;
+}

@@ -27,4 +27,7 @@ int	 https_get(const char *url, const char *host, int port, const char *addr,
 	    const char *ca_file, size_t max, unsigned timeout_ms, https_cb, void *arg,
 	    char *err, size_t);
 
+/* https_lib_version - "libcurl 7.88.1 (GnuTLS/3.7.9)" */
+const char *https_lib_version(void);
+
 #endif

@@ -19,6 +19,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "cli/gitrev.h"
+#include "cli/https.h"
 #include "cli/loop.h"
 #include "cli/opts.h"
 #include "cli/out.h"
@@ -32,6 +34,7 @@
 #include "cli/net.h"
 #include "cli/send.h"
 #include "cli/sink.h"
+#include "man/render.h"
 #include "tls/crypto.h"
 #include "tls/tls.h"
 #include "session/addr.h"
@@ -313,7 +316,13 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 		case O_COMPLETION:
 			opt_completion(stdout, optarg);
 			exit(0);
-		case O_VERSION: printf("smtpdbg %s\n", PACKAGE_VERSION); exit(0);
+		case O_VERSION:
+			/* what was built, and the libraries loaded now */
+			printf("smtpdbg %s%s%s%s\n%s, %s, %s, %s, %s\n", PACKAGE_VERSION,
+			    *SMTPDBG_GITREV ? " (git " : "", SMTPDBG_GITREV, *SMTPDBG_GITREV ? ")" : "",
+			    tls_lib_version(), out_lib_version(), man_lib_version(),
+			    resolve_lib_version(), https_lib_version());
+			exit(0);
 		case O_HOSTNAME:
 			if (strpbrk(optarg, "\r\n") || strlen(optarg) > 200) {
 				fprintf(stderr, "smtpdbg: --hostname: bad name\n");

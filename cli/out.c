@@ -193,3 +193,12 @@ out_err(const char *fmt, ...)
 	}
 	free(s);
 }
+
+const char *
+out_lib_version(void)
+{
+	static char v[48];
+
+	snprintf(v, sizeof(v), "readline %s", rl_library_version ? rl_library_version : "?");
+	return v;
+}

@@ -34,4 +34,7 @@ void	 out_err(const char *, ...) __attribute__((format(printf, 1, 2)));
 const char *out_sgr(enum out_color);
 const char *out_reset(void);
 
+/* out_lib_version - "readline 8.2" */
+const char *out_lib_version(void);
+
 #endif

@@ -241,3 +241,12 @@ resolve_ask(const char *name, enum dns_type t, resolve_cb cb, void *arg, char *e
 	qr->timer = loop_add_timer(RESOLVE_MS, on_timeout, qr);
 	return 0;
 }
+
+const char *
+resolve_lib_version(void)
+{
+	static char v[48];
+
+	snprintf(v, sizeof(v), "libunbound %s", ub_version());
+	return v;
+}

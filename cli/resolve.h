@@ -46,4 +46,7 @@ const char *resolve_sec_name(enum dns_sec);
 /* resolve_where - "resolver 127.0.0.1@53, DNSSEC from FILE", for reports */
 const char *resolve_where(void);
 
+/* resolve_lib_version - "libunbound 1.17.1" */
+const char *resolve_lib_version(void);
+
 #endif

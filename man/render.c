@@ -330,3 +330,12 @@ man_headings_at(int level)
 	buf_free(&b);
 	return s;
 }
+
+const char *
+man_lib_version(void)
+{
+	static char v[48];
+
+	snprintf(v, sizeof(v), "libcmark %s", cmark_version_string());
+	return v;
+}

@@ -17,4 +17,7 @@ char	*man_headings_at(int level);
 /* man_source - the embedded Markdown (borrowed) */
 const char *man_source(void);
 
+/* man_lib_version - "libcmark 0.30.3" */
+const char *man_lib_version(void);
+
 #endif

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gnutls/crypto.h>
@@ -50,4 +51,13 @@ tls_sasl_crypto(void)
 	static const struct sasl_crypto c = { hmac, sha256, pbkdf2, rnd };
 
 	return &c;
+}
+
+const char *
+tls_lib_version(void)
+{
+	static char v[48];
+
+	snprintf(v, sizeof(v), "GnuTLS %s", gnutls_check_version(NULL));
+	return v;
 }

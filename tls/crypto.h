@@ -9,4 +9,7 @@
 
 const struct sasl_crypto *tls_sasl_crypto(void);
 
+/* tls_lib_version - the GnuTLS library in use, e.g. "GnuTLS 3.7.9" */
+const char *tls_lib_version(void);
+
 #endif
