@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "cli/https.h"
 #include "cli/loop.h"
 #include "session/buf.h"
+#include "tls/lazy.h"
 
 struct xfer {
 	CURL		*e;
@@ -24,6 +26,57 @@ struct xfer {
 	https_cb	 cb;
 	void		*arg;
 };
+
+/* libcurl, loaded when the first HTTPS fetch is asked for (tls/lazy.h) */
+#define CURL_SONAME	"libcurl-gnutls.so.4"
+static const char *const cu_names[] = {
+	"curl_global_init",
+	"curl_easy_init",
+	"curl_easy_setopt",
+	"curl_easy_getinfo",
+	"curl_easy_cleanup",
+	"curl_easy_strerror",
+	"curl_multi_init",
+	"curl_multi_add_handle",
+	"curl_multi_remove_handle",
+	"curl_multi_assign",
+	"curl_multi_info_read",
+	"curl_multi_setopt",
+	"curl_multi_socket_action",
+	"curl_slist_append",
+	"curl_slist_free_all",
+	"curl_version_info",
+};
+static void	*cu_lib;
+static union {
+	void	*p[16];
+	struct {
+		CURLcode (*global_init)(long);
+		CURL *(*easy_init)(void);
+		CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+		CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+		void (*easy_cleanup)(CURL *);
+		const char *(*easy_strerror)(CURLcode);
+		CURLM *(*multi_init)(void);
+		CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+		CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+		CURLMcode (*multi_assign)(CURLM *, curl_socket_t, void *);
+		CURLMsg *(*multi_info_read)(CURLM *, int *);
+		CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+		CURLMcode (*multi_socket_action)(CURLM *, curl_socket_t, int, int *);
+		struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+		void (*slist_free_all)(struct curl_slist *);
+		curl_version_info_data *(*version_info)(CURLversion);
+	};
+} cu;
+
+/* curl_load - libcurl's functions, the first time; -1 with words in err */
+static int
+curl_load(char *err, size_t errlen)
+{
+	return lazy_load(&cu_lib, CURL_SONAME, cu_names, cu.p, sizeof(cu_names) /
+	    sizeof(cu_names[0]), err, errlen);
+}
 
 static CURLM		*multi;
 static struct loop_timer *timer;
@@ -41,7 +94,7 @@ on_fd(int fd, unsigned ev, void *arg)
 		what |= CURL_CSELECT_OUT;
 	if (ev & LOOP_ERR)
 		what |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(multi, fd, what, &running);
+	cu.multi_socket_action(multi, fd, what, &running);
 	check_done();
 }
 
@@ -54,14 +107,14 @@ on_socket(CURL *e, curl_socket_t fd, int what, void *uarg, void *sockp)
 	if (what == CURL_POLL_REMOVE) {
 		if (sockp)
 			loop_del_fd(fd);
-		curl_multi_assign(multi, fd, NULL);
+		cu.multi_assign(multi, fd, NULL);
 		return 0;
 	}
 	if (sockp)
 		loop_mod_fd(fd, ev);
 	else {
 		loop_add_fd(fd, ev, on_fd, NULL);
-		curl_multi_assign(multi, fd, (void *)1);
+		cu.multi_assign(multi, fd, (void *)1);
 	}
 	return 0;
 }
@@ -72,7 +125,7 @@ on_timer(void *arg)
 	int	 running;
 
 	timer = NULL;
-	curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	cu.multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_done();
 }
 
@@ -124,7 +177,7 @@ finish(struct xfer *x, CURLcode rc)
 	struct https_result r;
 
 	memset(&r, 0, sizeof(r));
-	curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &r.status);
+	cu.easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &r.status);
 	snprintf(r.content_type, sizeof(r.content_type), "%s", x->ctype);
 	r.body = (const char *)buf_ptr(&x->body);
 	r.len = x->body.len;
@@ -133,7 +186,7 @@ finish(struct xfer *x, CURLcode rc)
 		snprintf(r.why, sizeof(r.why), "the body is over %zu bytes", x->max);
 	else if (rc != CURLE_OK && (r.status == 0 || r.status == 200))
 		snprintf(r.why, sizeof(r.why), "%s", x->errbuf[0] ? x->errbuf :
-		    curl_easy_strerror(rc));
+		    cu.easy_strerror(rc));
 	else if (r.status >= 300 && r.status < 400)
 		snprintf(r.why, sizeof(r.why), "HTTP %ld: a redirect, which RFC 8461 3.3 "
 		    "forbids following", r.status);
@@ -141,9 +194,9 @@ finish(struct xfer *x, CURLcode rc)
 		snprintf(r.why, sizeof(r.why), "HTTP %ld, not 200", r.status);
 	else
 		r.ok = 1;
-	curl_multi_remove_handle(multi, x->e);
-	curl_easy_cleanup(x->e);
-	curl_slist_free_all(x->resolve);
+	cu.multi_remove_handle(multi, x->e);
+	cu.easy_cleanup(x->e);
+	cu.slist_free_all(x->resolve);
 	x->cb(x->arg, &r);
 	buf_free(&x->body);
 	free(x);
@@ -155,11 +208,11 @@ check_done(void)
 	CURLMsg	*m;
 	int	 left;
 
-	while ((m = curl_multi_info_read(multi, &left)) != NULL)
+	while ((m = cu.multi_info_read(multi, &left)) != NULL)
 		if (m->msg == CURLMSG_DONE) {
 			struct xfer *x;
 			CURLcode rc = m->data.result;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			cu.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			finish(x, rc);
 		}
 }
@@ -172,14 +225,16 @@ https_get(const char *url, const char *host, int port, const char *addr, const c
 	char		 res[400];
 
 	if (multi == NULL) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (multi = curl_multi_init()) == NULL) {
+		if (curl_load(err, errlen) == -1)
+			return -1;
+		if (cu.global_init(CURL_GLOBAL_DEFAULT) != 0 || (multi = cu.multi_init()) == NULL) {
 			snprintf(err, errlen, "libcurl could not start");
 			return -1;
 		}
-		curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-		curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, set_timer);
+		cu.multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+		cu.multi_setopt(multi, CURLMOPT_TIMERFUNCTION, set_timer);
 	}
-	if ((x = calloc(1, sizeof(*x))) == NULL || (x->e = curl_easy_init()) == NULL) {
+	if ((x = calloc(1, sizeof(*x))) == NULL || (x->e = cu.easy_init()) == NULL) {
 		free(x);
 		snprintf(err, errlen, "libcurl: out of memory");
 		return -1;
@@ -190,27 +245,27 @@ https_get(const char *url, const char *host, int port, const char *addr, const c
 	x->arg = arg;
 	snprintf(res, sizeof(res), "%s:%d:%s%s%s", host, port, strchr(addr, ':') ? "[" : "",
 	    addr, strchr(addr, ':') ? "]" : "");
-	x->resolve = curl_slist_append(NULL, res);
-	curl_easy_setopt(x->e, CURLOPT_URL, url);
-	curl_easy_setopt(x->e, CURLOPT_RESOLVE, x->resolve);
-	curl_easy_setopt(x->e, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(x->e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(x->e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(x->e, CURLOPT_SSL_VERIFYHOST, 2L);
+	x->resolve = cu.slist_append(NULL, res);
+	cu.easy_setopt(x->e, CURLOPT_URL, url);
+	cu.easy_setopt(x->e, CURLOPT_RESOLVE, x->resolve);
+	cu.easy_setopt(x->e, CURLOPT_PROTOCOLS_STR, "https");
+	cu.easy_setopt(x->e, CURLOPT_FOLLOWLOCATION, 0L);
+	cu.easy_setopt(x->e, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu.easy_setopt(x->e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (ca_file)
-		curl_easy_setopt(x->e, CURLOPT_CAINFO, ca_file);
-	curl_easy_setopt(x->e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(x->e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(x->e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(x->e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(x->e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(x->e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->e, CURLOPT_USERAGENT, "smtpdbg/" PACKAGE_VERSION " (MTA-STS)");
-	if (curl_multi_add_handle(multi, x->e) != CURLM_OK) {
-		curl_slist_free_all(x->resolve);
-		curl_easy_cleanup(x->e);
+		cu.easy_setopt(x->e, CURLOPT_CAINFO, ca_file);
+	cu.easy_setopt(x->e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	cu.easy_setopt(x->e, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(x->e, CURLOPT_WRITEFUNCTION, on_body);
+	cu.easy_setopt(x->e, CURLOPT_WRITEDATA, x);
+	cu.easy_setopt(x->e, CURLOPT_HEADERFUNCTION, on_header);
+	cu.easy_setopt(x->e, CURLOPT_HEADERDATA, x);
+	cu.easy_setopt(x->e, CURLOPT_ERRORBUFFER, x->errbuf);
+	cu.easy_setopt(x->e, CURLOPT_PRIVATE, x);
+	cu.easy_setopt(x->e, CURLOPT_USERAGENT, "smtpdbg/" PACKAGE_VERSION " (MTA-STS)");
+	if (cu.multi_add_handle(multi, x->e) != CURLM_OK) {
+		cu.slist_free_all(x->resolve);
+		cu.easy_cleanup(x->e);
 		buf_free(&x->body);
 		free(x);
 		snprintf(err, errlen, "libcurl: the transfer could not start");
@@ -222,9 +277,16 @@ https_get(const char *url, const char *host, int port, const char *addr, const c
 const char *
 https_lib_version(void)
 {
-	static char v[96];
-	const curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
+	static char v[160];
+	const curl_version_info_data *d;
+	char	 err[128];
 
-	snprintf(v, sizeof(v), "libcurl %s (%s)", d->version, d->ssl_version ? d->ssl_version : "no TLS");
+	if (curl_load(err, sizeof(err)) == -1) {
+		snprintf(v, sizeof(v), "libcurl not loaded (%s)", err);
+		return v;
+	}
+	d = cu.version_info(CURLVERSION_NOW);
+	snprintf(v, sizeof(v), "libcurl %s (%s)", d->version, d->ssl_version ? d->ssl_version :
+	    "no TLS");
 	return v;
 }

@@ -15,6 +15,7 @@
 #include "cli/loop.h"
 #include "cli/net.h"
 #include "cli/resolve.h"
+#include "tls/lazy.h"
 #include "session/xalloc.h"
 
 #define RESOLVE_MS	10000
@@ -33,6 +34,56 @@ struct query {
 
 static struct ub_ctx	*ctx;
 static int		 ub_fd_added;
+
+/* libunbound, loaded when the first DNS question is asked (tls/lazy.h) */
+#define UNBOUND_SONAME	"libunbound.so.8"
+static const char *const ub_names[] = {
+	"ub_ctx_create",
+	"ub_ctx_delete",
+	"ub_ctx_set_option",
+	"ub_ctx_set_fwd",
+	"ub_ctx_resolvconf",
+	"ub_ctx_add_ta_file",
+	"ub_ctx_zone_remove",
+	"ub_ctx_async",
+	"ub_fd",
+	"ub_process",
+	"ub_resolve_async",
+	"ub_resolve_free",
+	"ub_cancel",
+	"ub_strerror",
+	"ub_version",
+};
+static void	*ub_lib;
+static union {
+	void	*p[15];
+	struct {
+		struct ub_ctx *(*ctx_create)(void);
+		void (*ctx_delete)(struct ub_ctx *);
+		int (*ctx_set_option)(struct ub_ctx *, const char *, const char *);
+		int (*ctx_set_fwd)(struct ub_ctx *, const char *);
+		int (*ctx_resolvconf)(struct ub_ctx *, const char *);
+		int (*ctx_add_ta_file)(struct ub_ctx *, const char *);
+		int (*ctx_zone_remove)(struct ub_ctx *, const char *);
+		int (*ctx_async)(struct ub_ctx *, int);
+		int (*fd)(struct ub_ctx *);
+		int (*process)(struct ub_ctx *);
+		int (*resolve_async)(struct ub_ctx *, const char *, int, int, void *, ub_callback_type, int *);
+		void (*resolve_free)(struct ub_result *);
+		int (*cancel)(struct ub_ctx *, int);
+		const char *(*strerror)(int);
+		const char *(*version)(void);
+	};
+} ubf;
+
+/* ub_load - libunbound's functions, the first time; -1 with words in err */
+static int
+ub_load(char *err, size_t errlen)
+{
+	return lazy_load(&ub_lib, UNBOUND_SONAME, ub_names, ubf.p, sizeof(ub_names) /
+	    sizeof(ub_names[0]), err, errlen);
+}
+
 static int		 validating;
 static char		 where[600];
 static struct query	 q[QMAX];
@@ -63,11 +114,13 @@ resolve_init(const char *resolver, const char *anchor, char *err, size_t errlen)
 
 	if (ctx)
 		return 0;
-	if ((ctx = ub_ctx_create()) == NULL) {
+	if (ub_load(err, errlen) == -1)
+		return -1;
+	if ((ctx = ubf.ctx_create()) == NULL) {
 		snprintf(err, errlen, "libunbound: cannot create a resolver context");
 		return -1;
 	}
-	if ((r = ub_ctx_async(ctx, 1)) != 0)
+	if ((r = ubf.ctx_async(ctx, 1)) != 0)
 		goto fail;
 	if (resolver) {
 		struct net_target t;
@@ -80,8 +133,8 @@ resolve_init(const char *resolver, const char *anchor, char *err, size_t errlen)
 			goto out;
 		}
 		snprintf(fwd, sizeof(fwd), "%s@%s", t.host, t.port);
-		if ((r = ub_ctx_set_fwd(ctx, fwd)) != 0) {
-			snprintf(err, errlen, "--resolver %s: %s", resolver, ub_strerror(r));
+		if ((r = ubf.ctx_set_fwd(ctx, fwd)) != 0) {
+			snprintf(err, errlen, "--resolver %s: %s", resolver, ubf.strerror(r));
 			goto out;
 		}
 		snprintf(where, sizeof(where), "resolver %s", fwd);
@@ -89,13 +142,13 @@ resolve_init(const char *resolver, const char *anchor, char *err, size_t errlen)
 		/* The system's resolvers; with none configured, libunbound
 		 * would recurse from the root itself, which is right too. */
 		if (access("/etc/resolv.conf", R_OK) == 0 &&
-		    (r = ub_ctx_resolvconf(ctx, NULL)) != 0)
+		    (r = ubf.ctx_resolvconf(ctx, NULL)) != 0)
 			goto fail;
 		snprintf(where, sizeof(where), "the resolvers of /etc/resolv.conf");
 	}
 	/* Answers bigger than a datagram come over TCP (libunbound does the
 	 * fallback); EDNS0 buffer as DNS Flag Day 2020 advises. */
-	ub_ctx_set_option(ctx, "edns-buffer-size:", "1232");
+	ubf.ctx_set_option(ctx, "edns-buffer-size:", "1232");
 	if (anchor && strcmp(anchor, "none") == 0)
 		anchor = NULL;
 	else if (anchor == NULL)
@@ -105,8 +158,8 @@ resolve_init(const char *resolver, const char *anchor, char *err, size_t errlen)
 		goto out;
 	}
 	if (anchor) {
-		if ((r = ub_ctx_add_ta_file(ctx, anchor)) != 0) {
-			snprintf(err, errlen, "--trust-anchor %s: %s", anchor, ub_strerror(r));
+		if ((r = ubf.ctx_add_ta_file(ctx, anchor)) != 0) {
+			snprintf(err, errlen, "--trust-anchor %s: %s", anchor, ubf.strerror(r));
 			goto out;
 		}
 		validating = 1;
@@ -118,12 +171,12 @@ resolve_init(const char *resolver, const char *anchor, char *err, size_t errlen)
 	/* libunbound answers NXDOMAIN itself for RFC 6761's test. (as a
 	 * caching resolver should); a test zone behind --resolver must reach
 	 * its server.  This ends the configuration: it comes last. */
-	ub_ctx_zone_remove(ctx, "test.");
+	ubf.ctx_zone_remove(ctx, "test.");
 	return 0;
 fail:
-	snprintf(err, errlen, "libunbound: %s", ub_strerror(r));
+	snprintf(err, errlen, "libunbound: %s", ubf.strerror(r));
 out:
-	ub_ctx_delete(ctx);
+	ubf.ctx_delete(ctx);
 	ctx = NULL;
 	return -1;
 }
@@ -152,7 +205,7 @@ answered(void *arg, int e, struct ub_result *r)
 	a.type = qr->type;
 	if (e != 0 || r == NULL) {
 		snprintf(a.why, sizeof(a.why), "%s: the lookup failed: %s", qr->name,
-		    ub_strerror(e));
+		    ubf.strerror(e));
 	} else {
 		a.sec = !validating ? DNS_SEC_UNCHECKED : r->secure ? DNS_SEC_SECURE :
 		    r->bogus ? DNS_SEC_BOGUS : DNS_SEC_INSECURE;
@@ -175,13 +228,13 @@ answered(void *arg, int e, struct ub_result *r)
 	}
 	finish(qr, &a);
 	if (r)
-		ub_resolve_free(r);
+		ubf.resolve_free(r);
 }
 
 static void
 on_fd(int fd, unsigned ev, void *arg)
 {
-	ub_process(ctx);
+	ubf.process(ctx);
 }
 
 static void
@@ -191,7 +244,7 @@ on_timeout(void *arg)
 	struct dns_answer a;
 
 	qr->timer = NULL;
-	ub_cancel(ctx, qr->ub_id);
+	ubf.cancel(ctx, qr->ub_id);
 	memset(&a, 0, sizeof(a));
 	a.name = qr->name;
 	a.type = qr->type;
@@ -222,7 +275,7 @@ resolve_ask(const char *name, enum dns_type t, resolve_cb cb, void *arg, char *e
 		return -1;
 	}
 	if (!ub_fd_added) {
-		if (loop_add_fd(ub_fd(ctx), LOOP_IN, on_fd, NULL) == -1) {
+		if (loop_add_fd(ubf.fd(ctx), LOOP_IN, on_fd, NULL) == -1) {
 			snprintf(err, errlen, "libunbound: its descriptor cannot be polled");
 			return -1;
 		}
@@ -233,8 +286,8 @@ resolve_ask(const char *name, enum dns_type t, resolve_cb cb, void *arg, char *e
 	qr->type = t;
 	qr->cb = cb;
 	qr->arg = arg;
-	if ((r = ub_resolve_async(ctx, name, (int)t, 1, qr, answered, &qr->ub_id)) != 0) {
-		snprintf(err, errlen, "%s: %s", name, ub_strerror(r));
+	if ((r = ubf.resolve_async(ctx, name, (int)t, 1, qr, answered, &qr->ub_id)) != 0) {
+		snprintf(err, errlen, "%s: %s", name, ubf.strerror(r));
 		return -1;
 	}
 	qr->used = 1;
@@ -245,8 +298,12 @@ resolve_ask(const char *name, enum dns_type t, resolve_cb cb, void *arg, char *e
 const char *
 resolve_lib_version(void)
 {
-	static char v[48];
+	static char v[160];
+	char	 err[128];
 
-	snprintf(v, sizeof(v), "libunbound %s", ub_version());
+	if (ub_load(err, sizeof(err)) == -1)
+		snprintf(v, sizeof(v), "libunbound not loaded (%s)", err);
+	else
+		snprintf(v, sizeof(v), "libunbound %s", ubf.version());
 	return v;
 }

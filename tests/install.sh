@@ -18,6 +18,8 @@ check "the README in the doc folder" [ -s "$R/usr/share/doc/smtpdbg/README.md" ]
 check "the installed program says its version" grep -Eq '^smtpdbg [0-9]+\.[0-9]+\.[0-9]+( \(git [0-9a-f]+(-dirty)?\))?$' "$T/v"
 check "and the libraries it runs with" grep -Eq '^GnuTLS [0-9.]+, readline [0-9.]+, libcmark [0-9.]+, libunbound [0-9.]+, libcurl [0-9.]+ \(GnuTLS' "$T/v"
 check "the man page is the manual (groff reads it)" sh -c "MANWIDTH=80 man -l '$R/usr/share/man/man1/smtpdbg.1' 2>/dev/null | grep -q 'smtpdbg proxy'"
+check "start-up maps no DNS, HTTPS or DANE library (loaded when used)" \
+    sh -c "! ldd '$R/usr/bin/smtpdbg' | grep -Eq 'libcurl|libunbound|gnutls-dane|libevent'"
 make -s -C "$top_builddir" uninstall DESTDIR="$R" prefix=/usr >"$T/uninstall.log" 2>&1
 check "make uninstall: exit 0" [ $? = 0 ]
 check "no file is left behind" [ "$(find "$R" -type f | wc -l)" = 0 ]

@@ -22,6 +22,7 @@
 #include <gnutls/x509.h>
 
 #include "session/b64.h"
+#include "tls/lazy.h"
 #include "tls/report.h"
 #include "tls/tls.h"
 #include "tls/tls_int.h"
@@ -235,6 +236,30 @@ tls_tlsa_check(const char *rec, char *err, size_t errlen)
 	return tlsa_parse(rec, b, sizeof(b), err, errlen) ? 0 : -1;
 }
 
+/* gnutls-dane (it brings libunbound and libevent), loaded when TLSA
+ * records are checked (tls/lazy.h) */
+#define DANE_SONAME	"libgnutls-dane.so.0"
+static const char *const dane_names[] = {
+	"dane_state_init",
+	"dane_state_deinit",
+	"dane_raw_tlsa",
+	"dane_query_deinit",
+	"dane_verify_crt_raw",
+	"dane_verification_status_print",
+};
+static void	*dane_lib;
+static union {
+	void	*p[6];
+	struct {
+		int (*state_init)(dane_state_t *, unsigned int);
+		void (*state_deinit)(dane_state_t);
+		int (*raw_tlsa)(dane_state_t, dane_query_t *, char *const *, const int *, int, int);
+		void (*query_deinit)(dane_query_t);
+		int (*verify_crt_raw)(dane_state_t, const gnutls_datum_t *, unsigned, gnutls_certificate_type_t, dane_query_t, unsigned int, unsigned int, unsigned int *);
+		int (*verification_status_print)(unsigned int, gnutls_datum_t *, unsigned int);
+	};
+} df;
+
 /* dane_check - each TLSA record on its own, so the report names the one
  * that matched and the depth it matched at */
 static void
@@ -251,7 +276,13 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 		check(&r->dane, TLS_NA, "no TLSA records given (--tlsa)");
 		return;
 	}
-	if (dane_state_init(&st, DANE_F_IGNORE_LOCAL_RESOLVER | DANE_F_IGNORE_DNSSEC) < 0) {
+	if (lazy_load(&dane_lib, DANE_SONAME, dane_names, df.p, sizeof(dane_names) /
+	    sizeof(dane_names[0]), why, sizeof(why)) == -1) {
+		check(&r->dane, TLS_FAIL, why);
+		return;
+	}
+	why[0] = '\0';
+	if (df.state_init(&st, DANE_F_IGNORE_LOCAL_RESOLVER | DANE_F_IGNORE_DNSSEC) < 0) {
 		check(&r->dane, TLS_FAIL, "DANE library could not start");
 		return;
 	}
@@ -275,13 +306,13 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 		rd[1] = NULL;
 		rl[0] = (int)dl;
 		rl[1] = 0;
-		if (dane_raw_tlsa(st, &q, rd, rl, 1, 0) < 0) {
+		if (df.raw_tlsa(st, &q, rd, rl, 1, 0) < 0) {
 			o2 += (size_t)snprintf(why + o2, sizeof(why) - o2,
 			    "%srecord %zu unusable", o2 ? "; " : "", i + 1);
 			continue;
 		}
-		ret = dane_verify_crt_raw(st, peers, n, GNUTLS_CRT_X509, q, 0, 0, &status);
-		dane_query_deinit(q);
+		ret = df.verify_crt_raw(st, peers, n, GNUTLS_CRT_X509, q, 0, 0, &status);
+		df.query_deinit(q);
 		if (ret >= 0 && status == 0) {
 			/* Prefer DANE-EE, then DANE-TA (RFC 7672 usages). */
 			if (r->dane_usage != 3 && (u == 3 || (u == 2 && r->dane_usage != 2) ||
@@ -295,7 +326,7 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 		} else if (!matched) {
 			gnutls_datum_t t;
 			const char *w = "could not be checked";
-			if (ret >= 0 && dane_verification_status_print(status, &t, 0) >= 0) {
+			if (ret >= 0 && df.verification_status_print(status, &t, 0) >= 0) {
 				o2 += (size_t)snprintf(why + o2, sizeof(why) - o2,
 				    "%srecord %zu: %s", o2 ? "; " : "", i + 1, (char *)t.data);
 				gnutls_free(t.data);
@@ -309,7 +340,7 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 		if (o2 >= sizeof(why))
 			o2 = sizeof(why) - 1;
 	}
-	dane_state_deinit(st);
+	df.state_deinit(st);
 	if (matched)
 		check(&r->dane, TLS_PASS, "%s (records from %s)", why, o->tlsa_dnssec ?
 		    "DNSSEC-secure DNS" : "the command line, not from DNSSEC");
