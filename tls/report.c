@@ -278,7 +278,7 @@ dane_check(struct tls_report *r, const gnutls_datum_t *peers, unsigned n,
 	}
 	if (lazy_load(&dane_lib, DANE_SONAME, dane_names, df.p, sizeof(dane_names) /
 	    sizeof(dane_names[0]), why, sizeof(why)) == -1) {
-		check(&r->dane, TLS_FAIL, why);
+		check(&r->dane, TLS_FAIL, "%s", why);
 		return;
 	}
 	why[0] = '\0';
