@@ -10,27 +10,6 @@ need "$PY" certtool
 sh "$top_srcdir/tests/mkpki.sh" "$T/pki" || skip_all "certtool failed"
 CA=$T/pki/ca.pem
 
-# start_proxy OUT UPSTREAM [OPTIONS...]: the proxy on a free port; sets PX_PORT, PX_PID
-start_proxy() {
-	out=$1; upstream=$2; shift 2
-	"$SMTPDBG" proxy --color=never "$@" 127.0.0.1:0 "$upstream" >"$out" 2>"$out.err" &
-	pids="$pids $!"
-	PX_PID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		PX_PORT=$(sed -n 's/.*proxy listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out.err" 2>/dev/null)
-		[ -n "$PX_PORT" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "# proxy did not start"; cat "$out.err"
-	return 1
-}
-stop_proxy() {
-	kill -INT "$PX_PID" 2>/dev/null
-	wait "$PX_PID" 2>/dev/null
-	PX_RC=$?
-}
 # wait_for FILE REGEX: until FILE shows REGEX (5 s at most)
 wait_for() {
 	i=0
