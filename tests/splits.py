@@ -296,18 +296,10 @@ def run_sinks():
     return sessions
 
 
-def load_sink(cfg):
-    d = os.path.join(WORK, "sink-" + cfg)
-    text, events, stored = {}, {}, {}
-    for line in open(d + "/transcript", encoding="latin-1"):
-        m = re.match(r"^[0-9:.]+ \[([0-9]+)\] (.*)$", line.rstrip("\n"))
-        if m and not any(n in m.group(2) for n in TIMING_NOTES):
-            text.setdefault(int(m.group(1)), []).append(norm_text(m.group(2)))
-    for line in open(d + "/events.jsonl", encoding="latin-1"):
-        e = json.loads(line)
-        if "session" in e and not any(n in e.get("text", "") for n in TIMING_NOTES):
-            events.setdefault(e["session"], []).append(norm_event(e))
-    new = os.path.join(d, "md", "new")
+def load_stored(new):
+    """{session: [message bodies]} of a sink's Maildir with sidecars,
+    without the sink's two header fields"""
+    stored = {}
     for f in sorted(os.listdir(new)) if os.path.isdir(new) else []:
         if f.endswith(".json"):
             continue
@@ -318,7 +310,33 @@ def load_sink(cfg):
         while body[i:i + 1] in (b"\t", b" "):
             i = body.index(b"\r\n", i) + 2
         stored.setdefault(side["session"], []).append(body[i:])
-    return text, events, stored
+    return stored
+
+
+def show_diff(a, b):
+    """the first difference of two runs' facts"""
+    if isinstance(a, list) and isinstance(b, list):
+        for x, y in zip(a, b):
+            if x != y:
+                print("# got  %.300r\n# want %.300r" % (x, y))
+                return
+        print("# %d vs %d entries" % (len(a), len(b)))
+    else:
+        print("# got  %.300r\n# want %.300r" % (a, b))
+
+
+def load_sink(cfg):
+    d = os.path.join(WORK, "sink-" + cfg)
+    text, events = {}, {}
+    for line in open(d + "/transcript", encoding="latin-1"):
+        m = re.match(r"^[0-9:.]+ \[([0-9]+)\] (.*)$", line.rstrip("\n"))
+        if m and not any(n in m.group(2) for n in TIMING_NOTES):
+            text.setdefault(int(m.group(1)), []).append(norm_text(m.group(2)))
+    for line in open(d + "/events.jsonl", encoding="latin-1"):
+        e = json.loads(line)
+        if "session" in e and not any(n in e.get("text", "") for n in TIMING_NOTES):
+            events.setdefault(e["session"], []).append(norm_event(e))
+    return text, events, load_stored(os.path.join(d, "md", "new"))
 
 
 def check_sink(sessions):
@@ -334,18 +352,9 @@ def check_sink(sessions):
         want, wsid = base[conv]
         for i, what in enumerate(("replies", "transcript", "JSON events", "stored bytes")):
             if facts[i] != want[i]:
-                a, b = facts[i], want[i]
                 report(False, "%s, split %s: the %s differ from the whole run (session %d vs %d)"
                        % (conv, sname, what, sid, wsid))
-                if isinstance(a, list) and isinstance(b, list):
-                    for x, y in zip(a, b):
-                        if x != y:
-                            print("# got  %.300r\n# want %.300r" % (x, y))
-                            break
-                    else:
-                        print("# %d vs %d entries" % (len(a), len(b)))
-                else:
-                    print("# got  %.300r\n# want %.300r" % (a, b))
+                show_diff(facts[i], want[i])
                 break
         else:
             continue
@@ -587,7 +596,7 @@ def run_proxy():
             sessions.append((conv, sname, sid, got))
     stop(px)
     stop(sink)
-    text, events, stored = {}, {}, {}
+    text, events = {}, {}
     for line in open(d + "/proxy.txt", encoding="latin-1"):
         m = re.match(r"^[0-9:.]+ \[([0-9]+)\] (.*)$", line.rstrip("\n"))
         if m and not any(n in m.group(2) for n in PX_TIMING):
@@ -598,21 +607,13 @@ def run_proxy():
         e = json.loads(line)
         if "session" in e and not any(n in e.get("text", "") for n in PX_TIMING) and \
                 e.get("event") != "close":
+            sid = e["session"]
             e = norm_event(e)
             e.pop("proxy_ms", None)
             if "text" in e:
                 e["text"] = re.sub(r" in [0-9.]+ ms", " in T ms", e["text"])
-            events.setdefault(int(line.split('"session":')[1].split(",")[0]), []).append(e)
-    new = os.path.join(d, "md", "new")
-    for f in sorted(os.listdir(new)) if os.path.isdir(new) else []:
-        if f.endswith(".json"):
-            continue
-        side = json.load(open(os.path.join(new, f + ".json")))
-        body = open(os.path.join(new, f), "rb").read()
-        i = body.index(b"\r\n", body.index(b"Received: ")) + 2
-        while body[i:i + 1] in (b"\t", b" "):
-            i = body.index(b"\r\n", i) + 2
-        stored.setdefault(side["session"], []).append(body[i:])
+            events.setdefault(sid, []).append(e)
+    stored = load_stored(os.path.join(d, "md", "new"))
     # What the client sent and what came back interleave as the reads fell
     # (a split MAIL is answered before the RCPT behind it arrives): each
     # stream is compared in its own order.
@@ -637,15 +638,7 @@ def run_proxy():
                 a, b = facts[i], want[i]
                 if isinstance(a, tuple):
                     a, b = (a[0], b[0]) if a[0] != b[0] else (a[1], b[1])
-                if isinstance(a, list) and isinstance(b, list):
-                    for x, y in zip(a, b):
-                        if x != y:
-                            print("# got  %.300r\n# want %.300r" % (x, y))
-                            break
-                    else:
-                        print("# %d vs %d entries" % (len(a), len(b)))
-                else:
-                    print("# got  %.300r\n# want %.300r" % (a, b))
+                show_diff(a, b)
                 break
     for conv, n in per.items():
         report(True, "proxy: %s: %d runs compared with the whole one" % (conv, n))
