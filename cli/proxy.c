@@ -414,21 +414,6 @@ stored(void *arg, const struct store_result *r)
 	}
 }
 
-/* accepted - a message the upstream answered 250 */
-static void
-accepted(const struct proxy_message *m)
-{
-	size_t	 i, k;
-
-	stats.accepted++;
-	for (i = 0; i < cfg->nexpect_rcpt; i++)
-		for (k = 0; k < m->nrcpt; k++)
-			if (strcasecmp(m->rcpt[k], cfg->expect_rcpt[i]) == 0)
-				stats.rcpt_seen[i] = 1;
-	if (cfg->exit_after && stats.accepted == cfg->exit_after && cfg->on_enough)
-		cfg->on_enough();
-}
-
 static void
 ev_message(void *arg, const struct proxy_message *m)
 {
@@ -488,7 +473,7 @@ ev_message(void *arg, const struct proxy_message *m)
 		s->job = NULL;
 	}
 	if (m->code == 250)
-		accepted(m);
+		sink_count_accepted(cfg, &stats, m->rcpt, m->nrcpt);
 }
 
 /* ---- rules ---- */
@@ -556,17 +541,8 @@ ev_decide(void *arg, struct smtp_decision *d)
 static int
 ev_auth_lookup(void *arg, const char *user, char *pw, size_t len)
 {
-	size_t	 i;
-
 	(void)arg;
-	if (cfg->nusers == 0)
-		return 2;
-	for (i = 0; i < cfg->nusers; i++)
-		if (strcmp(cfg->users[i].user, user) == 0) {
-			snprintf(pw, len, "%s", cfg->users[i].secret);
-			return 1;
-		}
-	return 0;
+	return sink_user_secret(cfg, user, pw, len);
 }
 
 static void

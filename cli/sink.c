@@ -372,18 +372,25 @@ side_json(struct conn *c, struct buf *j)
 }
 
 /* accepted - a message got its 250: count it, tick off expected recipients */
-static void
-accepted(const char *const *rcpt, size_t n)
+void
+sink_count_accepted(const struct sink_cfg *sc, struct sink_stats *st, const char *const *rcpt,
+    size_t n)
 {
 	size_t	 i, k;
 
-	stats.accepted++;
-	for (i = 0; i < cfg->nexpect_rcpt; i++)
+	st->accepted++;
+	for (i = 0; i < sc->nexpect_rcpt; i++)
 		for (k = 0; k < n; k++)
-			if (strcasecmp(rcpt[k], cfg->expect_rcpt[i]) == 0)
-				stats.rcpt_seen[i] = 1;
-	if (cfg->exit_after && stats.accepted == cfg->exit_after && cfg->on_enough)
-		cfg->on_enough();
+			if (strcasecmp(rcpt[k], sc->expect_rcpt[i]) == 0)
+				st->rcpt_seen[i] = 1;
+	if (sc->exit_after && st->accepted == sc->exit_after && sc->on_enough)
+		sc->on_enough();
+}
+
+static void
+accepted(const char *const *rcpt, size_t n)
+{
+	sink_count_accepted(cfg, &stats, rcpt, n);
 }
 
 static void
@@ -661,13 +668,20 @@ ev_starttls(void *arg)
 static int
 ev_auth_lookup(void *arg, const char *user, char *pw, size_t len)
 {
+	(void)arg;
+	return sink_user_secret(cfg, user, pw, len);
+}
+
+int
+sink_user_secret(const struct sink_cfg *sc, const char *user, char *pw, size_t len)
+{
 	size_t	 i;
 
-	if (cfg->nusers == 0)
+	if (sc->nusers == 0)
 		return 2;
-	for (i = 0; i < cfg->nusers; i++)
-		if (strcmp(cfg->users[i].user, user) == 0) {
-			snprintf(pw, len, "%s", cfg->users[i].secret);
+	for (i = 0; i < sc->nusers; i++)
+		if (strcmp(sc->users[i].user, user) == 0) {
+			snprintf(pw, len, "%s", sc->users[i].secret);
 			return 1;
 		}
 	return 0;

@@ -59,6 +59,13 @@ struct sink_stats {
 int	 sink_start(struct sink_cfg *, char *bound, size_t, char *info, size_t,
 	    char *err, size_t);
 void	 sink_stats(struct sink_stats *);
+/* sink_count_accepted - a message got its 250: count it, tick off the
+ * --expect-rcpt addresses among rcpt, call on_enough at --exit-after */
+void	 sink_count_accepted(const struct sink_cfg *, struct sink_stats *,
+	    const char *const *rcpt, size_t n);
+/* sink_user_secret - --auth-users: 1 and the user's secret in pw, 0 for an
+ * unknown user; 2 (any credentials) without a users file (sasl_lookup) */
+int	 sink_user_secret(const struct sink_cfg *, const char *user, char *pw, size_t);
 /* sink_tlsa_pin - "3 0 1 <sha-256>", the DANE-EE record of the sink's
  * certificate (RFC 7671), as --tlsa takes it; -1 without TLS */
 int	 sink_tlsa_pin(char *, size_t);

@@ -41,7 +41,6 @@ enum mode { M_CMD, M_SASL, M_SASL_OWN, M_DATA, M_BDAT };
 #define PP_HOLD		0x02	/* the client's next bytes wait for this reply */
 #define PP_LAST		0x04	/* BDAT ... LAST */
 #define PP_TLS		0x08	/* a local 220: the client leg starts TLS after it */
-#define PP_CLOSE	0x10	/* a local reply after which the client leg closes */
 
 /* The proxy's own commands. */
 enum own { OWN_NONE, OWN_EHLO, OWN_STARTTLS, OWN_QUIT, OWN_CANCEL, OWN_AUTH };
@@ -66,7 +65,6 @@ struct smtp_proxy {
 	struct smtp_reply_parser *rp;
 	struct buf		 raw;		/* the upstream reply so far, as it came */
 	int			 raw_over;	/* too long to hold: relayed as it comes */
-	int			 raw_route;	/* for a relayed-as-it-comes reply */
 
 	struct pend		*q;		/* a ring of qcap (grows up to PEND_MAX) */
 	size_t			 qh, qn, qcap;
@@ -424,8 +422,6 @@ locals(struct smtp_proxy *px)
 			if (px->ev.on_tls)
 				px->ev.on_tls(px->arg, PROXY_CLIENT);
 		}
-		if (p.flags & PP_CLOSE)
-			close_leg(px, PROXY_CLIENT);
 		pend_clear(&p);
 	}
 }
