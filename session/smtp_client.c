@@ -155,6 +155,14 @@ smtp_client_waiting(const struct smtp_client *c)
 	return c->pcount + (c->state == SMTP_C_GREETING && !c->greeted);
 }
 
+enum smtp_verb
+smtp_client_awaiting(const struct smtp_client *c)
+{
+	if (c->pcount > 0)
+		return c->pending[c->phead].verb;
+	return c->state == SMTP_C_GREETING && !c->greeted ? SMTP_V_GREETING : SMTP_V_UNKNOWN;
+}
+
 const struct caps *
 smtp_client_caps(const struct smtp_client *c)
 {
@@ -554,6 +562,8 @@ smtp_client_raw(struct smtp_client *c, const void *vp, size_t n, uint64_t now)
 			}
 			c->rawpart[0] = '\0';
 			enum smtp_verb v = smtp_cmd_lookup(line, have + take, NULL);
+			if (v == SMTP_V_UNKNOWN && c->last_code == 334 && c->pcount == 0)
+				v = SMTP_V_AUTH;	/* a response to a challenge, as typed */
 			if (push_pending(c, v == SMTP_V_UNKNOWN ? SMTP_V_RAW : v, line,
 			    have + take) == -1)
 				return -1;

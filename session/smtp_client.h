@@ -125,6 +125,9 @@ enum smtp_client_state smtp_client_state(const struct smtp_client *);
 const char *smtp_client_state_name(enum smtp_client_state);
 /* smtp_client_waiting - replies still expected */
 size_t	 smtp_client_waiting(const struct smtp_client *);
+/* smtp_client_awaiting - what the oldest awaited reply answers
+ * (SMTP_V_GREETING, a verb, or SMTP_V_UNKNOWN when none is awaited) */
+enum smtp_verb smtp_client_awaiting(const struct smtp_client *);
 /* smtp_client_deadline - when the oldest awaited reply times out (us), or 0 */
 uint64_t smtp_client_deadline(const struct smtp_client *);
 const struct caps *smtp_client_caps(const struct smtp_client *);
