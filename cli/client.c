@@ -355,7 +355,7 @@ ev_sent(void *arg, enum smtp_client_sent kind, const unsigned char *p, size_t n)
 		tx_line(&c->tx, loop_now(), TX_C, p, n, f, -1, 0, NULL, NULL);
 out:
 	c->tx.text = c->cfg->text;
-	c->tx.save = &c->saved;
+	c->tx.save = c->cfg->no_save ? NULL : &c->saved;
 	if (kind == SMTP_SENT_COMMAND && n > 6 && n - 2 < sizeof(c->ehlo) &&
 	    (strncasecmp((const char *)p, "EHLO ", 5) == 0 ||
 	    strncasecmp((const char *)p, "HELO ", 5) == 0)) {
@@ -452,7 +452,7 @@ client_new(struct client_cfg *cfg, const struct client_hooks *hooks)
 	buf_init(&c->last_text, 1 << 20);
 	c->tx.text = cfg->text;
 	c->tx.json = cfg->json;
-	c->tx.save = &c->saved;
+	c->tx.save = cfg->no_save ? NULL : &c->saved;
 	c->tx.t0 = loop_now();
 	return c;
 }
@@ -473,7 +473,8 @@ client_free(struct client *c)
 	loop_del_timer(c->flush);
 	if (c->datafd != -1)
 		close(c->datafd);
-	tls_ctx_free(c->ctx);
+	if (c->ctx != c->cfg->shared_ctx)
+		tls_ctx_free(c->ctx);
 	smtp_client_free(c->eng);
 	tx_free(&c->tx);
 	buf_free(&c->saved);
@@ -849,6 +850,8 @@ tls_start(struct client *c, int implicit)
 		client_note(c, '*', "going on despite the injection (--allow-injection)");
 	}
 go:
+	if (c->ctx == NULL && c->cfg->shared_ctx)
+		c->ctx = c->cfg->shared_ctx;
 	if (c->ctx == NULL && (c->ctx = tls_ctx_client(&c->cfg->tcfg, err, sizeof(err))) == NULL) {
 		client_note(c, '!', "TLS set-up failed: %s", err);
 		snprintf(c->why, sizeof(c->why), "set-up failed: %s", err);
@@ -1023,6 +1026,24 @@ enum smtp_verb
 client_answers(const struct client *c)
 {
 	return c->answers;
+}
+
+uint64_t
+client_answers_sent(const struct client *c)
+{
+	return c->answers_cmd ? c->answers_cmd->sent_us : 0;
+}
+
+enum smtp_verb
+client_awaiting(const struct client *c)
+{
+	return smtp_client_awaiting(c->eng);
+}
+
+uint64_t
+client_tls_started(const struct client *c)
+{
+	return c->hs_start;
 }
 
 const char *

@@ -51,6 +51,9 @@ struct client_cfg {
 	int		 tlsa_dnssec;	/* they came from DNSSEC-secure DNS */
 	int		 report;	/* print the TLS report after a handshake */
 	int		 show_secrets;	/* typed AUTH lines shown as sent */
+	int		 no_save;	/* keep no transcript text for /save */
+	struct tls_ctx	*shared_ctx;	/* TLS credentials shared by many clients
+					 * (not freed by them), or NULL */
 };
 
 struct client_hooks {
@@ -80,6 +83,14 @@ const char *client_violation_row(size_t i, int *fatal);
 /* client_answers - in CLIENT_REPLY: the verb of the command the reply
  * answers (SMTP_V_GREETING for the banner, SMTP_V_UNKNOWN when none) */
 enum smtp_verb client_answers(const struct client *);
+/* client_answers_sent - in CLIENT_REPLY: when that command was queued
+ * (monotonic us; the connection for the greeting), or 0 */
+uint64_t client_answers_sent(const struct client *);
+/* client_awaiting - the verb the oldest awaited reply answers, or
+ * SMTP_V_UNKNOWN */
+enum smtp_verb client_awaiting(const struct client *);
+/* client_tls_started - when the last TLS handshake began (monotonic us) */
+uint64_t client_tls_started(const struct client *);
 /* client_answers_text - in CLIENT_REPLY: the start of that command
  * (". for <rcpt>" for an LMTP reply to the end of data) */
 const char *client_answers_text(const struct client *);

@@ -84,7 +84,7 @@ mode_bit(const char *mode)
 {
 	static const struct { const char *name; unsigned bit; } t[] = {
 		{ "sink", OPT_SINK }, { "send", OPT_SEND }, { "probe", OPT_PROBE },
-		{ "demo", OPT_DEMO }, { "proxy", OPT_PROXY },
+		{ "demo", OPT_DEMO }, { "proxy", OPT_PROXY }, { "ping", OPT_PING },
 	};
 	size_t	 i;
 
@@ -104,6 +104,7 @@ usage(FILE *f, const char *mode)
 	    "       smtpdbg sink [options] [[ADDR:]PORT]  local sink (default 127.0.0.1:2525)\n"
 	    "       smtpdbg probe [options] HOST[:PORT]   one-shot TLS check (exit 6: TLS failed)\n"
 	    "       smtpdbg send [options] [HOST[:PORT]]  one-shot sender (exit status: the stage)\n"
+	    "       smtpdbg ping [options] HOST[:PORT]    a session every second, timed by phase\n"
 	    "       smtpdbg demo                          REPL against a built-in sink\n"
 	    "       smtpdbg proxy [options] [[ADDR:]PORT] UPSTREAM  recording relay (default "
 	    "127.0.0.1:2526)\n"
@@ -550,7 +551,20 @@ parse(struct main_opts *m, int argc, char **argv, const char *mode)
 			break;
 		case O_COUNT:
 			m->so.count = (unsigned long)v;
+			m->so.count_set = 1;
 			break;
+		case O_SESSIONS: m->so.sessions = (unsigned)v; break;
+		case O_PER_CONNECTION: m->so.per_conn = (unsigned long)v; break;
+		case O_RATE:
+			if (send_rate_parse(optarg, &m->so.rate) == -1) {
+				fprintf(stderr, "smtpdbg: --rate: R/s, R/m or R/h (R a number above "
+				    "0), like 50/s or 600/m\n");
+				goto bad;
+			}
+			break;
+		case O_SIZE: m->so.size = (size_t)v; break;
+		case O_JSON_MESSAGES: m->so.json_messages = 1; break;
+		case O_INTERVAL: m->so.interval_us = val.ms * 1000; break;
 		case O_PIPELINE: m->so.pipeline = 1; break;
 		case O_NO_PIPELINE: m->so.pipeline = 0; break;
 		case O_BDAT: m->so.bdat = 1; break;
@@ -688,6 +702,7 @@ defaults(struct main_opts *m)
 	m->so.quit_after = m->so.drop_after = -1;
 	m->so.pipeline = -1;
 	m->so.count = 1;
+	m->so.interval_us = 1000000;
 }
 
 /* load_users - --auth-users: "user:secret" lines; # comments */
@@ -1141,8 +1156,25 @@ main_send(struct main_opts *m, int argc, char **argv)
 	size_t		 i;
 	int		 code;
 
-	if (o->nto + o->ncc + o->nbcc == 0) {
+	if (o->nto + o->ncc + o->nbcc == 0 && !o->ping) {
 		fprintf(stderr, "smtpdbg: send: no recipient (--to ADDR)\n");
+		return EXIT_USAGE;
+	}
+	if (o->ping && !o->count_set)
+		o->count = 0;	/* until Ctrl-C */
+	if (o->size && (o->data_file || o->raw_data_file || o->body || o->nattach)) {
+		fprintf(stderr, "smtpdbg: %s: --size makes the body; it takes no --data, "
+		    "--raw-data, --body or --attach\n", o->ping ? "ping" : "send");
+		return EXIT_USAGE;
+	}
+	if (o->json_messages && !m->json_set) {
+		fprintf(stderr, "smtpdbg: send: --json-messages needs --json\n");
+		return EXIT_USAGE;
+	}
+	if ((o->sessions || o->per_conn || o->rate > 0 || o->ping) && o->body &&
+	    strcmp(o->body, "-") == 0) {
+		fprintf(stderr, "smtpdbg: %s: --body - reads standard input once; give a file "
+		    "(--body @FILE) to send many messages\n", o->ping ? "ping" : "send");
 		return EXIT_USAGE;
 	}
 	if (guard("--subject", o->subject) || guard("--envid", o->envid))
@@ -1372,7 +1404,7 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 static int
 positional(const char *mode, int argc, char **argv)
 {
-	static const char *const subs[] = { "sink", "send", "probe", "demo", "proxy" };
+	static const char *const subs[] = { "sink", "send", "probe", "demo", "proxy", "ping" };
 	size_t	 i;
 	unsigned bit = mode_bit(mode);
 
@@ -1407,8 +1439,10 @@ positional(const char *mode, int argc, char **argv)
 		}
 		return 0;
 	case OPT_PROBE:
+	case OPT_PING:
 		if (argc == 0) {
-			fprintf(stderr, "smtpdbg: probe: give HOST[:PORT] (or smtps://HOST[:PORT])\n");
+			fprintf(stderr, "smtpdbg: %s: give HOST[:PORT] (or smtps://HOST[:PORT])\n",
+			    opt_mode_name(bit));
 			return -1;
 		}
 		break;
@@ -1476,7 +1510,7 @@ main(int argc, char **argv)
 	loop_set_prepoll(flush_out, NULL);
 	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "demo") == 0 ||
 	    strcmp(argv[1], "probe") == 0 || strcmp(argv[1], "send") == 0 ||
-	    strcmp(argv[1], "proxy") == 0)) {
+	    strcmp(argv[1], "proxy") == 0 || strcmp(argv[1], "ping") == 0)) {
 		mode = argv[1];
 		argv++;
 		argc--;
@@ -1493,8 +1527,10 @@ main(int argc, char **argv)
 		return main_sink(&m, argc - ind, argv + ind);
 	if (strcmp(mode, "proxy") == 0)
 		return main_proxy(&m, argc - ind, argv + ind);
-	if (strcmp(mode, "send") == 0) {
-		int code = main_send(&m, argc - ind, argv + ind);
+	if (strcmp(mode, "send") == 0 || strcmp(mode, "ping") == 0) {
+		int code;
+		m.so.ping = strcmp(mode, "ping") == 0;
+		code = main_send(&m, argc - ind, argv + ind);
 		free(m.addrs);
 		return code;
 	}

@@ -9,9 +9,9 @@
 #include <stdio.h>
 
 /* Which subcommands take an option: the client (REPL and scripts), sink,
- * send, probe, demo.  OPT_CS: every client front end. */
+ * send, probe, demo, proxy, ping.  OPT_CS: every client front end. */
 enum opt_mode {
-	OPT_CLIENT = 1, OPT_SINK = 2, OPT_SEND = 4, OPT_PROBE = 8, OPT_DEMO = 16, OPT_PROXY = 32,
+	OPT_CLIENT = 1, OPT_SINK = 2, OPT_SEND = 4, OPT_PROBE = 8, OPT_DEMO = 16, OPT_PROXY = 32, OPT_PING = 64,
 	OPT_CS = OPT_CLIENT | OPT_SEND | OPT_PROBE,
 	OPT_CSS = OPT_CLIENT | OPT_SEND,
 	OPT_BOTH = OPT_CS | OPT_SINK,
@@ -49,6 +49,7 @@ enum opt_id {
 	O_NOTIFY, O_RET, O_ENVID, O_REQUIRETLS, O_FORCE_EXT, O_RESOLVER, O_TRUST_ANCHOR, O_MX_PORT, O_MX, O_WARN_DAYS, O_CRIT_DAYS, O_NAGIOS,
 	O_MTA_STS_PORT, O_CHECKS, O_RCPT, O_BASELINE, O_FAST, O_ORCPT,
 	O_COMPLETION, O_FORCE, O_ATTACH_NAME, O_ATTACH_TYPE, O_UPSTREAM_TLS, O_CLIENT_RULE,
+	O_SESSIONS, O_PER_CONNECTION, O_RATE, O_SIZE, O_JSON_MESSAGES, O_INTERVAL,
 };
 
 struct opt_def {

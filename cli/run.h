@@ -40,6 +40,7 @@ enum exit_code {
 	EXIT_DATA_TEMP	= 22,
 	EXIT_MESSAGE_TEMP = 23,
 	EXIT_INTERNAL	= 70,	/* bug */
+	EXIT_INTERRUPTED = 130,	/* send --sessions stopped by a signal */
 };
 
 struct run_opts {

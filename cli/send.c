@@ -3,10 +3,18 @@
  * chunks) is sent as one group when PIPELINING is in use, else one at a
  * time; replies are matched to the plan in order.  The first failure
  * decides the exit code; the session still ends with QUIT when it can.
+ *
+ * With --sessions (and for ping) the same sessions run many at a time on
+ * the loop, without transcripts: each takes the next message (a "unit";
+ * for ping, a whole session) when it is free, paced by --rate or
+ * --interval, and reports every phase's latency and every error to load.c.
+ * A refused message is followed by RSET and the next one; a session that
+ * fails ends, and a new one takes over what is left.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,16 +28,20 @@
 
 #include "cli/auth.h"
 #include "cli/client.h"
+#include "cli/listen.h"
+#include "cli/load.h"
 #include "cli/loop.h"
 #include "cli/opening.h"
 #include "cli/out.h"
 #include "cli/send.h"
 #include "session/addr.h"
 #include "session/caps.h"
+#include "session/dot.h"
 #include "session/esc.h"
 #include "session/mime.h"
 #include "session/xalloc.h"
 #include "tls/crypto.h"
+#include "tls/tls.h"
 
 static const char *const stage_names[SEND_STAGE_COUNT] = {
 	"CONNECT", "EHLO", "TLS", "AUTH", "MAIL", "RCPT", "DATA", "DOT",
@@ -38,7 +50,7 @@ static const char *const stage_names[SEND_STAGE_COUNT] = {
 /* TEMP - a stage's exit code; 4xx ("try later") has its own, 10 higher */
 #define TEMP(code, exit)	((code) / 100 == 4 ? (exit) + 10 : (exit))
 
-enum phase { P_OPENING, P_TXN, P_QUIT, P_DONE };
+enum phase { P_OPENING, P_TXN, P_RSET, P_QUIT, P_DONE };
 enum item { I_MAIL, I_RCPT, I_DATA, I_BDAT, I_DOT };
 
 struct plan {
@@ -48,7 +60,44 @@ struct plan {
 	int		 last;
 };
 
+/* run - the whole job: one session, or many (load) */
+struct run {
+	struct send_opts *o;
+	const char	*const *targets, *const *names;
+	size_t		 ntargets;
+	const char	*user_sni;
+	int		 load;		/* many units: statistics, no transcript */
+	struct load	 st;
+	struct client_cfg ccfg;		/* load: the sessions' (no transcript) */
+	unsigned long	 claimed;	/* units handed out */
+	unsigned long	 nsess;		/* sessions started */
+	unsigned	 active;
+	struct send	*head;		/* the live sessions */
+	struct send	*dead;		/* ended, freed on the next turn */
+	int		 stopping;	/* Ctrl-C: no more units */
+	int		 code;		/* load: the first failure's exit code */
+	char		 outcome[600];
+	struct buf	 msg;		/* load: the message, built once */
+	struct buf	 wire;		/* its dot-stuffed form ending in CRLF.CRLF */
+	size_t		 id_at, wid_at;	/* the Message-ID's number in them (or 0) */
+	struct loop_timer *spawn_t;
+};
+
 struct send {
+	struct run	*r;
+	struct send	*next, *prev;	/* load: the live sessions */
+	unsigned long	 id;		/* load: the session's number, 1.. */
+	struct loop_timer *wait;	/* load: until this unit's start time */
+	unsigned long	 unit;		/* load: the unit under way (0: none) */
+	unsigned long	 on_conn;	/* units taken on this connection */
+	uint64_t	 unit_t0, t_conn, t_tls, t_auth;
+	enum load_phase	 exp;		/* the phase under way */
+	int		 unit_failed;
+	struct load_unit_info ui;
+	char		 ftext[600];	/* the unit's failure */
+	int		 tx_failed;	/* this transaction failed: no more of it */
+	const struct buf *m;		/* the message: msg, or the run's */
+	struct client_cfg *cc;		/* the client's configuration */
 	struct send_opts *o;
 	struct client	*cl;
 	struct opening	*op;		/* greeting, EHLO, STARTTLS, AUTH */
@@ -94,6 +143,27 @@ send_stage_parse(const char *s, int *st)
 }
 
 int
+send_rate_parse(const char *s, double *rate)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v > 0) || v > 1e9)
+		return -1;
+	if (*end == '\0' || strcmp(end, "/s") == 0)
+		*rate = v;
+	else if (strcmp(end, "/m") == 0)
+		*rate = v / 60;
+	else if (strcmp(end, "/h") == 0)
+		*rate = v / 3600;
+	else
+		return -1;
+	return 0;
+}
+
+int
 send_force_parse(const char *s, unsigned *f)
 {
 	static const struct { const char *kw; unsigned bit; } t[] = {
@@ -113,6 +183,14 @@ send_force_parse(const char *s, unsigned *f)
 }
 
 static void	 send_more(struct send *);
+static void	 transaction(struct send *);
+static void	 session_end(struct send *);
+static void	 next_unit(struct send *);
+static void	 id_number(struct buf *, size_t, unsigned long);
+static void	 note_error(struct send *, enum load_phase, int, int, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+static void	 fail(struct send *, enum load_phase, int, int, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* failed - the first failure decides the exit code */
 static void
@@ -131,6 +209,94 @@ failed(struct send *s, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* unit_end - the unit under way is over: counted, shown (ping) */
+static void
+unit_end(struct send *s, int ok)
+{
+	struct run	*r = s->r;
+
+	if (!s->unit)
+		return;
+	s->ui.seq = s->unit;
+	s->ui.session = s->id;
+	s->ui.on_conn = s->on_conn;
+	s->ui.ok = ok && !s->unit_failed;
+	if (!s->ui.ok)
+		s->ui.text = s->ftext;
+	s->ui.total_us = loop_now() - s->unit_t0;
+	load_unit(&r->st, s->ui.ok, s->ui.total_us);
+	if (r->o->ping) {
+		if (!r->o->ro->quiet && !r->st.tx.json)
+			load_ping_line(&r->st, &s->ui, out_file());
+		load_unit_event(&r->st, "ping", &s->ui);
+	} else if (r->o->json_messages)
+		load_unit_event(&r->st, "load_message", &s->ui);
+	s->unit = 0;
+}
+
+/* unit_fail - the unit under way failed (a message at once; a ping when
+ * its session ends) */
+static void
+unit_fail(struct send *s, enum load_phase ph, int rcode, const char *why)
+{
+	if (!s->unit || s->unit_failed)
+		return;
+	s->unit_failed = 1;
+	s->ui.ph = ph;
+	s->ui.code = rcode;
+	snprintf(s->ftext, sizeof(s->ftext), "%s", why);
+	if (!s->r->o->ping)
+		unit_end(s, 0);
+}
+
+/* vnote_error - one session: the first failure's exit code and words;
+ * many: an error counted by stage and code (none for what follows a
+ * refusal in the same transaction) */
+static int
+vnote_error(struct send *s, enum load_phase ph, int rcode, int code, char *why, size_t len,
+    const char *fmt, va_list ap)
+{
+	struct run	*r = s->r;
+
+	vsnprintf(why, len, fmt, ap);
+	if (!r->load) {
+		failed(s, code, "%s", why);
+		return 0;
+	}
+	if (s->tx_failed && ph >= LP_MAIL && ph <= LP_DOT)
+		return 0;
+	if (r->code == 0) {
+		r->code = code;
+		snprintf(r->outcome, sizeof(r->outcome), "%s", why);
+	}
+	load_error(&r->st, ph, rcode, why);
+	return 1;
+}
+
+static void
+note_error(struct send *s, enum load_phase ph, int rcode, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 why[600];
+
+	va_start(ap, fmt);
+	vnote_error(s, ph, rcode, code, why, sizeof(why), fmt, ap);
+	va_end(ap);
+}
+
+/* fail - a failure at a stage: an error, and the unit under way failed */
+static void
+fail(struct send *s, enum load_phase ph, int rcode, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 why[600];
+
+	va_start(ap, fmt);
+	if (vnote_error(s, ph, rcode, code, why, sizeof(why), fmt, ap))
+		unit_fail(s, ph, rcode, why);
+	va_end(ap);
+}
+
 static void
 finish(struct send *s)
 {
@@ -140,7 +306,10 @@ finish(struct send *s)
 	s->phase = P_DONE;
 	if (client_is_connected(s->cl))
 		client_close(s->cl, NULL);
-	loop_quit(s->code);
+	if (s->r->load)
+		session_end(s);
+	else
+		loop_quit(s->code);
 }
 
 /* quit - end the session politely */
@@ -280,9 +449,29 @@ send_read_file(const char *path, struct buf *b, char *err, size_t errlen)
 	return 0;
 }
 
-/* build - this transaction's message into s->msg */
+/* filler - n bytes of text for --size, counting each line end as the
+ * CRLF it becomes: lines of 76 characters, the last one shorter */
+static void
+filler(struct buf *b, size_t n)
+{
+	static const char text[] = "smtpdbg generated this text to give the message its size; "
+	    "0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ ";
+	size_t	 k = 0, w;
+
+	while (n >= 3) {
+		w = n - 2 > 76 ? 76 : n - 2;
+		if (n - 2 - w == 1 || n - 2 - w == 2)
+			w--;	/* no line left too short to hold a character */
+		buf_append(b, text + k % 60, w);
+		buf_append(b, "\n", 1);
+		k += 7;
+		n -= w + 2;
+	}
+}
+
+/* build - this transaction's message into msg */
 static int
-build(struct send *s, char *err, size_t errlen)
+build(struct send *s, struct buf *msg, char *err, size_t errlen)
 {
 	struct send_opts *o = s->o;
 	struct mime_msg	 m;
@@ -295,21 +484,21 @@ build(struct send *s, char *err, size_t errlen)
 	size_t		 i;
 	unsigned char	 r[8];
 
-	buf_drain(&s->msg, s->msg.len);
+	buf_drain(msg, (*msg).len);
 	err[0] = '\0';
 	if (o->raw_data_file)
-		return send_read_file(o->raw_data_file, &s->msg, err, errlen);
+		return send_read_file(o->raw_data_file, msg, err, errlen);
 	if (o->data_file) {
 		/* the file is the message; --header and --subject edit its headers */
-		if (send_read_file(o->data_file, &s->msg, err, errlen) == -1)
+		if (send_read_file(o->data_file, msg, err, errlen) == -1)
 			return -1;
 		for (i = 0; i < o->nheaders; i++)
-			mime_set_header(&s->msg, o->headers[i]);
+			mime_set_header(msg, o->headers[i]);
 		if (o->subject) {
 			buf_init(&body, 4096);
 			mime_subject(&body, o->subject);
 			buf_append(&body, "", 1);
-			mime_set_header(&s->msg, (const char *)buf_ptr(&body));
+			mime_set_header(msg, (const char *)buf_ptr(&body));
 			buf_free(&body);
 		}
 		return 0;
@@ -318,11 +507,11 @@ build(struct send *s, char *err, size_t errlen)
 	buf_init(&body, 256 * 1024 * 1024);
 	if (o->body && o->body[0] == '@') {
 		if (send_read_file(o->body + 1, &body, err, errlen) == -1)
-			goto fail;
+			goto bad;
 	} else if (o->body && strcmp(o->body, "-") == 0) {
 		if (send_read_file("-", &body, err, errlen) == -1)
-			goto fail;
-	} else
+			goto bad;
+	} else if (!o->size)
 		buf_printf(&body, "%s\n", o->body ? o->body : "This is a test message sent by "
 		    "smtpdbg.");
 	for (i = 0; i < o->nattach; i++) {
@@ -330,7 +519,7 @@ build(struct send *s, char *err, size_t errlen)
 		if (send_read_file(o->attach[i], &files[i], err, errlen) == -1) {
 			while (i-- > 0)
 				buf_free(&files[i]);
-			goto fail;
+			goto bad;
 		}
 		parts[i].filename = o->attach_name[i] ? o->attach_name[i] :
 		    strcmp(o->attach[i], "-") == 0 ? "attachment.bin" : o->attach[i];
@@ -345,8 +534,13 @@ build(struct send *s, char *err, size_t errlen)
 	if (gethostname(host, sizeof(host)) == -1 || !host[0])
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(msgid, sizeof(msgid), "<%lld.%06ld.%02x%02x%02x%02x%02x%02x@%s>",
-	    (long long)tv.tv_sec, (long)tv.tv_usec, r[0], r[1], r[2], r[3], r[4], r[5], host);
+	if (s->r->load)	/* each message writes its number over the zeros */
+		snprintf(msgid, sizeof(msgid), "<%lld.0000000000.%02x%02x%02x%02x%02x%02x@%s>",
+		    (long long)tv.tv_sec, r[0], r[1], r[2], r[3], r[4], r[5], host);
+	else
+		snprintf(msgid, sizeof(msgid), "<%lld.%06ld.%02x%02x%02x%02x%02x%02x@%s>",
+		    (long long)tv.tv_sec, (long)tv.tv_usec, r[0], r[1], r[2], r[3], r[4], r[5],
+		    host);
 	snprintf(boundary, sizeof(boundary), "=_smtpdbg_%02x%02x%02x%02x%02x%02x%02x%02x",
 	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
 	m.from = o->from_hdr ? o->from_hdr : o->from;
@@ -364,10 +558,19 @@ build(struct send *s, char *err, size_t errlen)
 	m.date = date;
 	m.msgid = msgid;
 	m.boundary = boundary;
-	mime_build(&m, &s->msg);
+	if (o->size) {
+		/* --size: the headers first, then text to make up the rest */
+		mime_build(&m, msg);
+		if (msg->len < o->size)
+			filler(&body, o->size - msg->len);
+		buf_drain(msg, msg->len);
+		m.body = buf_ptr(&body);
+		m.bodylen = body.len;
+	}
+	mime_build(&m, msg);
 	if (o->nattach && !o->data_lines_set && s->o->ro->ccfg.text) {
 		/* the attachments' base64 is not shown line by line: a summary */
-		size_t from = mime_body_line(&s->msg, boundary);
+		size_t from = mime_body_line(msg, boundary);
 		for (i = 0; i < o->nattach; i++)
 			client_note(s->cl, '*', "attachment %zu: %s, %s, %zu bytes as base64%s", i + 1,
 			    parts[i].filename, parts[i].type ? parts[i].type :
@@ -380,7 +583,7 @@ build(struct send *s, char *err, size_t errlen)
 		buf_free(&files[i]);
 	buf_free(&body);
 	return 0;
-fail:
+bad:
 	buf_free(&body);
 	return -1;
 }
@@ -411,7 +614,17 @@ transaction(struct send *s)
 	plan_free(s);
 	s->mail_ok = 0;
 	s->rcpt_ok = s->rcpt_bad = 0;
-	if (build(s, err, sizeof(err)) == -1) {
+	s->tx_failed = 0;
+	if (s->r->load) {
+		/* the message built once; its own number in the Message-ID */
+		s->m = &s->r->msg;
+		if (s->r->id_at)
+			id_number(&s->r->msg, s->r->id_at, s->unit);
+		if (!o->ping) {
+			memset(&s->ui, 0, sizeof(s->ui));
+			s->unit_t0 = loop_now();
+		}
+	} else if (build(s, &s->msg, err, sizeof(err)) == -1) {
 		failed(s, EXIT_LOCAL, "%s", err);
 		quit(s);
 		return;
@@ -424,8 +637,8 @@ transaction(struct send *s)
 	buf_init(&l, 4096);
 	buf_printf(&l, "MAIL FROM:<%s>", o->from);
 	if (offered(s, "SIZE") || (o->force & FORCE_SIZE))
-		buf_printf(&l, " SIZE=%zu", s->msg.len);
-	if (has8((const char *)buf_ptr(&s->msg), s->msg.len)) {
+		buf_printf(&l, " SIZE=%zu", s->m->len);
+	if (has8((const char *)buf_ptr(s->m), s->m->len)) {
 		if (use(s, "8BITMIME", FORCE_8BITMIME))
 			buf_printf(&l, " BODY=8BITMIME");
 		else
@@ -435,7 +648,7 @@ transaction(struct send *s)
 	if (addr8(o)) {
 		if (!use(s, "SMTPUTF8", FORCE_SMTPUTF8)) {
 			buf_free(&l);
-			failed(s, EXIT_MAIL, "UTF-8 addresses, but the server does not offer "
+			fail(s, LP_MAIL, 0, EXIT_MAIL, "UTF-8 addresses, but the server does not offer "
 			    "SMTPUTF8 (RFC 6531; --force-ext SMTPUTF8 to try anyway)");
 			quit(s);
 			return;
@@ -457,8 +670,8 @@ transaction(struct send *s)
 	if (o->requiretls) {
 		if (!client_tls(s->cl) || !use(s, "REQUIRETLS", FORCE_REQUIRETLS)) {
 			buf_free(&l);
-			failed(s, EXIT_MAIL, "REQUIRETLS (RFC 8689) needs TLS and a server that "
-			    "offers it");
+			fail(s, LP_MAIL, 0, EXIT_MAIL, "REQUIRETLS (RFC 8689) needs TLS and a server "
+			    "that offers it");
 			quit(s);
 			return;
 		}
@@ -486,35 +699,38 @@ transaction(struct send *s)
 		if (s->chunking) {
 			size_t off = 0, c = o->chunk ? o->chunk : 65536;
 			do {
-				size_t n = s->msg.len - off > c ? c : s->msg.len - off;
-				plan_add(s, off + n >= s->msg.len ? I_DOT : I_BDAT, NULL, off, n,
-				    off + n >= s->msg.len);
+				size_t n = s->m->len - off > c ? c : s->m->len - off;
+				plan_add(s, off + n >= s->m->len ? I_DOT : I_BDAT, NULL, off, n,
+				    off + n >= s->m->len);
 				off += n;
-			} while (off < s->msg.len);
+			} while (off < s->m->len);
 		} else
 			plan_add(s, I_DATA, xstrdup("DATA"), 0, 0, 0);
 	}
 	send_more(s);
 }
 
-/* send_more - send what the plan allows now */
+/* send_more - send what the plan allows now; after a refusal (with
+ * many sessions) nothing more of the transaction, and when every reply
+ * is in, on to the next message */
 static void
 send_more(struct send *s)
 {
 	char		 err[512];
 	struct plan	*p;
 
-	while (s->sent < s->nplan && (s->pipelining || s->sent == s->answered)) {
+	while (!s->tx_failed && s->sent < s->nplan && (s->pipelining || s->sent == s->answered)) {
 		p = &s->plan[s->sent];
 		if (p->kind == I_BDAT || p->kind == I_DOT) {
-			if (client_bdat(s->cl, buf_ptr(&s->msg) + p->off, p->len, p->last, err,
+			if (client_bdat(s->cl, buf_ptr(s->m) + p->off, p->len, p->last, err,
 			    sizeof(err)) == -1) {
-				failed(s, EXIT_LOCAL, "BDAT: %s", err);
+				fail(s, LP_DATA, 0, EXIT_LOCAL, "BDAT: %s", err);
 				finish(s);
 				return;
 			}
 		} else if (client_command(s->cl, p->line, err, sizeof(err)) == -1) {
-			failed(s, EXIT_USAGE, "%s", err);
+			fail(s, p->kind == I_RCPT ? LP_RCPT : p->kind == I_DATA ? LP_DATA : LP_MAIL, 0,
+			    EXIT_USAGE, "%s", err);
 			quit(s);
 			return;
 		}
@@ -522,44 +738,77 @@ send_more(struct send *s)
 		if (p->kind == I_DATA)
 			break;	/* nothing may follow DATA before its 354 */
 	}
+	if (s->tx_failed && s->answered == s->sent)
+		next_unit(s);
+}
+
+/* id_number - write n (10 digits) at the Message-ID's number */
+static void
+id_number(struct buf *b, size_t at, unsigned long n)
+{
+	char	 d[16];
+
+	snprintf(d, sizeof(d), "%010lu", n % 10000000000UL);
+	memcpy(b->data + b->off + at, d, 10);
+}
+
+/* message_fd - the message (with its number) as a file to stream */
+static int
+message_fd(struct send *s)
+{
+	int	 fd;
+
+	if (s->r->load && s->r->id_at)
+		id_number(&s->r->msg, s->r->id_at, s->unit);
+	if ((fd = memfd_create("smtpdbg-message", MFD_CLOEXEC)) == -1)
+		return -1;
+	if (write(fd, buf_ptr(s->m), s->m->len) != (ssize_t)s->m->len ||
+	    lseek(fd, 0, SEEK_SET) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* message - after 354: the message, or only "." when nobody takes it */
 static void
 message(struct send *s)
 {
-	char	 err[512];
-	int	 fd;
+	struct run	*r = s->r;
+	char		 err[512];
+	int		 fd;
 
 	plan_add(s, I_DOT, NULL, 0, 0, 1);
 	s->sent++;	/* its reply is the next one expected */
-	if (s->rcpt_ok == 0 || !s->mail_ok || s->o->quit_after == SEND_DATA) {
+	if (s->rcpt_ok == 0 || !s->mail_ok || s->tx_failed || s->o->quit_after == SEND_DATA) {
 		/* RFC 2920 3.1: a 354 after failures still needs the end of data */
 		client_data_line(s->cl, ".", 1, err, sizeof(err));
 		return;
 	}
-	if (s->o->raw_data_file) {
-		client_note(s->cl, '!', "--raw-data: %zu bytes sent exactly as in the file: no "
-		    "dot-stuffing, no line-end fixes; the file must end the data itself",
-		    s->msg.len);
-		if (client_raw(s->cl, buf_ptr(&s->msg), s->msg.len, err, sizeof(err)) == -1 ||
+	if (s->o->raw_data_file || r->wire.len) {
+		/* --raw-data; or (many sessions) the message stuffed once */
+		const struct buf *b = s->o->raw_data_file ? s->m : &r->wire;
+		if (s->o->raw_data_file)
+			client_note(s->cl, '!', "--raw-data: %zu bytes sent exactly as in the file: "
+			    "no dot-stuffing, no line-end fixes; the file must end the data itself",
+			    b->len);
+		else if (r->wid_at)
+			id_number(&r->wire, r->wid_at, s->unit);
+		if (client_raw(s->cl, buf_ptr(b), b->len, err, sizeof(err)) == -1 ||
 		    client_data_sent(s->cl, err, sizeof(err)) == -1) {
-			failed(s, EXIT_LOCAL, "--raw-data: %s", err);
+			fail(s, LP_DATA, 0, EXIT_LOCAL, "%s%s", s->o->raw_data_file ? "--raw-data: " :
+			    "", err);
 			finish(s);
 		}
 		return;
 	}
-	if ((fd = memfd_create("smtpdbg-message", MFD_CLOEXEC)) == -1 ||
-	    write(fd, buf_ptr(&s->msg), s->msg.len) != (ssize_t)s->msg.len ||
-	    lseek(fd, 0, SEEK_SET) == -1) {
-		failed(s, EXIT_LOCAL, "message buffer: %s", strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if ((fd = message_fd(s)) == -1) {
+		fail(s, LP_DATA, 0, EXIT_LOCAL, "message buffer: %s", strerror(errno));
 		finish(s);
 		return;
 	}
 	if (client_data_fd(s->cl, fd, err, sizeof(err)) == -1) {
-		failed(s, EXIT_LOCAL, "%s", err);
+		fail(s, LP_DATA, 0, EXIT_LOCAL, "%s", err);
 		finish(s);
 	}
 }
@@ -569,9 +818,10 @@ static void
 txn_reply(struct send *s, int code)
 {
 	struct plan	*p;
+	int		 load = s->r->load;
 
 	if (s->answered >= s->nplan) {
-		failed(s, EXIT_PROTOCOL, "a reply nobody asked for: %d", code);
+		fail(s, LP_MAIL, code, EXIT_PROTOCOL, "a reply nobody asked for: %d", code);
 		quit(s);
 		return;
 	}
@@ -583,8 +833,10 @@ txn_reply(struct send *s, int code)
 			if (stage_done(s, SEND_MAIL))
 				return;
 		} else {
-			failed(s, TEMP(code, EXIT_MAIL), "MAIL refused: %d %s", code, client_last_line(s->cl));
-			if (!s->pipelining) {
+			fail(s, LP_MAIL, code, TEMP(code, EXIT_MAIL), "MAIL refused: %d %s", code,
+			    client_last_line(s->cl));
+			s->tx_failed = load;
+			if (!s->pipelining && !load) {
 				quit(s);
 				return;
 			}
@@ -596,11 +848,17 @@ txn_reply(struct send *s, int code)
 		else {
 			s->rcpt_bad++;
 			client_note(s->cl, '!', "recipient refused: %s", p->line + 8);
-			failed(s, TEMP(code, EXIT_RCPT), "RCPT refused: %d %s", code, client_last_line(s->cl));
+			note_error(s, LP_RCPT, code, TEMP(code, EXIT_RCPT), "RCPT refused: %d %s", code,
+			    client_last_line(s->cl));
 		}
 		if (s->answered < s->nplan && s->plan[s->answered].kind == I_RCPT)
 			break;
 		/* the last recipient */
+		if (s->rcpt_ok == 0 && load) {
+			unit_fail(s, LP_RCPT, code, "every recipient refused");
+			s->tx_failed = 1;
+			break;
+		}
 		if (s->rcpt_ok == 0 && !s->pipelining) {
 			quit(s);
 			return;
@@ -617,12 +875,20 @@ txn_reply(struct send *s, int code)
 			message(s);
 			return;
 		}
-		failed(s, TEMP(code, EXIT_DATA), "DATA refused: %d %s", code, client_last_line(s->cl));
+		fail(s, LP_DATA, code, TEMP(code, EXIT_DATA), "DATA refused: %d %s", code,
+		    client_last_line(s->cl));
+		if (load) {
+			s->tx_failed = 1;
+			break;
+		}
 		quit(s);
 		return;
 	case I_BDAT:
-		if (code / 100 != 2)
-			failed(s, TEMP(code, EXIT_DATA), "BDAT refused: %d %s", code, client_last_line(s->cl));
+		if (code / 100 != 2) {
+			fail(s, LP_DATA, code, TEMP(code, EXIT_DATA), "BDAT refused: %d %s", code,
+			    client_last_line(s->cl));
+			s->tx_failed = load;
+		}
 		break;
 	case I_DOT:
 		if (client_answers_part(s->cl) > 0) {
@@ -634,8 +900,8 @@ txn_reply(struct send *s, int code)
 				s->lmtp_ok++;
 			else {
 				client_note(s->cl, '!', "the message was refused for %s", who);
-				failed(s, TEMP(code, EXIT_MESSAGE), "message refused for %s: %d %s", who,
-				    code, client_last_line(s->cl));
+				note_error(s, LP_DOT, code, TEMP(code, EXIT_MESSAGE), "message refused "
+				    "for %s: %d %s", who, code, client_last_line(s->cl));
 			}
 			if (s->lmtp_seen < s->rcpt_ok) {
 				s->answered--;	/* more replies to this "." */
@@ -645,12 +911,17 @@ txn_reply(struct send *s, int code)
 				code = 250;	/* delivered to some: counted as accepted */
 			s->lmtp_seen = s->lmtp_ok = 0;
 		}
-		if (code / 100 == 2 && s->mail_ok && s->rcpt_ok && s->code != EXIT_DATA &&
-		    s->code != EXIT_DATA_TEMP) {
+		if (code / 100 == 2 && s->mail_ok && s->rcpt_ok && !s->tx_failed &&
+		    (load || (s->code != EXIT_DATA && s->code != EXIT_DATA_TEMP))) {
 			s->done++;
 			if (s->code == 0)
 				snprintf(s->outcome, sizeof(s->outcome), "%d %s", code,
 				    client_last_line(s->cl));
+			if (load) {
+				s->ui.text = client_last_line(s->cl);
+				if (!s->o->ping)
+					unit_end(s, 1);
+			}
 			if (s->o->quit_after == SEND_DATA) {
 				quit(s);
 				return;
@@ -658,8 +929,12 @@ txn_reply(struct send *s, int code)
 			if (stage_done(s, SEND_DOT))
 				return;
 		} else if (code / 100 != 2)
-			failed(s, TEMP(code, EXIT_MESSAGE), "message refused: %d %s", code,
+			fail(s, LP_DOT, code, TEMP(code, EXIT_MESSAGE), "message refused: %d %s", code,
 			    client_last_line(s->cl));
+		if (load) {
+			next_unit(s);
+			return;
+		}
 		if (s->code == 0 && s->done < s->o->count) {
 			transaction(s);
 			return;
@@ -688,7 +963,7 @@ static void
 target_name(struct send *s)
 {
 	if (s->names && s->names[s->ti] && s->user_sni == NULL)
-		s->o->ro->ccfg.sni = s->names[s->ti];
+		s->cc->sni = s->names[s->ti];
 }
 
 /* close_failed - a failure: QUIT when the server can still hear it */
@@ -701,17 +976,113 @@ close_failed(struct send *s)
 		finish(s);
 }
 
-static void
-on_event(void *arg, enum client_ev ev, int code)
+/* verb_phase - the phase a reply to this command belongs to */
+static int
+verb_phase(enum smtp_verb v)
 {
-	struct send	*s = arg;
+	switch (v) {
+	case SMTP_V_GREETING: return LP_GREETING;
+	case SMTP_V_EHLO: case SMTP_V_HELO: case SMTP_V_LHLO: return LP_EHLO;
+	case SMTP_V_STARTTLS: return LP_TLS;
+	case SMTP_V_AUTH: return LP_AUTH;
+	case SMTP_V_MAIL: case SMTP_V_RSET: return LP_MAIL;
+	case SMTP_V_RCPT: return LP_RCPT;
+	case SMTP_V_DATA: case SMTP_V_BDAT: return LP_DATA;
+	case SMTP_V_DOT: return LP_DOT;
+	case SMTP_V_QUIT: return LP_QUIT;
+	default: return -1;
+	}
+}
+
+/* open_phase - where the opening failed */
+static enum load_phase
+open_phase(struct send *s)
+{
+	switch (opening_failure(s->op)) {
+	case OF_CONNECT: return LP_CONNECT;
+	case OF_GREETING: case OF_NO_GREETING: return LP_GREETING;
+	case OF_EHLO: case OF_EHLO_TLS: return LP_EHLO;
+	case OF_NO_STARTTLS: case OF_STARTTLS: case OF_HANDSHAKE: case OF_VERIFY:
+	case OF_PLAINTEXT: return LP_TLS;
+	case OF_NO_SECRET: case OF_AUTH: return LP_AUTH;
+	default: return s->exp;
+	}
+}
+
+static void
+sample(struct send *s, enum load_phase ph, uint64_t us)
+{
+	load_sample(&s->r->st, ph, us);
+	s->ui.us[ph] += us;
+	s->ui.have |= 1u << ph;
+}
+
+/* observe - many sessions: each phase's time, from the client's events */
+static void
+observe(struct send *s, enum client_ev ev)
+{
+	uint64_t	 now = loop_now(), sent;
+	int		 ph;
+
+	switch (ev) {
+	case CLIENT_CONNECTED:
+		sample(s, LP_CONNECT, now - s->t_conn);
+		s->exp = s->cc->tls_mode == CLIENT_TLS_IMPLICIT ? LP_TLS : LP_GREETING;
+		return;
+	case CLIENT_TLS_UP:
+		sample(s, LP_TLS, now - (s->t_tls ? s->t_tls : client_tls_started(s->cl)));
+		s->t_tls = 0;
+		return;
+	case CLIENT_REPLY:
+		break;
+	default:
+		return;
+	}
+	sent = client_answers_sent(s->cl);
+	if ((ph = verb_phase(client_answers(s->cl))) < 0 || sent == 0 || sent > now)
+		return;
+	if (ph == LP_TLS) {
+		/* STARTTLS and its handshake are one phase, timed at the end */
+		s->t_tls = sent;
+		s->exp = LP_TLS;
+		return;
+	}
+	if (ph == LP_AUTH) {
+		/* the whole exchange, challenges included */
+		if (s->t_auth == 0)
+			s->t_auth = sent;
+		if (client_last_code(s->cl) == 334)
+			return;
+		sent = s->t_auth;
+		s->t_auth = 0;
+	}
+	if (client_answers(s->cl) == SMTP_V_RSET)
+		return;
+	sample(s, (enum load_phase)ph, now - sent);
+}
+
+/* track - remember the phase under way, for a failure without a reply */
+static void
+track(struct send *s)
+{
+	int	 ph = verb_phase(client_awaiting(s->cl));
+
+	if (ph >= 0)
+		s->exp = (enum load_phase)ph;
+}
+
+static void
+on_event_1(struct send *s, enum client_ev ev, int code)
+{
 	char		 err[512];
 
-	if (s->phase == P_DONE)
-		return;
 	switch (opening_event(s->op, ev, code)) {
 	case OPEN_READY:
 		s->phase = P_TXN;
+		if (s->r->load && s->o->ping && !s->o->nto && !s->o->ncc && !s->o->nbcc) {
+			quit(s);	/* ping without a recipient: the opening only */
+			return;
+		}
 		transaction(s);
 		return;
 	case OPEN_FAILED:
@@ -719,10 +1090,15 @@ on_event(void *arg, enum client_ev ev, int code)
 			s->ti++;
 			client_note(s->cl, '!', "trying the next mail server: %s", s->targets[s->ti]);
 			target_name(s);
+			s->t_conn = loop_now();
 			if (client_connect(s->cl, s->targets[s->ti], err, sizeof(err)) == 0)
 				return;
 		}
-		failed(s, opening_exit(s->op), "%s", opening_why(s->op));
+		{
+			int rc = client_last_code(s->cl);
+			fail(s, open_phase(s), opening_failure(s->op) == OF_CONNECT || rc < 400 ? 0 : rc,
+			    opening_exit(s->op), "%s", opening_why(s->op));
+		}
 		close_failed(s);
 		return;
 	case OPEN_TAKEN:
@@ -740,8 +1116,10 @@ on_event(void *arg, enum client_ev ev, int code)
 		int c = opening_ev_failure(s->cl, ev, why, sizeof(why));
 		if (ev == CLIENT_VIOLATION && s->o->ro->keep_going)
 			return;
-		if (!(ev == CLIENT_CLOSED && s->phase == P_QUIT))
-			failed(s, c, "%s", why);
+		if (s->r->stopping && ev == CLIENT_CLOSED)
+			s->unit = 0;	/* interrupted: neither done nor failed */
+		else if (!(ev == CLIENT_CLOSED && s->phase == P_QUIT))
+			fail(s, s->phase == P_QUIT ? LP_QUIT : s->exp, 0, c, "%s", why);
 		finish(s);
 		return;
 	}
@@ -754,6 +1132,16 @@ on_event(void *arg, enum client_ev ev, int code)
 	case P_TXN:
 		txn_reply(s, code);
 		return;
+	case P_RSET:
+		s->phase = P_TXN;
+		if (code / 100 != 2) {
+			note_error(s, LP_MAIL, code, TEMP(code, EXIT_MAIL), "RSET refused: %d %s", code,
+			    client_last_line(s->cl));
+			quit(s);
+			return;
+		}
+		next_unit(s);
+		return;
 	case P_QUIT:
 		if (client_waiting(s->cl) == 0)
 			finish(s);
@@ -764,71 +1152,391 @@ on_event(void *arg, enum client_ev ev, int code)
 	}
 }
 
+static void
+on_event(void *arg, enum client_ev ev, int code)
+{
+	struct send	*s = arg;
+
+	if (s->phase == P_DONE)
+		return;
+	if (s->r->load)
+		observe(s, ev);
+	on_event_1(s, ev, code);
+	if (s->r->load && s->phase != P_DONE)
+		track(s);
+}
+
+/* session_new - a session with its client and opening */
+static struct send *
+session_new(struct run *r, struct client_cfg *cc)
+{
+	struct send	*s = xcalloc(1, sizeof(*s));
+	struct send_opts *o = r->o;
+	struct client_hooks h = { on_event, s };
+	struct opening_cfg oc;
+
+	s->r = r;
+	s->o = o;
+	s->cc = cc;
+	s->targets = r->targets;
+	s->names = r->names;
+	s->user_sni = r->user_sni;
+	s->ntargets = r->ntargets;
+	s->m = &s->msg;
+	buf_init(&s->msg, 512 * 1024 * 1024);
+	s->cl = client_new(cc, &h);
+	memset(&oc, 0, sizeof(oc));
+	oc.helo = o->ro->ccfg.helo;
+	oc.greet = 1;
+	oc.lmtp = o->ro->ccfg.lmtp;
+	oc.starttls = o->ro->tls_required ? OPEN_TLS_REQUIRED : o->ro->starttls ? OPEN_TLS_TRY :
+	    OPEN_TLS_OFF;
+	oc.force_starttls = (o->force & FORCE_STARTTLS) != 0;
+	oc.no_verify = o->ro->no_verify;
+	oc.auth = &o->ro->auth;
+	oc.auth_plaintext_ok = o->ro->auth_plaintext_ok;
+	oc.ask_secret = isatty(STDIN_FILENO) && !r->load;
+	oc.stage = on_stage;
+	oc.arg = s;
+	s->op = opening_new(s->cl, &oc);
+	return s;
+}
+
+static void
+session_free(struct send *s)
+{
+	loop_del_timer(s->wait);
+	opening_free(s->op);
+	plan_free(s);
+	client_free(s->cl);
+	buf_free(&s->msg);
+	free(s);
+}
+
+/* units_left - more units may be handed out */
+static int
+units_left(const struct run *r)
+{
+	return !r->stopping && (r->o->count == 0 || r->claimed < r->o->count);
+}
+
+/* claim - the next unit for s: 1 go now, 0 none (left, or on this
+ * connection), -1 later (a timer resumes s at its start time) */
+static void	 resume(void *);
+
+static int
+claim(struct send *s)
+{
+	struct run	*r = s->r;
+	struct send_opts *o = r->o;
+	uint64_t	 at = 0, now = loop_now();
+
+	if (!units_left(r) || (o->per_conn && s->on_conn >= o->per_conn))
+		return 0;
+	s->unit = ++r->claimed;
+	s->on_conn++;
+	s->unit_failed = 0;
+	memset(&s->ui, 0, sizeof(s->ui));
+	if (o->rate > 0)
+		at = r->st.t0 + (uint64_t)((double)(s->unit - 1) * 1e6 / o->rate);
+	else if (o->ping)
+		at = r->st.t0 + (s->unit - 1) * o->interval_us;
+	if (at > now) {
+		s->wait = loop_timer_at(at, resume, s);
+		return -1;
+	}
+	return 1;
+}
+
+/* start - connect the session for its first unit */
+static void
+start(struct send *s)
+{
+	char	 err[512];
+
+	s->t_conn = s->unit_t0 = loop_now();
+	s->exp = LP_CONNECT;
+	s->r->st.sessions++;
+	target_name(s);
+	if (client_connect(s->cl, s->targets[0], err, sizeof(err)) == -1) {
+		fail(s, LP_CONNECT, 0, EXIT_CONNECT, "%s", err);
+		finish(s);
+	}
+}
+
+static void
+resume(void *arg)
+{
+	struct send	*s = arg;
+
+	s->wait = NULL;
+	if (s->phase == P_OPENING && !client_is_connected(s->cl) && !client_is_connecting(s->cl))
+		start(s);
+	else {
+		if (!s->o->ping)
+			s->unit_t0 = loop_now();
+		transaction(s);
+	}
+}
+
+/* next_unit - a transaction is over: RSET when it is still open, then the
+ * next message on this connection, or QUIT */
+static void
+next_unit(struct send *s)
+{
+	enum smtp_client_state st = client_state(s->cl);
+	char	 err[256];
+
+	if (st == SMTP_C_MAIL || st == SMTP_C_RCPT) {
+		s->phase = P_RSET;
+		if (client_command(s->cl, "RSET", err, sizeof(err)) == -1)
+			finish(s);
+		return;
+	}
+	if (s->o->ping) {
+		quit(s);
+		return;
+	}
+	switch (claim(s)) {
+	case 1:
+		transaction(s);
+		return;
+	case 0:
+		quit(s);
+		return;
+	default:
+		return;
+	}
+}
+
+static void	 spawn(void *);
+
+/* session_end - a session is over: its ping counted, its place given to
+ * a new one (after this turn: the client is still on the stack) */
+static void
+session_end(struct send *s)
+{
+	struct run	*r = s->r;
+
+	if (s->unit && r->o->ping)
+		unit_end(s, 1);
+	else if (s->unit)
+		unit_fail(s, s->exp, 0, s->outcome[0] ? s->outcome : "the session ended");
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		r->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	r->active--;
+	s->next = r->dead;
+	r->dead = s;
+	if (r->spawn_t == NULL)
+		r->spawn_t = loop_add_timer(0, spawn, r);
+}
+
+/* spawn - free what ended; start sessions while units are left */
+static void
+spawn(void *arg)
+{
+	struct run	*r = arg;
+	struct send	*s;
+
+	r->spawn_t = NULL;
+	while ((s = r->dead) != NULL) {
+		r->dead = s->next;
+		session_free(s);
+	}
+	while (units_left(r) && r->active < r->o->sessions) {
+		s = session_new(r, &r->ccfg);
+		s->id = ++r->nsess;
+		s->next = r->head;
+		if (r->head)
+			r->head->prev = s;
+		r->head = s;
+		r->active++;
+		switch (claim(s)) {
+		case 1:
+			start(s);
+			break;
+		case 0:
+			s->unit = 0;
+			finish(s);
+			return;
+		default:
+			break;	/* resume() connects at the start time */
+		}
+	}
+	if (r->active == 0 && r->dead == NULL)
+		loop_quit(r->code);
+}
+
+/* on_signal - Ctrl-C (or TERM): stop at once, report what was done */
+static void
+on_signal(int signo, void *arg)
+{
+	struct run	*r = arg;
+	struct send	*s, *n;
+
+	(void)signo;
+	if (r->stopping)
+		return;
+	r->stopping = 1;
+	for (s = r->head; s; s = n) {
+		n = s->next;
+		s->unit = 0;
+		finish(s);
+	}
+	if (r->spawn_t == NULL)
+		r->spawn_t = loop_add_timer(0, spawn, r);
+}
+
+/* prepare - many sessions: the message built once; its Message-ID has a
+ * number each message gets its own of; a small one is also dot-stuffed
+ * once (a big one is streamed like a single message's) */
+static int
+prepare(struct run *r, char *err, size_t errlen)
+{
+	struct send	*s = session_new(r, &r->ccfg);
+	struct dot_enc	 enc;
+	const char	*id;
+	int		 rc;
+
+	rc = build(s, &r->msg, err, errlen);
+	session_free(s);
+	if (rc == -1)
+		return -1;
+	if (r->o->raw_data_file)
+		return 0;
+	if ((id = memmem(buf_ptr(&r->msg), r->msg.len, ".0000000000.", 12)) != NULL)
+		r->id_at = (size_t)(id + 1 - (const char *)buf_ptr(&r->msg));
+	if (r->msg.len <= 256 * 1024) {
+		buf_init(&r->wire, 2 * r->msg.len + 8);
+		dot_enc_init(&enc, 0);
+		if (dot_enc_feed(&enc, &r->wire, buf_ptr(&r->msg), r->msg.len) == -1 ||
+		    dot_enc_finish(&enc, &r->wire) == -1)
+			fatalx("%s: buffer space", __func__);
+		if (r->id_at && (id = memmem(buf_ptr(&r->wire), r->wire.len, ".0000000000.",
+		    12)) != NULL)
+			r->wid_at = (size_t)(id + 1 - (const char *)buf_ptr(&r->wire));
+	}
+	return 0;
+}
+
+/* run_many - send --sessions, ping: many units, the statistics at the end */
+static int
+run_many(struct run *r)
+{
+	struct send_opts *o = r->o;
+	char		 err[512];
+	int		 progress = !o->ro->quiet && !o->ping && isatty(STDERR_FILENO);
+
+	r->load = 1;
+	r->ccfg = o->ro->ccfg;
+	r->ccfg.text = 0;
+	r->ccfg.json = NULL;
+	r->ccfg.report = 0;
+	r->ccfg.no_save = 1;
+	buf_init(&r->msg, 512 * 1024 * 1024);
+	if (o->sessions == 0)
+		o->sessions = 1;
+	{
+		/* a descriptor per session: raise the limit, or run fewer */
+		char	 info[200] = "";
+		int	 fit = listen_fd_limit((int)o->sessions, 1, info, sizeof(info));
+		if (fit < (int)o->sessions) {
+			fprintf(stderr, "smtpdbg: %s: %s\n", o->ping ? "ping" : "send", info);
+			o->sessions = (unsigned)(fit > 0 ? fit : 1);
+		}
+	}
+	if ((o->ro->starttls || r->ccfg.tls_mode == CLIENT_TLS_IMPLICIT ||
+	    strncmp(r->targets[0], "smtps://", 8) == 0) &&
+	    (r->ccfg.shared_ctx = tls_ctx_client(&r->ccfg.tcfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "smtpdbg: %s: TLS set-up failed: %s\n", o->ping ? "ping" : "send",
+		    err);
+		return EXIT_TLS;
+	}
+	if ((o->nto || o->ncc || o->nbcc) && prepare(r, err, sizeof(err)) == -1) {
+		fprintf(stderr, "smtpdbg: %s: %s\n", o->ping ? "ping" : "send", err);
+		return EXIT_LOCAL;
+	}
+	load_init(&r->st, r->targets[0], o->count, o->ping, o->ro->ccfg.json, progress);
+	if (o->ping && !o->ro->quiet && !o->ro->ccfg.json)
+		out_printf("SMTPDBG PING %s: %s every %.3g s\n", r->targets[0],
+		    o->nto || o->ncc || o->nbcc ? "a message" : o->quit_after >= 0 ?
+		    "a session" : "greeting and EHLO", (double)o->interval_us / 1e6);
+	loop_signal(SIGINT, on_signal, r);
+	loop_signal(SIGTERM, on_signal, r);
+	spawn(r);
+	loop_run();
+	load_progress_stop(&r->st);
+	if (o->ro->ccfg.json)
+		load_json(&r->st);
+	else if (o->ping)
+		load_ping_summary(&r->st, out_file());
+	else if (!o->ro->quiet)
+		load_table(&r->st, out_file());
+	if (o->ro->quiet || (o->ro->ccfg.json && r->code))
+		fprintf(r->code ? stderr : out_file(), "smtpdbg: %s: %lu of %lu %s\n",
+		    o->ping ? "ping" : "send", r->st.ok, r->st.done, o->ping ? "sessions succeeded" :
+		    "messages accepted");
+	if (r->code && !o->ro->ccfg.json)
+		fprintf(stderr, "smtpdbg: %s: first failure: %s\n", o->ping ? "ping" : "send",
+		    r->outcome);
+	tls_ctx_free(r->ccfg.shared_ctx);
+	buf_free(&r->msg);
+	buf_free(&r->wire);
+	if (r->code == 0 && r->stopping && !o->ping && r->st.done < o->count)
+		return EXIT_INTERRUPTED;	/* not all were sent */
+	return r->code;
+}
+
 int
 send_run(struct send_opts *o, const char *const *targets, const char *const *names,
     size_t ntargets)
 {
-	struct send	 s;
-	struct client_hooks h = { on_event, &s };
+	struct run	 r;
+	struct send	*s;
 	char		 err[512];
 	int		 code;
 
-	memset(&s, 0, sizeof(s));
-	s.o = o;
-	s.targets = targets;
-	s.names = names;
-	s.user_sni = o->ro->ccfg.sni;
-	s.ntargets = ntargets;
-	buf_init(&s.msg, 512 * 1024 * 1024);
-	if (o->count == 0)
-		o->count = 1;
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.targets = targets;
+	r.names = names;
+	r.user_sni = o->ro->ccfg.sni;
+	r.ntargets = ntargets;
 	if (o->pipeline == 1)
 		o->force |= FORCE_PIPELINING;
-	s.cl = client_new(&o->ro->ccfg, &h);
-	{
-		struct opening_cfg oc;
-		memset(&oc, 0, sizeof(oc));
-		oc.helo = o->ro->ccfg.helo;
-		oc.greet = 1;
-		oc.lmtp = o->ro->ccfg.lmtp;
-		oc.starttls = o->ro->tls_required ? OPEN_TLS_REQUIRED : o->ro->starttls ?
-		    OPEN_TLS_TRY : OPEN_TLS_OFF;
-		oc.force_starttls = (o->force & FORCE_STARTTLS) != 0;
-		oc.no_verify = o->ro->no_verify;
-		oc.auth = &o->ro->auth;
-		oc.auth_plaintext_ok = o->ro->auth_plaintext_ok;
-		oc.ask_secret = isatty(STDIN_FILENO);
-		oc.stage = on_stage;
-		oc.arg = &s;
-		s.op = opening_new(s.cl, &oc);
-	}
-	target_name(&s);
-	if (client_connect(s.cl, targets[0], err, sizeof(err)) == -1) {
+	if (o->sessions || o->ping || o->per_conn || o->rate > 0)
+		return run_many(&r);
+	if (o->count == 0)
+		o->count = 1;
+	s = session_new(&r, &o->ro->ccfg);
+	target_name(s);
+	if (client_connect(s->cl, targets[0], err, sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: send: %s\n", err);
-		client_free(s.cl);
-		buf_free(&s.msg);
+		session_free(s);
 		return EXIT_CONNECT;
 	}
 	code = loop_run();
-	if (s.code == 0 && !s.outcome[0])
-		snprintf(s.outcome, sizeof(s.outcome), "nothing was sent");
-	if (o->ro->quiet || s.code)
-		fprintf(s.code ? stderr : out_file(), "%s%s\n", s.code ? "smtpdbg: send: " : "",
-		    s.outcome);
+	if (s->code == 0 && !s->outcome[0])
+		snprintf(s->outcome, sizeof(s->outcome), "nothing was sent");
+	if (o->ro->quiet || s->code)
+		fprintf(s->code ? stderr : out_file(), "%s%s\n", s->code ? "smtpdbg: send: " : "",
+		    s->outcome);
 	else if (o->count > 1)
-		out_printf("smtpdbg: %lu of %lu messages accepted\n", s.done, o->count);
+		out_printf("smtpdbg: %lu of %lu messages accepted\n", s->done, o->count);
 	if (o->ro->ccfg.json) {
 		struct buf j;
 		buf_init(&j, 4096);
-		buf_printf(&j, ",\"exit\":%d,\"accepted\":%lu,\"text\":\"", s.code, s.done);
-		esc_json(&j, s.outcome, strlen(s.outcome));
+		buf_printf(&j, ",\"exit\":%d,\"accepted\":%lu,\"text\":\"", s->code, s->done);
+		esc_json(&j, s->outcome, strlen(s->outcome));
 		buf_append(&j, "\"", 2);
-		client_event(s.cl, "outcome", (const char *)buf_ptr(&j));
+		client_event(s->cl, "outcome", (const char *)buf_ptr(&j));
 		buf_free(&j);
 	}
-	opening_free(s.op);
-	plan_free(&s);
-	client_free(s.cl);
-	buf_free(&s.msg);
-	return s.code ? s.code : code;
+	code = s->code ? s->code : code;
+	session_free(s);
+	return code;
 }

@@ -54,11 +54,22 @@ struct send_opts {
 	int		 orcpt;		/* ORCPT=rfc822;ADDR on each RCPT */
 	int		 requiretls;
 	unsigned	 force;		/* enum send_force */
+	/* many sessions (send --sessions, ping) */
+	unsigned	 sessions;	/* at a time; 0: one session, the transcript */
+	unsigned long	 per_conn;	/* messages per connection; 0: no limit */
+	double		 rate;		/* messages started per second; 0: no limit */
+	int		 json_messages;	/* one JSON event per message */
+	int		 ping;		/* ping: a session every interval */
+	uint64_t	 interval_us;
+	int		 count_set;	/* --count given (ping: else no end) */
+	size_t		 size;		/* --size: a generated body of this many bytes */
 	const char	*resolver;	/* for the MX lookup: IP[:PORT] */
 	const char	*mx_port;	/* port on the MX hosts (25) */
 };
 
 int	 send_stage_parse(const char *, int *);
+/* send_rate_parse - "R/s", "R/m", "R/h" or "R" (per second): per second */
+int	 send_rate_parse(const char *, double *);
 /* send_force_parse - a keyword for --force-ext */
 int	 send_force_parse(const char *, unsigned *);
 /* send_read_file - a whole file ("-": standard input) appended to b */

@@ -172,7 +172,7 @@ stop_sink() {	# stop_sink: SIGINT, wait for the summary
 run_smtpdbg() {
 	out=$1; shift
 	case ${1:-} in
-	sink|probe|demo|send) sub=$1; shift
+	sink|probe|demo|send|ping) sub=$1; shift
 		timeout 20 "$SMTPDBG" "$sub" --color=never "$@" >"$out" 2>"$out.err" ;;
 	*)	timeout 20 "$SMTPDBG" --color=never "$@" >"$out" 2>"$out.err" ;;
 	esac
