@@ -75,6 +75,24 @@ check "send --count 5, pipelined over STARTTLS: exit $RC" [ "$RC" = 0 ]
 check "five messages, each answered 250" [ "$(grep -c 'S~ 250 2.0.0 Ok: queued as' "$T/c3")" = 5 ]
 check "the pipelined replies are matched to their commands" has "$T/c3" 'S~ 250 2.1.5 Ok   <- RCPT TO:<dave@interop.test>'
 
+# many sessions against Postfix's smtpd: STARTTLS, verified, and AUTH in each
+run_smtpdbg "$T/c5.json" send --json --sessions 4 --count 40 --per-connection 10 --starttls \
+    --ca-file "$T/pki/ca.pem" --auth-user alice --auth-password-env PW \
+    --from alice@interop.test --to load@interop.test --size 3000 "localhost:$PORT"
+check "send --sessions 4 --count 40 over verified STARTTLS and AUTH to Postfix: exit $RC" [ "$RC" = 0 ]
+check "... every message accepted, TLS and AUTH timed in every session" $PY - "$T/c5.json" <<'PYEOF'
+import json, sys
+L = [json.loads(l) for l in open(sys.argv[1])][-1]
+P = L['phases']
+assert L['event'] == 'load' and (L['ok'], L['failed']) == (40, 0), L
+assert P['tls']['count'] == P['auth']['count'] == L['sessions'] >= 4, P
+PYEOF
+check "... and Postfix delivered 40 to load@interop.test" sh -c "i=0; while [ \$i -lt 200 ]; do
+    [ \$(grep -c 'to=<load@interop.test>.*status=sent' '$PF/maillog') = 40 ] && exit 0; sleep 0.05; i=\$((i+1)); done; exit 1"
+run_smtpdbg "$T/c6" ping -c 2 -i 0 --starttls --ca-file "$T/pki/ca.pem" "localhost:$PORT"
+check "ping -c 2 --starttls, verified, to Postfix: exit $RC, both with a TLS time" sh -c \
+    "[ $RC = 0 ] && [ \$(grep -Ec 'seq=[12] connect=[0-9.]+ greeting=[0-9.]+ tls=[0-9.]+ ehlo=' '$T/c6') = 2 ]"
+
 cat >"$T/s4" <<'EOF'
 /expect 250 MAIL FROM:<alice@interop.test>
 /expect 250 RCPT TO:<erin@interop.test>

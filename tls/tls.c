@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -647,41 +648,37 @@ tls_peer_cert_subject(struct xport *x, char *out, size_t len)
 /* The system CA bundle, as Debian's ca-certificates writes it. */
 #define SYSTEM_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
 
-/* memfind - is needle inside hay? */
-static int
-memfind(const unsigned char *hay, size_t hl, const unsigned char *needle, size_t nl)
-{
-	size_t	 i;
-
-	if (nl == 0 || nl > hl)
-		return 0;
-	for (i = 0; i + nl <= hl; i++)
-		if (hay[i] == needle[0] && memcmp(hay + i, needle, nl) == 0)
-			return 1;
-	return 0;
-}
-
 /*
- * add_named_cas - from a PEM bundle, load only the CAs whose DER holds
- * one of the issuer names of the chain: parsing all 144 system CAs costs
- * ~17 ms, base64-decoding them and looking for a name costs well under one.
- * Returns how many were considered (-1: the file cannot be read).
+ * The bundle's certificates, decoded once per process (a load run checks
+ * one chain per session): DER blobs, one after another.
  */
-static int
-add_named_cas(gnutls_x509_trust_list_t tl, const char *path, const gnutls_x509_crt_t *chain,
-    unsigned n, int *added)
-{
-	FILE		*f = fopen(path, "r");
-	char		*text = NULL, *p, *e;
-	size_t		 cap = 0, len = 0, r;
-	unsigned char	*der = NULL;
-	gnutls_datum_t	 names[16], d;
-	unsigned	 i, nn = 0;
-	int		 total = 0;
+static struct {
+	char		 path[4096];
+	unsigned char	*der;		/* every certificate's DER, in a row */
+	size_t		*off, *len;
+	int		 n;		/* -1: the file cannot be read */
+} cas;
+static pthread_mutex_t cas_mu = PTHREAD_MUTEX_INITIALIZER;
 
-	*added = 0;
-	if (f == NULL)
-		return -1;
+/* bundle_load - decode path's certificates unless they are already */
+static void
+bundle_load(const char *path)
+{
+	FILE		*f;
+	char		*text = NULL, *p, *e;
+	size_t		 cap = 0, len = 0, r, used = 0;
+	int		 max = 0;
+
+	if (cas.path[0] && strcmp(cas.path, path) == 0)
+		return;
+	free(cas.der);
+	free(cas.off);
+	free(cas.len);
+	memset(&cas, 0, sizeof(cas));
+	snprintf(cas.path, sizeof(cas.path), "%s", path);
+	cas.n = -1;
+	if ((f = fopen(path, "r")) == NULL)
+		return;
 	for (;;) {
 		if (len + 65536 > cap) {
 			char *t = realloc(text, cap = cap ? cap * 2 : 262144);
@@ -695,40 +692,83 @@ add_named_cas(gnutls_x509_trust_list_t tl, const char *path, const gnutls_x509_c
 	}
 	fclose(f);
 	if (text == NULL)
-		return -1;
+		return;
 	text[len] = '\0';
-	for (i = 0; i < n && nn < 16; i++)
-		if (gnutls_x509_crt_get_raw_issuer_dn(chain[i], &names[nn]) >= 0)
-			nn++;
-	der = malloc(len);
-	for (p = text; der && (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL; p = e) {
+	cas.n = 0;
+	if ((cas.der = malloc(len + 1)) == NULL) {
+		free(text);
+		return;
+	}
+	for (p = text; (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL; p = e) {
 		char	*b, b64[16384];
 		size_t	 bl = 0;
 		long	 dl;
 		p += 27;
 		if ((e = strstr(p, "-----END CERTIFICATE-----")) == NULL)
 			break;
-		total++;
 		for (b = p; b < e && bl < sizeof(b64); b++)
 			if (*b != '\n' && *b != '\r' && *b != ' ')
 				b64[bl++] = *b;
-		dl = b64_decode(b64, bl, der, len);
-		if (dl <= 0)
+		dl = b64_decode(b64, bl, cas.der + used, len - used);
+		if (cas.n == max) {
+			size_t *o = realloc(cas.off, (size_t)(max = max ? max * 2 : 256) *
+			    sizeof(*o)), *l;
+			if (o == NULL)
+				break;
+			cas.off = o;
+			if ((l = realloc(cas.len, (size_t)max * sizeof(*l))) == NULL)
+				break;
+			cas.len = l;
+		}
+		cas.off[cas.n] = used;
+		cas.len[cas.n++] = dl > 0 ? (size_t)dl : 0;
+		used += dl > 0 ? (size_t)dl : 0;
+	}
+	free(text);
+}
+
+/*
+ * add_named_cas - from a PEM bundle, load only the CAs whose DER holds
+ * one of the issuer names of the chain: parsing all 144 system CAs costs
+ * ~17 ms, looking for a name in their DER (decoded once) well under one.
+ * Returns how many were considered (-1: the file cannot be read).
+ */
+static int
+add_named_cas(gnutls_x509_trust_list_t tl, const char *path, const gnutls_x509_crt_t *chain,
+    unsigned n, int *added)
+{
+	gnutls_datum_t	 names[16], d;
+	unsigned	 i, nn = 0;
+	int		 k, total;
+
+	*added = 0;
+	pthread_mutex_lock(&cas_mu);
+	bundle_load(path);
+	if ((total = cas.n) < 0) {
+		pthread_mutex_unlock(&cas_mu);
+		return -1;
+	}
+	for (i = 0; i < n && nn < 16; i++)
+		if (gnutls_x509_crt_get_raw_issuer_dn(chain[i], &names[nn]) >= 0)
+			nn++;
+	for (k = 0; k < cas.n; k++) {
+		const unsigned char *der = cas.der + cas.off[k];
+		if (cas.len[k] == 0)
 			continue;
 		for (i = 0; i < nn; i++)
-			if (memfind(der, (size_t)dl, names[i].data, names[i].size))
+			if (names[i].size && memmem(der, cas.len[k], names[i].data,
+			    names[i].size) != NULL)
 				break;
 		if (i == nn)
 			continue;
-		d.data = der;
-		d.size = (unsigned)dl;
+		d.data = (unsigned char *)der;
+		d.size = (unsigned)cas.len[k];
 		if (gnutls_x509_trust_list_add_trust_mem(tl, &d, NULL, GNUTLS_X509_FMT_DER, 0, 0) > 0)
 			(*added)++;
 	}
+	pthread_mutex_unlock(&cas_mu);
 	for (i = 0; i < nn; i++)
 		gnutls_free(names[i].data);
-	free(der);
-	free(text);
 	return total;
 }
 
