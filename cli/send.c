@@ -1461,10 +1461,18 @@ run_many(struct run *r)
 		return EXIT_LOCAL;
 	}
 	load_init(&r->st, r->targets[0], o->count, o->ping, o->ro->ccfg.json, progress);
-	if (o->ping && !o->ro->quiet && !o->ro->ccfg.json)
-		out_printf("SMTPDBG PING %s: %s every %.3g s\n", r->targets[0],
-		    o->nto || o->ncc || o->nbcc ? "a message" : o->quit_after >= 0 ?
-		    "a session" : "greeting and EHLO", (double)o->interval_us / 1e6);
+	if (o->ping && !o->ro->quiet && !o->ro->ccfg.json) {
+		/* what each session does, as far as the options say */
+		int tls = o->ro->starttls || r->ccfg.tls_mode == CLIENT_TLS_IMPLICIT ||
+		    strncmp(r->targets[0], "smtps://", 8) == 0;
+		if (o->quit_after >= 0)
+			out_printf("SMTPDBG PING %s: a session up to %s (--quit-after) every %.3g s\n",
+			    r->targets[0], stage_names[o->quit_after], (double)o->interval_us / 1e6);
+		else
+			out_printf("SMTPDBG PING %s: greeting, EHLO%s%s%s every %.3g s\n",
+			    r->targets[0], tls ? ", TLS" : "", o->ro->auth.user ? ", AUTH" : "",
+			    o->nto || o->ncc || o->nbcc ? ", a message" : "", (double)o->interval_us / 1e6);
+	}
 	loop_signal(SIGINT, on_signal, r);
 	loop_signal(SIGTERM, on_signal, r);
 	spawn(r);
