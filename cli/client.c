@@ -746,6 +746,10 @@ read_input(struct client *c)
 		r = xport_read(c->xp, b, sizeof(b));
 		if (r > 0) {
 			smtp_client_feed(c->eng, b, (size_t)r, loop_now());
+			if ((size_t)r < sizeof(b))
+				break;	/* all there was: the poll is level-triggered, so
+					 * more (or the end) is reported again; no read
+					 * that would only say EAGAIN */
 			continue;
 		}
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

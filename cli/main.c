@@ -1171,12 +1171,7 @@ main_send(struct main_opts *m, int argc, char **argv)
 		fprintf(stderr, "smtpdbg: send: --json-messages needs --json\n");
 		return EXIT_USAGE;
 	}
-	if ((o->sessions || o->per_conn || o->rate > 0 || o->ping) && o->body &&
-	    strcmp(o->body, "-") == 0) {
-		fprintf(stderr, "smtpdbg: %s: --body - reads standard input once; give a file "
-		    "(--body @FILE) to send many messages\n", o->ping ? "ping" : "send");
-		return EXIT_USAGE;
-	}
+
 	if (guard("--subject", o->subject) || guard("--envid", o->envid))
 		return EXIT_USAGE;
 	for (i = 0; i < o->nheaders; i++)

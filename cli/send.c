@@ -96,6 +96,7 @@ struct send {
 	struct load_unit_info ui;
 	char		 ftext[600];	/* the unit's failure */
 	int		 tx_failed;	/* this transaction failed: no more of it */
+	int		 stopped;	/* --quit-after/--drop-after: stopped as asked */
 	const struct buf *m;		/* the message: msg, or the run's */
 	struct client_cfg *cc;		/* the client's configuration */
 	struct send_opts *o;
@@ -350,6 +351,8 @@ use(struct send *s, const char *kw, unsigned force)
 static int
 stage_done(struct send *s, int st)
 {
+	if (s->o->drop_after == st || s->o->quit_after == st)
+		s->stopped = 1;
 	if (s->o->drop_after == st) {
 		client_note(s->cl, '*', "--drop-after %s: closing without QUIT", stage_names[st]);
 		snprintf(s->outcome, sizeof(s->outcome), "dropped after %s as asked",
@@ -1318,8 +1321,8 @@ session_end(struct send *s)
 {
 	struct run	*r = s->r;
 
-	if (s->unit && r->o->ping)
-		unit_end(s, 1);
+	if (s->unit && (r->o->ping || s->stopped))
+		unit_end(s, 1);	/* a failure before counts: unit_fail said so */
 	else if (s->unit)
 		unit_fail(s, s->exp, 0, s->outcome[0] ? s->outcome : "the session ended");
 	if (s->prev)
@@ -1428,7 +1431,7 @@ static int
 run_many(struct run *r)
 {
 	struct send_opts *o = r->o;
-	char		 err[512];
+	char		 err[512], *secret = NULL;
 	int		 progress = !o->ro->quiet && !o->ping && isatty(STDERR_FILENO);
 
 	r->load = 1;
@@ -1455,6 +1458,11 @@ run_many(struct run *r)
 		fprintf(stderr, "smtpdbg: %s: TLS set-up failed: %s\n", o->ping ? "ping" : "send",
 		    err);
 		return EXIT_TLS;
+	}
+	if (o->ro->auth.user && o->ro->auth.secret == NULL && isatty(STDIN_FILENO)) {
+		/* asked once, for every session */
+		snprintf(err, sizeof(err), "secret for %s (not shown): ", o->ro->auth.user);
+		o->ro->auth.secret = secret = auth_read_secret(err);
 	}
 	if ((o->nto || o->ncc || o->nbcc) && prepare(r, err, sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: %s: %s\n", o->ping ? "ping" : "send", err);
@@ -1492,6 +1500,13 @@ run_many(struct run *r)
 		fprintf(stderr, "smtpdbg: %s: first failure: %s\n", o->ping ? "ping" : "send",
 		    r->outcome);
 	tls_ctx_free(r->ccfg.shared_ctx);
+	if (secret) {
+		volatile char *v = secret;
+		while (*v)
+			*v++ = '\0';
+		free(secret);
+		o->ro->auth.secret = NULL;
+	}
 	buf_free(&r->msg);
 	buf_free(&r->wire);
 	if (r->code == 0 && r->stopping && !o->ping && r->st.done < o->count)

@@ -177,6 +177,14 @@ check "--size with --body is refused (exit 2, got $RC)" [ "$RC" = 2 ]
 run_smtpdbg "$T/h3" send --json-messages --sessions 2 --to b@example.org "$S"
 check "--json-messages without --json is refused (exit 2, got $RC)" [ "$RC" = 2 ]
 
+run_smtpdbg "$T/j.json" send --json --sessions 2 --count 6 --quit-after EHLO --to b@example.org "$S"
+check "--quit-after EHLO with many sessions: exit 0 (got $RC), each unit a session stopped as asked" loadjson "$T/j.json" <<'EOF'
+assert (L['ok'], L['failed'], L['sessions']) == (6, 0, 6) and 'mail' not in L['phases'], L
+EOF
+printf 'from standard input\n' | "$SMTPDBG" send -q --sessions 2 --count 4 --body - --subject stdin \
+    --to b@example.org "$S" > "$T/k" 2>&1; k_rc=$?
+check "--body - with many sessions: standard input read once, sent 4 times (exit $k_rc)" [ "$k_rc" = 0 ]
+
 # 6. nothing to connect to: every message fails at connect, once
 P0=$(free_port)
 run_smtpdbg "$T/i" send --sessions 3 --count 12 --to b@example.org 127.0.0.1:$P0
@@ -208,6 +216,9 @@ run_smtpdbg "$T/p4" ping -c 2 -i 0 127.0.0.1:$P0
 check "ping to nothing: exit 3 (got $RC), each line FAILED at connect" sh -c \
     "[ $RC = 3 ] && [ \$(grep -c 'FAILED at connect: cannot connect' '$T/p4') = 2 ] && grep -q '^2 sessions, 0 succeeded, 2 failed (100% failed)' '$T/p4'"
 stop_sink
+check "the sink: the message from standard input, 4 times" sinkjson "$T/s5" <<'EOF'
+assert len([o for o in S if o['subject'] == 'stdin']) == 4, S
+EOF
 
 # 8. Ctrl-C: ping prints its summary; send --sessions its table and 130
 start_sink "$T/s8" || exit 1
