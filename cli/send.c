@@ -465,7 +465,7 @@ filler(struct buf *b, size_t n)
 		w = n - 2 > 76 ? 76 : n - 2;
 		if (n - 2 - w == 1 || n - 2 - w == 2)
 			w--;	/* no line left too short to hold a character */
-		buf_append(b, text + k % 60, w);
+		buf_append(b, text + k % (sizeof(text) - 1 - 76), w);
 		buf_append(b, "\n", 1);
 		k += 7;
 		n -= w + 2;

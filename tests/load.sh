@@ -231,10 +231,13 @@ kill -INT $qp; wait $qp; q1=$?
 [ "$q1" = 0 ] || { diag "$T/q1"; diag "$T/q1.err"; }
 check "ping until Ctrl-C: exit 0 (got $q1) and the summary" sh -c "[ $q1 = 0 ] && grep -q 'smtpdbg ping statistics' '$T/q1' &&
     grep -Eq '^[0-9]+ sessions, [0-9]+ succeeded, 0 failed' '$T/q1'"
+stop_sink
+start_sink "$T/s8b" --json || exit 1
+S=127.0.0.1:$SINK_PORT
 "$SMTPDBG" send --rate 50/s --count 100000 --to b@example.org "$S" > "$T/q2" 2> "$T/q2.err" &
 qp=$!
-i=0
-while [ $i -lt 200 ] && [ "$(grep -c '250 ' "$T/s8" 2>/dev/null)" -lt 6 ]; do sleep 0.05; i=$((i + 1)); done
+i=0	# (its messages reaching the sink: it is running, its signals caught)
+while [ $i -lt 200 ] && [ "$(grep -c '"event":"message"' "$T/s8b" 2>/dev/null)" -lt 6 ]; do sleep 0.05; i=$((i + 1)); done
 kill -INT $qp; wait $qp; q2=$?
 check "send --rate stopped by Ctrl-C: exit 130 (got $q2), the table says what was not sent" sh -c \
     "[ $q2 = 130 ] && grep -Eq '^  messages   [0-9]+ accepted, 0 failed, [0-9]+ not sent \(interrupted\)' '$T/q2'"
@@ -256,7 +259,8 @@ rss() {	# rss COUNT: the peak RSS (KiB) of a run of COUNT messages
 	    --to b@example.org "$S" > /dev/null 2>&1
 	cat "$T/rss.$1"
 }
-if [ -x /usr/bin/time ]; then
+if [ -x /usr/bin/time ] && ! ldd "$SMTPDBG" 2>/dev/null | grep -q libasan; then
+	# (AddressSanitizer's quarantine holds freed memory: not under it)
 	a=$(rss 500); b=$(rss 20000)
 	check "peak memory: 500 messages $a KiB, 20000 messages $b KiB (within 2 MiB)" [ $((b - a)) -lt 2048 ]
 fi
