@@ -59,9 +59,9 @@ struct client {
 	struct loop_timer	*reread;	/* TLS records left inside GnuTLS */
 	struct loop_timer	*flush;		/* write what was queued this turn */
 	int			 reading;	/* inside read_input */
-	struct tls_report	 report;
+	struct tls_report	*report;	/* the last TLS report (made on the first) */
 	int			 have_report;
-	struct caps		 caps_before;	/* capabilities before STARTTLS */
+	struct caps		*caps_before;	/* capabilities before STARTTLS (made then) */
 	char			 ehlo[300];	/* the last EHLO/HELO sent, redone after TLS */
 	struct buf		 last_text;	/* the last reply's text */
 	char			*mask;		/* shown instead of the next line sent */
@@ -282,9 +282,9 @@ ev_reply(void *arg, const struct smtp_reply *r, const struct smtp_client_cmd *cm
 	    c->tx.json)
 		caps_event(c);
 	if (cmd && (cmd->verb == SMTP_V_EHLO || cmd->verb == SMTP_V_LHLO) &&
-	    c->caps_before.valid && c->tx.tls && r->code == 250) {
+	    c->caps_before && c->caps_before->valid && c->tx.tls && r->code == 250) {
 		caps_diff(c);
-		c->caps_before.valid = 0;
+		c->caps_before->valid = 0;
 	}
 	if (r->flags & SMTP_REPLY_MALFORMED)
 		violation(c, V_MALFORMED, r->code);
@@ -401,14 +401,16 @@ ev_need_tls(void *arg)
 
 	/* Act after the feed returns: the engine is mid-callback now. */
 	c->tls_due = 1;
-	c->caps_before = *smtp_client_caps(c->eng);
+	if (c->caps_before == NULL)
+		c->caps_before = xmalloc(sizeof(*c->caps_before));
+	*c->caps_before = *smtp_client_caps(c->eng);
 }
 
 /* caps_diff - what changed in the EHLO reply across STARTTLS */
 static void
 caps_diff(struct client *c)
 {
-	const struct caps *a = &c->caps_before, *b = smtp_client_caps(c->eng);
+	const struct caps *a = c->caps_before, *b = smtp_client_caps(c->eng);
 	struct buf	 d;
 	size_t		 i;
 	const struct caps_entry *e;
@@ -480,6 +482,8 @@ client_free(struct client *c)
 	buf_free(&c->saved);
 	buf_free(&c->last_text);
 	free(c->mask);
+	free(c->report);
+	free(c->caps_before);
 	free(c);
 }
 
@@ -933,7 +937,9 @@ tls_step(struct client *c)
 	o.tlsa = c->cfg->tlsa;
 	o.ntlsa = c->cfg->ntlsa;
 	o.tlsa_dnssec = c->cfg->tlsa_dnssec;
-	if (tls_report_fill(c->xp, &o, &c->report, err, sizeof(err)) == 0)
+	if (c->report == NULL)
+		c->report = xmalloc(sizeof(*c->report));
+	if (tls_report_fill(c->xp, &o, c->report, err, sizeof(err)) == 0)
 		c->have_report = 1;
 	c->tx.tls = 1;
 	{
@@ -947,18 +953,18 @@ tls_step(struct client *c)
 			client_print_report(c);
 		if (c->tx.json) {
 			buf_init(&b, 1 << 20);
-			tls_report_json(&c->report, &b);
+			tls_report_json(c->report, &b);
 			buf_append(&b, "", 1);
 			tx_event(&c->tx, loop_now(), "tls", (const char *)buf_ptr(&b));
 			buf_free(&b);
 		}
 	}
-	snprintf(m, sizeof(m), "%d", c->have_report ? tls_report_failed(&c->report) : 0);
+	snprintf(m, sizeof(m), "%d", c->have_report ? tls_report_failed(c->report) : 0);
 	if (c->implicit)
 		smtp_client_connected(c->eng, c->tx.t0);
 	else
 		smtp_client_tls_up(c->eng, loop_now());	/* the opening says EHLO again */
-	hook(c, CLIENT_TLS_UP, c->have_report ? tls_report_failed(&c->report) : 0);
+	hook(c, CLIENT_TLS_UP, c->have_report ? tls_report_failed(c->report) : 0);
 	if (c->connected)
 		client_update(c);
 }
@@ -972,7 +978,7 @@ client_tls(const struct client *c)
 const struct tls_report *
 client_report(const struct client *c)
 {
-	return c->have_report ? &c->report : NULL;
+	return c->have_report ? c->report : NULL;
 }
 
 int
@@ -986,7 +992,9 @@ client_peer_pem(struct client *c, struct buf *b)
 const struct caps *
 client_caps_before(const struct client *c)
 {
-	return &c->caps_before;
+	static const struct caps none;
+
+	return c->caps_before ? c->caps_before : &none;
 }
 
 void
@@ -997,7 +1005,7 @@ client_print_report(struct client *c)
 	if (!c->have_report)
 		return;
 	buf_init(&b, 1 << 20);
-	tls_report_text(&c->report, out_color(), &b);
+	tls_report_text(c->report, out_color(), &b);
 	buf_append(&b, "", 1);
 	out_puts((const char *)buf_ptr(&b));
 	buf_append(&c->saved, buf_ptr(&b), b.len - 1);

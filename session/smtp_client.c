@@ -26,8 +26,8 @@ struct smtp_client {
 	enum smtp_client_state	 state;
 	struct smtp_reply_parser *parser;
 	struct buf		 out;
-	struct smtp_client_cmd	 pending[PENDING_MAX];
-	size_t			 phead, pcount;
+	struct smtp_client_cmd	*pending;	/* a ring of pcap, grown to PENDING_MAX */
+	size_t			 phead, pcount, pcap;
 	uint64_t		 now;
 	uint64_t		 connected_us;
 	int			 greeted;
@@ -134,6 +134,7 @@ smtp_client_free(struct smtp_client *c)
 	smtp_reply_free(c->parser);
 	buf_free(&c->out);
 	free(c->rcpts);
+	free(c->pending);
 	free(c);
 }
 
@@ -198,6 +199,29 @@ rcpt_accepted(struct smtp_client *c, const char *text)
 	snprintf(c->rcpts[c->nrcpt++], sizeof(c->rcpts[0]), "%.*s", (int)n, a);
 }
 
+/* grow - room in the ring for n awaited replies (n <= PENDING_MAX): it
+ * starts small (most sessions await a few) and doubles, kept in order */
+static void
+grow(struct smtp_client *c, size_t n)
+{
+	struct smtp_client_cmd *p;
+	size_t	 cap = c->pcap ? c->pcap : 8, i;
+
+	if (n <= c->pcap)
+		return;
+	while (cap < n)
+		cap *= 2;
+	if (cap > PENDING_MAX)
+		cap = PENDING_MAX;
+	p = xcalloc(cap, sizeof(*p));
+	for (i = 0; i < c->pcount; i++)
+		p[i] = c->pending[(c->phead + i) % c->pcap];
+	free(c->pending);
+	c->pending = p;
+	c->pcap = cap;
+	c->phead = 0;
+}
+
 /*
  * lmtp_parts - the first reply to the end of data in LMTP: one more is
  * due for every other accepted recipient, before anything sent later
@@ -214,9 +238,10 @@ lmtp_parts(struct smtp_client *c, struct smtp_client_cmd *cmd)
 		    (size_t)(PENDING_MAX - c->pcount) + 1);
 		extra = PENDING_MAX - c->pcount;
 	}
+	grow(c, c->pcount + extra);
 	for (k = extra; k >= 1; k--) {
 		struct smtp_client_cmd *e;
-		c->phead = (c->phead + PENDING_MAX - 1) % PENDING_MAX;
+		c->phead = (c->phead + c->pcap - 1) % c->pcap;
 		c->pcount++;
 		e = &c->pending[c->phead];
 		*e = *cmd;
@@ -289,7 +314,8 @@ push_pending(struct smtp_client *c, enum smtp_verb v, const char *text, size_t l
 		    "%d commands already wait for a reply", PENDING_MAX);
 		return -1;
 	}
-	p = &c->pending[(c->phead + c->pcount) % PENDING_MAX];
+	grow(c, c->pcount + 1);
+	p = &c->pending[(c->phead + c->pcount) % c->pcap];
 	p->verb = v;
 	p->sent_us = c->now;
 	p->pipelined = c->pcount > 0;
@@ -680,7 +706,7 @@ client_on_reply(void *arg, const struct smtp_reply *r)
 			    "greeting is %d, not 220", code);
 	} else if (c->pcount > 0 && c->pending[c->phead].rx_mark <= r->start) {
 		cmd = c->pending[c->phead];
-		c->phead = (c->phead + 1) % PENDING_MAX;
+		c->phead = (c->phead + 1) % c->pcap;
 		c->pcount--;
 		cp = &cmd;
 		if (cmd.verb == SMTP_V_DOT && c->lmtp && cmd.part == 0 && c->nrcpt > 0)

@@ -66,6 +66,10 @@ for mode in maildir mbox eml nofsync bdat lmtp noquit; do
 	start_sink "$T/sink-$mode" --json="$T/sink-$mode.jsonl" $opt || exit 1
 	timeout 20 $PY "$T/hc.py" "$SINK_PORT" "$mode" >"$T/got-$mode" 2>&1
 	RC=$?
+	# the client is gone; the sink reads its end of input on its own time
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'end of input from the client' "$T/sink-$mode"; do
+		sleep 0.05; i=$((i + 1)); done
 	stop_sink
 	check "$mode: the half-closing client got its replies (exit $RC)" [ "$RC" = 0 ]
 	case $mode in
