@@ -302,6 +302,14 @@ smtp_proxy_in_data(const struct smtp_proxy *px)
 }
 
 int
+smtp_proxy_client_partial(const struct smtp_proxy *px)
+{
+	if (smtp_proxy_in_data(px))
+		return 0;
+	return px->skip || (px->cin.len > 0 && buf_ptr(&px->cin)[px->cin.len - 1] != '\n');
+}
+
+int
 smtp_proxy_tls(const struct smtp_proxy *px, enum proxy_leg leg)
 {
 	return px->tls[leg];

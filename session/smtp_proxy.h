@@ -175,6 +175,8 @@ int	 smtp_proxy_waiting(const struct smtp_proxy *);
 int	 smtp_proxy_busy(const struct smtp_proxy *);
 /* smtp_proxy_in_data - the client is sending message data */
 int	 smtp_proxy_in_data(const struct smtp_proxy *);
+/* smtp_proxy_client_partial - a command line has begun and not ended */
+int	 smtp_proxy_client_partial(const struct smtp_proxy *);
 /* smtp_proxy_tls - whether the leg is encrypted */
 int	 smtp_proxy_tls(const struct smtp_proxy *, enum proxy_leg);
 const char *proxy_up_tls_name(enum proxy_up_tls);

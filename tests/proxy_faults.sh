@@ -143,5 +143,55 @@ PYEOF
 check "an idle client: 421 4.4.2 from the proxy" has "$T/c11" '421 4\.4\.2 smtpdbg proxy: the client was idle too long'
 check "and the upstream session ended with QUIT" has "$T/p11" 'P->U: QUIT'
 stop_proxy
+
+# --- a client that trickles: a command line, then the data, too slow
+start_proxy "$T/p13" "$UP" --command-timeout 1 --data-timeout 2 --idle-timeout 30 || exit 1
+$PY - "$PX_PORT" >"$T/c13" <<'PYEOF'
+import socket, sys, time
+def session(steps):
+    s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=15)
+    got = b''
+    def until(w):
+        nonlocal got
+        while w not in got:
+            d = s.recv(4096)
+            if not d:
+                return
+            got += d
+    until(b'220 ')
+    for send, wait in steps:
+        s.sendall(send)
+        if wait:
+            until(wait)
+    # a byte now and then, never a whole line (or never the end of the data)
+    t0 = time.monotonic()
+    while b'421' not in got and time.monotonic() - t0 < 12:
+        s.sendall(b'x')
+        s.settimeout(0.3)
+        try:
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+        except socket.timeout:
+            pass
+    print('%.1f' % (time.monotonic() - t0), got.decode().replace('\r\n', '|'))
+session([(b'EHLO t\r\nMAIL FROM:<a@b.example', None)])
+session([(b'EHLO t\r\n', b'250 '), (b'MAIL FROM:<a@b.example>\r\n', b'250 '),
+         (b'RCPT TO:<c@d.example>\r\n', b'250 '), (b'DATA\r\n', b'354 '), (b'Subject: t\r\n', None)])
+PYEOF
+check "a command line that never ends: 421 4.4.2 after --command-timeout, though bytes keep coming" \
+    grep -q '421 4\.4\.2 smtpdbg proxy: the command line did not arrive within 1 s' "$T/c13"
+check "message data that never ends: 421 4.4.2 after --data-timeout" \
+    grep -q '421 4\.4\.2 smtpdbg proxy: the message data did not arrive within 2 s' "$T/c13"
+check "the proxy's transcript says why it closed" has "$T/p13" 'the message data did not arrive within 2 s: closing'
+stop_proxy
 stop_sink
+check "the sink behind the proxy stored nothing of the cut message" $PY -c "
+import os, sys
+for d, _, fs in os.walk('$T/rmd'):
+    for f in fs:
+        lines = open(os.path.join(d, f), 'rb').read().splitlines()
+        assert b'Subject: t' not in [l.rstrip(b'\\r') for l in lines], f"
+check "... though it saw its first line go by" has "$T/rsink" 'Subject: t'
 done_testing
