@@ -63,9 +63,10 @@ struct plan {
 /* run - the whole job: one session, or many (load) */
 struct run {
 	struct send_opts *o;
-	const char	*const *targets, *const *names;
+	const char	*const *targets;	/* tried in order until one connects */
+	const char	*const *names;		/* their MX host names, or NULL */
 	size_t		 ntargets;
-	const char	*user_sni;
+	const char	*user_sni;		/* --sni: wins over an MX name */
 	int		 load;		/* many units: statistics, no transcript */
 	struct load	 st;
 	struct client_cfg ccfg;		/* load: the sessions' (no transcript) */
@@ -102,10 +103,7 @@ struct send {
 	struct send_opts *o;
 	struct client	*cl;
 	struct opening	*op;		/* greeting, EHLO, STARTTLS, AUTH */
-	const char	*const *targets;	/* tried in order until one connects */
-	const char	*const *names;		/* their MX host names, or NULL */
-	const char	*user_sni;		/* --sni: wins over an MX name */
-	size_t		 ntargets, ti;
+	size_t		 ti;		/* the target tried now (r->targets) */
 	enum phase	 phase;
 	struct plan	*plan;
 	size_t		 nplan, sent, answered;
@@ -193,23 +191,6 @@ static void	 note_error(struct send *, enum load_phase, int, int, const char *, 
 static void	 fail(struct send *, enum load_phase, int, int, const char *, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* failed - the first failure decides the exit code */
-static void
-failed(struct send *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-failed(struct send *s, int code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (s->code != 0)
-		return;
-	s->code = code;
-	va_start(ap, fmt);
-	vsnprintf(s->outcome, sizeof(s->outcome), fmt, ap);
-	va_end(ap);
-}
-
 /* unit_end - the unit under way is over: counted, shown (ping) */
 static void
 unit_end(struct send *s, int ok)
@@ -250,9 +231,9 @@ unit_fail(struct send *s, enum load_phase ph, int rcode, const char *why)
 		unit_end(s, 0);
 }
 
-/* vnote_error - one session: the first failure's exit code and words;
- * many: an error counted by stage and code (none for what follows a
- * refusal in the same transaction) */
+/* vnote_error - one session: the first failure decides the exit code
+ * and the words; many: an error counted by stage and code (none for what
+ * follows a refusal in the same transaction) */
 static int
 vnote_error(struct send *s, enum load_phase ph, int rcode, int code, char *why, size_t len,
     const char *fmt, va_list ap)
@@ -261,7 +242,10 @@ vnote_error(struct send *s, enum load_phase ph, int rcode, int code, char *why, 
 
 	vsnprintf(why, len, fmt, ap);
 	if (!r->load) {
-		failed(s, code, "%s", why);
+		if (s->code == 0) {
+			s->code = code;
+			snprintf(s->outcome, sizeof(s->outcome), "%s", why);
+		}
 		return 0;
 	}
 	if (s->tx_failed && ph >= LP_MAIL && ph <= LP_DOT)
@@ -370,6 +354,13 @@ stage_done(struct send *s, int st)
 	return 0;
 }
 
+/* rcpts - how many recipients: none means no message (ping) */
+static size_t
+rcpts(const struct send_opts *o)
+{
+	return o->nto + o->ncc + o->nbcc;
+}
+
 static int
 has8(const char *p, size_t n)
 {
@@ -464,7 +455,8 @@ filler(struct buf *b, size_t n)
 	while (n >= 3) {
 		w = n - 2 > 76 ? 76 : n - 2;
 		if (n - 2 - w == 1 || n - 2 - w == 2)
-			w--;	/* no line left too short to hold a character */
+			w -= 3 - (n - 2 - w);	/* leave a last line of one character,
+						 * not a rest too short for a line */
 		buf_append(b, text + k % (sizeof(text) - 1 - 76), w);
 		buf_append(b, "\n", 1);
 		k += 7;
@@ -487,7 +479,7 @@ build(struct send *s, struct buf *msg, char *err, size_t errlen)
 	size_t		 i;
 	unsigned char	 r[8];
 
-	buf_drain(msg, (*msg).len);
+	buf_drain(msg, msg->len);
 	err[0] = '\0';
 	if (o->raw_data_file)
 		return send_read_file(o->raw_data_file, msg, err, errlen);
@@ -621,14 +613,12 @@ transaction(struct send *s)
 	if (s->r->load) {
 		/* the message built once; its own number in the Message-ID */
 		s->m = &s->r->msg;
-		if (s->r->id_at)
-			id_number(&s->r->msg, s->r->id_at, s->unit);
 		if (!o->ping) {
 			memset(&s->ui, 0, sizeof(s->ui));
 			s->unit_t0 = loop_now();
 		}
 	} else if (build(s, &s->msg, err, sizeof(err)) == -1) {
-		failed(s, EXIT_LOCAL, "%s", err);
+		fail(s, LP_MAIL, 0, EXIT_LOCAL, "%s", err);
 		quit(s);
 		return;
 	}
@@ -725,6 +715,8 @@ send_more(struct send *s)
 	while (!s->tx_failed && s->sent < s->nplan && (s->pipelining || s->sent == s->answered)) {
 		p = &s->plan[s->sent];
 		if (p->kind == I_BDAT || p->kind == I_DOT) {
+			if (p->off == 0 && s->r->id_at)	/* this message's number */
+				id_number(&s->r->msg, s->r->id_at, s->unit);
 			if (client_bdat(s->cl, buf_ptr(s->m) + p->off, p->len, p->last, err,
 			    sizeof(err)) == -1) {
 				fail(s, LP_DATA, 0, EXIT_LOCAL, "BDAT: %s", err);
@@ -761,7 +753,7 @@ message_fd(struct send *s)
 {
 	int	 fd;
 
-	if (s->r->load && s->r->id_at)
+	if (s->r->id_at)	/* this message's number */
 		id_number(&s->r->msg, s->r->id_at, s->unit);
 	if ((fd = memfd_create("smtpdbg-message", MFD_CLOEXEC)) == -1)
 		return -1;
@@ -965,8 +957,8 @@ on_stage(void *arg, enum open_stage st)
 static void
 target_name(struct send *s)
 {
-	if (s->names && s->names[s->ti] && s->user_sni == NULL)
-		s->cc->sni = s->names[s->ti];
+	if (s->r->names && s->r->names[s->ti] && s->r->user_sni == NULL)
+		s->cc->sni = s->r->names[s->ti];
 }
 
 /* close_failed - a failure: QUIT when the server can still hear it */
@@ -1082,19 +1074,19 @@ on_event_1(struct send *s, enum client_ev ev, int code)
 	switch (opening_event(s->op, ev, code)) {
 	case OPEN_READY:
 		s->phase = P_TXN;
-		if (s->r->load && s->o->ping && !s->o->nto && !s->o->ncc && !s->o->nbcc) {
+		if (s->r->load && s->o->ping && rcpts(s->o) == 0) {
 			quit(s);	/* ping without a recipient: the opening only */
 			return;
 		}
 		transaction(s);
 		return;
 	case OPEN_FAILED:
-		if (opening_failure(s->op) == OF_CONNECT && s->ti + 1 < s->ntargets) {
+		if (opening_failure(s->op) == OF_CONNECT && s->ti + 1 < s->r->ntargets) {
 			s->ti++;
-			client_note(s->cl, '!', "trying the next mail server: %s", s->targets[s->ti]);
+			client_note(s->cl, '!', "trying the next mail server: %s", s->r->targets[s->ti]);
 			target_name(s);
 			s->t_conn = loop_now();
-			if (client_connect(s->cl, s->targets[s->ti], err, sizeof(err)) == 0)
+			if (client_connect(s->cl, s->r->targets[s->ti], err, sizeof(err)) == 0)
 				return;
 		}
 		{
@@ -1181,10 +1173,6 @@ session_new(struct run *r, struct client_cfg *cc)
 	s->r = r;
 	s->o = o;
 	s->cc = cc;
-	s->targets = r->targets;
-	s->names = r->names;
-	s->user_sni = r->user_sni;
-	s->ntargets = r->ntargets;
 	s->m = &s->msg;
 	buf_init(&s->msg, 512 * 1024 * 1024);
 	s->cl = client_new(cc, &h);
@@ -1261,7 +1249,7 @@ start(struct send *s)
 	s->exp = LP_CONNECT;
 	s->r->st.sessions++;
 	target_name(s);
-	if (client_connect(s->cl, s->targets[0], err, sizeof(err)) == -1) {
+	if (client_connect(s->cl, s->r->targets[0], err, sizeof(err)) == -1) {
 		fail(s, LP_CONNECT, 0, EXIT_CONNECT, "%s", err);
 		finish(s);
 	}
@@ -1275,11 +1263,8 @@ resume(void *arg)
 	s->wait = NULL;
 	if (s->phase == P_OPENING && !client_is_connected(s->cl) && !client_is_connecting(s->cl))
 		start(s);
-	else {
-		if (!s->o->ping)
-			s->unit_t0 = loop_now();
+	else
 		transaction(s);
-	}
 }
 
 /* next_unit - a transaction is over: RSET when it is still open, then the
@@ -1464,7 +1449,7 @@ run_many(struct run *r)
 		snprintf(err, sizeof(err), "secret for %s (not shown): ", o->ro->auth.user);
 		o->ro->auth.secret = secret = auth_read_secret(err);
 	}
-	if ((o->nto || o->ncc || o->nbcc) && prepare(r, err, sizeof(err)) == -1) {
+	if (rcpts(o) && prepare(r, err, sizeof(err)) == -1) {
 		fprintf(stderr, "smtpdbg: %s: %s\n", o->ping ? "ping" : "send", err);
 		return EXIT_LOCAL;
 	}
@@ -1479,7 +1464,7 @@ run_many(struct run *r)
 		else
 			out_printf("SMTPDBG PING %s: greeting, EHLO%s%s%s every %.3g s\n",
 			    r->targets[0], tls ? ", TLS" : "", o->ro->auth.user ? ", AUTH" : "",
-			    o->nto || o->ncc || o->nbcc ? ", a message" : "", (double)o->interval_us / 1e6);
+			    rcpts(o) ? ", a message" : "", (double)o->interval_us / 1e6);
 	}
 	loop_signal(SIGINT, on_signal, r);
 	loop_signal(SIGTERM, on_signal, r);

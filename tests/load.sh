@@ -185,6 +185,13 @@ printf 'from standard input\n' | "$SMTPDBG" send -q --sessions 2 --count 4 --bod
     --to b@example.org "$S" > "$T/k" 2>&1; k_rc=$?
 check "--body - with many sessions: standard input read once, sent 4 times (exit $k_rc)" [ "$k_rc" = 0 ]
 
+n=1000
+while [ $n -lt 1080 ]; do
+	"$SMTPDBG" send -q --size $n --subject sized --to b@example.org "$S" > /dev/null 2>&1 || break
+	n=$((n + 1))
+done
+check "--size 1000 to 1079, one message each: all sent" [ $n = 1080 ]
+
 # 6. nothing to connect to: every message fails at connect, once
 P0=$(free_port)
 run_smtpdbg "$T/i" send --sessions 3 --count 12 --to b@example.org 127.0.0.1:$P0
@@ -218,6 +225,10 @@ check "ping to nothing: exit 3 (got $RC), each line FAILED at connect" sh -c \
 stop_sink
 check "the sink: the message from standard input, 4 times" sinkjson "$T/s5" <<'EOF'
 assert len([o for o in S if o['subject'] == 'stdin']) == 4, S
+EOF
+check "--size: every size of a whole line's cycle (1000 to 1079 bytes) exactly" sinkjson "$T/s5" <<'EOF'
+sized = sorted(o['size'] for o in S if o['subject'] == 'sized')
+assert sized == list(range(1000, 1080)), sized
 EOF
 
 # 8. Ctrl-C: ping prints its summary; send --sessions its table and 130
