@@ -200,26 +200,12 @@ rcpt_accepted(struct smtp_client *c, const char *text)
 }
 
 /* grow - room in the ring for n awaited replies (n <= PENDING_MAX): it
- * starts small (most sessions await a few) and doubles, kept in order */
+ * starts small (most sessions await a few) and doubles */
 static void
 grow(struct smtp_client *c, size_t n)
 {
-	struct smtp_client_cmd *p;
-	size_t	 cap = c->pcap ? c->pcap : 8, i;
-
-	if (n <= c->pcap)
-		return;
-	while (cap < n)
-		cap *= 2;
-	if (cap > PENDING_MAX)
-		cap = PENDING_MAX;
-	p = xcalloc(cap, sizeof(*p));
-	for (i = 0; i < c->pcount; i++)
-		p[i] = c->pending[(c->phead + i) % c->pcap];
-	free(c->pending);
-	c->pending = p;
-	c->pcap = cap;
-	c->phead = 0;
+	c->pending = xring_grow(c->pending, sizeof(*c->pending), &c->phead, c->pcount, &c->pcap,
+	    n, 8, PENDING_MAX);
 }
 
 /*

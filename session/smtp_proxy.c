@@ -379,20 +379,10 @@ push(struct smtp_proxy *px, enum smtp_verb verb, unsigned flags, const char *arg
 {
 	struct pend	*p;
 
-	if (px->qn == px->qcap) {
-		/* grow the ring, oldest first */
-		struct pend *nq;
-		size_t	 i;
-		if (px->qcap == PEND_MAX)
-			fatalx("%s: queue overflow", __func__);
-		nq = xcalloc(px->qcap * 2, sizeof(*nq));
-		for (i = 0; i < px->qn; i++)
-			nq[i] = px->q[(px->qh + i) % px->qcap];
-		free(px->q);
-		px->q = nq;
-		px->qh = 0;
-		px->qcap *= 2;
-	}
+	if (px->qn == PEND_MAX)
+		fatalx("%s: queue overflow", __func__);
+	px->q = xring_grow(px->q, sizeof(*px->q), &px->qh, px->qn, &px->qcap, px->qn + 1, 4,
+	    PEND_MAX);
 	p = &px->q[(px->qh + px->qn++) % px->qcap];
 	memset(p, 0, sizeof(*p));
 	p->verb = verb;

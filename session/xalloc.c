@@ -75,3 +75,25 @@ fatalx(const char *fmt, ...)
 	fputc('\n', stderr);
 	abort();
 }
+
+void *
+xring_grow(void *ring, size_t sz, size_t *head, size_t n, size_t *cap, size_t want,
+    size_t first, size_t max)
+{
+	unsigned char	*nr;
+	size_t		 c = *cap ? *cap : first, i;
+
+	if (want <= *cap)
+		return ring;
+	while (c < want)
+		c *= 2;
+	if (c > max)
+		c = max;
+	nr = xcalloc(c, sz);
+	for (i = 0; i < n; i++)
+		memcpy(nr + i * sz, (unsigned char *)ring + ((*head + i) % *cap) * sz, sz);
+	free(ring);
+	*head = 0;
+	*cap = c;
+	return nr;
+}

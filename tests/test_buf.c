@@ -1,11 +1,13 @@
 /* test_buf - bounded buffer and line finding. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "session/buf.h"
 #include "session/esc.h"
 #include "session/line.h"
+#include "session/xalloc.h"
 #include "tests/tap.h"
 
 int
@@ -176,6 +178,26 @@ main(void)
 		ok(b.len == 22 && memcmp(buf_ptr(&b), "0,18446744073709551615", 22) == 0,
 		    "putu: 0 and the largest value");
 		buf_free(&b);
+	}
+	{
+		/* xring_grow: a ring that wrapped keeps its order when it grows */
+		size_t	 head = 0, cap = 0, n = 0, i;
+		int	*r = NULL, good = 1;
+		r = xring_grow(r, sizeof(*r), &head, n, &cap, 1, 4, 64);
+		ok(cap == 4 && head == 0, "xring_grow: an empty ring gets its first room");
+		for (i = 0; i < 4; i++)
+			r[i] = (int)i;
+		head = 2;	/* 2 3 0 1 in order from head: it wrapped */
+		r = xring_grow(r, sizeof(*r), &head, 4, &cap, 5, 4, 64);
+		ok(cap == 8 && head == 0, "xring_grow: full, it doubles and starts at 0");
+		for (i = 0; i < 4; i++)
+			good &= r[i] == (int)((i + 2) % 4);
+		ok(good, "xring_grow: the elements in their order from the old head");
+		r = xring_grow(r, sizeof(*r), &head, 4, &cap, 6, 4, 64);
+		ok(cap == 8, "xring_grow: room enough, nothing moves");
+		r = xring_grow(r, sizeof(*r), &head, 4, &cap, 100, 4, 64);
+		ok(cap == 64 && r[3] == 1, "xring_grow: never past its max");
+		free(r);
 	}
 	return tap_done();
 }
