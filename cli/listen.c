@@ -260,3 +260,33 @@ listen_drain_stop(void)
 	loop_del_timer(drain_poll);
 	drain_poll = NULL;
 }
+
+void
+listen_slow(struct slow_watch *w, int data, int partial, const struct sink_cfg *cfg,
+    loop_timer_cb cb, void *arg)
+{
+	if (!data && !partial) {
+		listen_slow_stop(w);
+		return;
+	}
+	if (w->t && w->data == data)
+		return;	/* already timed */
+	loop_del_timer(w->t);
+	w->data = data;
+	w->t = loop_add_timer((uint64_t)(data ? cfg->data_timeout : cfg->command_timeout) * 1000,
+	    cb, arg);
+}
+
+void
+listen_slow_why(const struct slow_watch *w, const struct sink_cfg *cfg, char *why, size_t len)
+{
+	snprintf(why, len, "the %s did not arrive within %d s", w->data ? "message data" :
+	    "command line", w->data ? cfg->data_timeout : cfg->command_timeout);
+}
+
+void
+listen_slow_stop(struct slow_watch *w)
+{
+	loop_del_timer(w->t);
+	w->t = NULL;
+}

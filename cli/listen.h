@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "cli/loop.h"
+#include "cli/sink.h"
+
 struct tls_ctx;
 
 /* listen_spec - "PORT" alone means loopback (other addresses must be
@@ -62,5 +65,24 @@ void	 listen_close(struct listener *, size_t n);
 void	 listen_drain(int grace, const unsigned long *active, void (*done)(void));
 /* listen_drain_stop - forget a drain in progress */
 void	 listen_drain_stop(void);
+
+/*
+ * A client that is slow although bytes keep coming (RFC 5321 4.5.3.2),
+ * which the idle timeout cannot see: a command line begun must end within
+ * --command-timeout, message data within --data-timeout (sink and proxy).
+ */
+struct slow_watch {
+	struct loop_timer *t;
+	int		 data;		/* t times the data, not a command line */
+};
+
+/* listen_slow - after input: start, keep or stop the timer; cb fires (and
+ * must clear w->t) when the line or the data is late */
+void	 listen_slow(struct slow_watch *w, int data, int partial, const struct sink_cfg *,
+	    loop_timer_cb cb, void *arg);
+/* listen_slow_why - what was late, in words ("the command line did not
+ * arrive within 300 s") */
+void	 listen_slow_why(const struct slow_watch *, const struct sink_cfg *, char *, size_t);
+void	 listen_slow_stop(struct slow_watch *);
 
 #endif

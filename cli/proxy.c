@@ -60,8 +60,7 @@ struct psess {
 	struct sinktx		 stx;
 	struct net_connect	*nc;
 	struct loop_timer	*idle;		/* the client said nothing */
-	struct loop_timer	*slow;		/* a command line or the data is late */
-	int			 slow_data;	/* slow times the data */
+	struct slow_watch	 slow;		/* a command line or the data is late */
 	struct loop_timer	*wait;		/* the upstream's reply is late */
 	struct loop_timer	*hold;		/* a rule's delay */
 	struct loop_timer	*drip;
@@ -592,7 +591,7 @@ sess_free(struct psess *s)
 	}
 	smtp_proxy_free(s->px);
 	loop_del_timer(s->idle);
-	loop_del_timer(s->slow);
+	listen_slow_stop(&s->slow);
 	loop_del_timer(s->wait);
 	loop_del_timer(s->hold);
 	loop_del_timer(s->drip);
@@ -650,41 +649,20 @@ on_idle(void *arg)
 	sess_update(s);
 }
 
-/* on_slow - RFC 5321 4.5.3.2, as the sink: a command line, or the message
- * data, did not arrive in time although bytes kept coming */
+/* on_slow - as the sink: a command line, or the message data, did not
+ * arrive in time although bytes kept coming */
 static void
 on_slow(void *arg)
 {
 	struct psess	*s = arg;
 	char		 why[96];
 
-	s->slow = NULL;
-	snprintf(why, sizeof(why), "the %s did not arrive within %d s",
-	    s->slow_data ? "message data" : "command line",
-	    s->slow_data ? cfg->data_timeout : cfg->command_timeout);
+	s->slow.t = NULL;
+	listen_slow_why(&s->slow, cfg, why, sizeof(why));
 	if (want_tx(s))
 		tx_note(&s->tx, loop_now(), '!', "%s: closing", why);
 	smtp_proxy_end(s->px, "4.4.2", why, loop_now());
 	sess_update(s);
-}
-
-/* slow_watch - after input: time the command line or the message under way */
-static void
-slow_watch(struct psess *s)
-{
-	int	 data = smtp_proxy_in_data(s->px);
-
-	if (!data && !smtp_proxy_client_partial(s->px)) {
-		loop_del_timer(s->slow);
-		s->slow = NULL;
-		return;
-	}
-	if (s->slow && s->slow_data == data)
-		return;	/* already timed */
-	loop_del_timer(s->slow);
-	s->slow_data = data;
-	s->slow = loop_add_timer((uint64_t)(data ? cfg->data_timeout : cfg->command_timeout) *
-	    1000, on_slow, s);
 }
 
 static void
@@ -861,7 +839,8 @@ leg_read(struct psess *s, enum proxy_leg k)
 			up_take(s, b, (size_t)r);
 		}
 		if (s->px)
-			slow_watch(s);
+			listen_slow(&s->slow, smtp_proxy_in_data(s->px),
+			    smtp_proxy_client_partial(s->px), cfg, on_slow, s);
 		return;
 	}
 	if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {

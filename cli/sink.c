@@ -43,8 +43,7 @@ struct conn {
 	struct smtp_server	*srv;
 	struct tx		 tx;
 	struct loop_timer	*idle;
-	struct loop_timer	*slow;		/* a command or message takes too long */
-	int			 slow_data;	/* slow is the data timer */
+	struct slow_watch	 slow;		/* a command or message takes too long */
 	char			 peer[64];
 	int			 want_close;
 	int			 eof;
@@ -166,7 +165,7 @@ conn_free(struct conn *c)
 	xport_free(c->xp);	/* closes the fd */
 	smtp_server_free(c->srv);
 	loop_del_timer(c->idle);
-	loop_del_timer(c->slow);
+	listen_slow_stop(&c->slow);
 	loop_del_timer(c->reread);
 	loop_del_timer(c->throttle);
 	loop_del_timer(c->hold);
@@ -207,18 +206,18 @@ on_idle(void *arg)
 	conn_update(c);
 }
 
-/* on_slow - RFC 5321 4.5.3.2: a command line, or the message data, did not
- * arrive in time although bytes kept coming */
+/* on_slow - a command line, or the message data, did not arrive in time
+ * although bytes kept coming */
 static void
 on_slow(void *arg)
 {
 	struct conn *c = arg;
+	char	 why[96];
 
-	c->slow = NULL;
+	c->slow.t = NULL;
+	listen_slow_why(&c->slow, cfg, why, sizeof(why));
 	if (want_tx(c))
-		tx_note(&c->tx, loop_now(), '!', "the %s did not arrive within %d s: closing",
-		    c->slow_data ? "message data" : "command line",
-		    c->slow_data ? cfg->data_timeout : cfg->command_timeout);
+		tx_note(&c->tx, loop_now(), '!', "%s: closing", why);
 	smtp_server_timeout(c->srv);
 	conn_update(c);
 }
@@ -228,19 +227,9 @@ static void
 slow_watch(struct conn *c)
 {
 	enum smtp_server_state st = smtp_server_state(c->srv);
-	int	 data = st == SMTP_S_DATA || st == SMTP_S_BDAT;
 
-	if (!data && smtp_server_partial(c->srv) == 0) {
-		loop_del_timer(c->slow);
-		c->slow = NULL;
-		return;
-	}
-	if (c->slow && c->slow_data == data)
-		return;	/* already timed */
-	loop_del_timer(c->slow);
-	c->slow_data = data;
-	c->slow = loop_add_timer((uint64_t)(data ? cfg->data_timeout : cfg->command_timeout) *
-	    1000, on_slow, c);
+	listen_slow(&c->slow, st == SMTP_S_DATA || st == SMTP_S_BDAT,
+	    smtp_server_partial(c->srv) != 0, cfg, on_slow, c);
 }
 
 static void
@@ -1002,8 +991,7 @@ conn_io(int fd, unsigned ev, void *arg)
 				if (want_tx(c))
 					tx_note(&c->tx, loop_now(), '*', "end of input from the client%s: "
 					    "what it sent is still answered", r == 0 ? "" : " (read error)");
-				loop_del_timer(c->slow);
-				c->slow = NULL;
+				listen_slow_stop(&c->slow);
 				smtp_server_eof(c->srv);
 			}
 			if (!c->eof && xport_pending(c->xp) > 0 && c->reread == NULL)
