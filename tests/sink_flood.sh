@@ -46,6 +46,7 @@ for t in ts: t.join()
 PYEOF
 hwm=$(awk '/VmHWM/ { print $2 }' /proc/$SINK_PID/status)
 check "a 64 MB command line: 500, then the next command runs" grep -q 'line flood: 500 then NOOP ok' "$T/flood.py"
+grep -q 'line flood: 500 then NOOP ok' "$T/flood.py" || diag "$T/flood.py"
 check "a 64 MB message over --max-size: read to its end, then 552" grep -q 'data flood: 552 5.3.4' "$T/flood.py"
 check "a never-ending data line: the session just ends" grep -q 'endless: closed' "$T/flood.py"
 check "another session is served meanwhile ($(grep meanwhile "$T/flood.py"))" \
