@@ -123,21 +123,28 @@ tm_stop() {
 	return 0
 }
 
+# bound_port ERRFILE WHAT: until WHAT says "WHAT listening on 127.0.0.1:PORT"
+# there (5 s at most); sets BOUND to PORT, or says WHAT did not start
+bound_port() {
+	i=0
+	while [ $i -lt 100 ]; do
+		BOUND=$(sed -n "s/.*$2 listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p" "$1" 2>/dev/null)
+		[ -n "$BOUND" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "# $2 did not start"; cat "$1"
+	return 1
+}
+
 # start_sink OUTFILE [OPTIONS...]: smtpdbg's sink on a free port; sets SINK_PORT
 start_sink() {
 	out=$1; shift
 	"$SMTPDBG" sink "$@" 127.0.0.1:0 >"$out" 2>"$out.err" &
 	pids="$pids $!"
 	SINK_PID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		SINK_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out.err" 2>/dev/null)
-		[ -n "$SINK_PORT" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "# sink did not start"; cat "$out.err"
-	return 1
+	bound_port "$out.err" sink || return 1
+	SINK_PORT=$BOUND
 }
 
 # start_proxy OUT UPSTREAM [OPTIONS...]: the proxy on a free port; sets PX_PORT, PX_PID
@@ -146,15 +153,8 @@ start_proxy() {
 	"$SMTPDBG" proxy --color=never "$@" 127.0.0.1:0 "$upstream" >"$out" 2>"$out.err" &
 	pids="$pids $!"
 	PX_PID=$!
-	i=0
-	while [ $i -lt 100 ]; do
-		PX_PORT=$(sed -n 's/.*proxy listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out.err" 2>/dev/null)
-		[ -n "$PX_PORT" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "# proxy did not start"; cat "$out.err"
-	return 1
+	bound_port "$out.err" proxy || return 1
+	PX_PORT=$BOUND
 }
 stop_proxy() {	# stop_proxy: SIGINT, wait for it; PX_RC its exit status
 	kill -INT "$PX_PID" 2>/dev/null
