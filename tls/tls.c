@@ -650,12 +650,12 @@ tls_peer_cert_subject(struct xport *x, char *out, size_t len)
 
 /*
  * The bundle's certificates, decoded once per process (a load run checks
- * one chain per session): DER blobs, one after another.
+ * one chain per session): their DER one after another, and where each is.
  */
 static struct {
 	char		 path[4096];
-	unsigned char	*der;		/* every certificate's DER, in a row */
-	size_t		*off, *len;
+	unsigned char	*der;
+	struct { size_t off, len; } *crt;
 	int		 n;		/* -1: the file cannot be read */
 } cas;
 static pthread_mutex_t cas_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -664,67 +664,50 @@ static pthread_mutex_t cas_mu = PTHREAD_MUTEX_INITIALIZER;
 static void
 bundle_load(const char *path)
 {
-	FILE		*f;
-	char		*text = NULL, *p, *e;
-	size_t		 cap = 0, len = 0, r, used = 0;
+	gnutls_datum_t	 f;
+	char		*p, *e, *end;
+	size_t		 used = 0;
 	int		 max = 0;
 
 	if (cas.path[0] && strcmp(cas.path, path) == 0)
 		return;
 	free(cas.der);
-	free(cas.off);
-	free(cas.len);
+	free(cas.crt);
 	memset(&cas, 0, sizeof(cas));
 	snprintf(cas.path, sizeof(cas.path), "%s", path);
 	cas.n = -1;
-	if ((f = fopen(path, "r")) == NULL)
+	if (gnutls_load_file(path, &f) < 0)
 		return;
-	for (;;) {
-		if (len + 65536 > cap) {
-			char *t = realloc(text, cap = cap ? cap * 2 : 262144);
-			if (t == NULL)
-				break;
-			text = t;
-		}
-		if ((r = fread(text + len, 1, cap - len - 1, f)) == 0)
-			break;
-		len += r;
+	if ((cas.der = malloc(f.size + 1)) == NULL) {
+		gnutls_free(f.data);
+		return;
 	}
-	fclose(f);
-	if (text == NULL)
-		return;
-	text[len] = '\0';
 	cas.n = 0;
-	if ((cas.der = malloc(len + 1)) == NULL) {
-		free(text);
-		return;
-	}
-	for (p = text; (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL; p = e) {
+	end = (char *)f.data + f.size;
+	for (p = (char *)f.data; (p = memmem(p, (size_t)(end - p), "-----BEGIN CERTIFICATE-----",
+	    27)) != NULL; p = e) {
 		char	*b, b64[16384];
 		size_t	 bl = 0;
 		long	 dl;
 		p += 27;
-		if ((e = strstr(p, "-----END CERTIFICATE-----")) == NULL)
+		if ((e = memmem(p, (size_t)(end - p), "-----END CERTIFICATE-----", 25)) == NULL)
 			break;
 		for (b = p; b < e && bl < sizeof(b64); b++)
 			if (*b != '\n' && *b != '\r' && *b != ' ')
 				b64[bl++] = *b;
-		dl = b64_decode(b64, bl, cas.der + used, len - used);
+		dl = b64_decode(b64, bl, cas.der + used, f.size - used);
 		if (cas.n == max) {
-			size_t *o = realloc(cas.off, (size_t)(max = max ? max * 2 : 256) *
-			    sizeof(*o)), *l;
-			if (o == NULL)
+			void *c = realloc(cas.crt, (size_t)(max = max ? max * 2 : 256) *
+			    sizeof(*cas.crt));
+			if (c == NULL)
 				break;
-			cas.off = o;
-			if ((l = realloc(cas.len, (size_t)max * sizeof(*l))) == NULL)
-				break;
-			cas.len = l;
+			cas.crt = c;
 		}
-		cas.off[cas.n] = used;
-		cas.len[cas.n++] = dl > 0 ? (size_t)dl : 0;
+		cas.crt[cas.n].off = used;
+		cas.crt[cas.n++].len = dl > 0 ? (size_t)dl : 0;
 		used += dl > 0 ? (size_t)dl : 0;
 	}
-	free(text);
+	gnutls_free(f.data);
 }
 
 /*
@@ -752,17 +735,17 @@ add_named_cas(gnutls_x509_trust_list_t tl, const char *path, const gnutls_x509_c
 		if (gnutls_x509_crt_get_raw_issuer_dn(chain[i], &names[nn]) >= 0)
 			nn++;
 	for (k = 0; k < cas.n; k++) {
-		const unsigned char *der = cas.der + cas.off[k];
-		if (cas.len[k] == 0)
+		const unsigned char *der = cas.der + cas.crt[k].off;
+		size_t	 dl = cas.crt[k].len;
+		if (dl == 0)
 			continue;
 		for (i = 0; i < nn; i++)
-			if (names[i].size && memmem(der, cas.len[k], names[i].data,
-			    names[i].size) != NULL)
+			if (names[i].size && memmem(der, dl, names[i].data, names[i].size) != NULL)
 				break;
 		if (i == nn)
 			continue;
 		d.data = (unsigned char *)der;
-		d.size = (unsigned)cas.len[k];
+		d.size = (unsigned)dl;
 		if (gnutls_x509_trust_list_add_trust_mem(tl, &d, NULL, GNUTLS_X509_FMT_DER, 0, 0) > 0)
 			(*added)++;
 	}
