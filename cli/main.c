@@ -79,18 +79,21 @@ flush_out(void *arg)
 	fflush(NULL);
 }
 
+/* The subcommands; anything else in their place is the client's HOST. */
+static const struct { const char *name; unsigned bit; } subcommands[] = {
+	{ "sink", OPT_SINK }, { "send", OPT_SEND }, { "probe", OPT_PROBE },
+	{ "demo", OPT_DEMO }, { "proxy", OPT_PROXY }, { "ping", OPT_PING },
+};
+#define NSUB	(sizeof(subcommands) / sizeof(subcommands[0]))
+
 static unsigned
 mode_bit(const char *mode)
 {
-	static const struct { const char *name; unsigned bit; } t[] = {
-		{ "sink", OPT_SINK }, { "send", OPT_SEND }, { "probe", OPT_PROBE },
-		{ "demo", OPT_DEMO }, { "proxy", OPT_PROXY }, { "ping", OPT_PING },
-	};
 	size_t	 i;
 
-	for (i = 0; mode && i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(mode, t[i].name) == 0)
-			return t[i].bit;
+	for (i = 0; mode && i < NSUB; i++)
+		if (strcmp(mode, subcommands[i].name) == 0)
+			return subcommands[i].bit;
 	return OPT_CLIENT;
 }
 
@@ -1399,13 +1402,12 @@ main_client(struct main_opts *m, int argc, char **argv, int demo)
 static int
 positional(const char *mode, int argc, char **argv)
 {
-	static const char *const subs[] = { "sink", "send", "probe", "demo", "proxy", "ping" };
 	size_t	 i;
 	unsigned bit = mode_bit(mode);
 
 	if (bit == OPT_CLIENT && argc >= 1 && strpbrk(argv[0], ".:/[") == NULL)
-		for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-			const char *a = argv[0], *b = subs[i];
+		for (i = 0; i < NSUB; i++) {
+			const char *a = argv[0], *b = subcommands[i].name;
 			size_t la = strlen(a), lb = strlen(b), same = 0;
 			/* one letter left out, added or changed: a typo, not a host */
 			while (same < la && same < lb && a[same] == b[same])
@@ -1503,9 +1505,7 @@ main(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	loop_set_prepoll(flush_out, NULL);
-	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "demo") == 0 ||
-	    strcmp(argv[1], "probe") == 0 || strcmp(argv[1], "send") == 0 ||
-	    strcmp(argv[1], "proxy") == 0 || strcmp(argv[1], "ping") == 0)) {
+	if (argc > 1 && mode_bit(argv[1]) != OPT_CLIENT) {
 		mode = argv[1];
 		argv++;
 		argc--;
