@@ -484,6 +484,20 @@ spaced(FILE *f, const char *choices)
 static const unsigned modes[] = { OPT_CLIENT, OPT_SINK, OPT_SEND, OPT_PROBE, OPT_DEMO, OPT_PROXY,
 	OPT_PING };
 
+/* subcommands - the names of the modes but the client's (modes[0]), sep
+ * between them */
+static void
+subcommands(FILE *f, char sep)
+{
+	unsigned k;
+
+	for (k = 1; k < sizeof(modes) / sizeof(modes[0]); k++) {
+		if (k > 1)
+			fputc(sep, f);
+		fputs(opt_mode_name(modes[k]), f);
+	}
+}
+
 static void
 bash_completion(FILE *f)
 {
@@ -493,7 +507,9 @@ bash_completion(FILE *f)
 	    "_smtpdbg() {\n"
 	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	    "\tlocal mode=client opts\n"
-	    "\tcase ${COMP_WORDS[1]} in sink|send|probe|demo|proxy|ping) mode=${COMP_WORDS[1]} ;; esac\n"
+	    "\tcase ${COMP_WORDS[1]} in ");
+	subcommands(f, '|');
+	fprintf(f, ") mode=${COMP_WORDS[1]} ;; esac\n"
 	    "\t[[ $prev == = ]] && prev=${COMP_WORDS[COMP_CWORD-2]}\n"
 	    "\t[[ $cur == = ]] && { prev=${COMP_WORDS[COMP_CWORD-1]}; cur=; }\n"
 	    "\tcase $prev in\n");
@@ -527,7 +543,9 @@ bash_completion(FILE *f)
 	    "\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
 	    "\t\t[[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null\n"
 	    "\telif [[ $COMP_CWORD == 1 ]]; then\n"
-	    "\t\tCOMPREPLY=($(compgen -W \"sink send probe demo proxy\" -A hostname -- \"$cur\"))\n"
+	    "\t\tCOMPREPLY=($(compgen -W \"");
+	subcommands(f, ' ');
+	fprintf(f, "\" -A hostname -- \"$cur\"))\n"
 	    "\telse\n"
 	    "\t\tCOMPREPLY=($(compgen -A hostname -- \"$cur\"))\n"
 	    "\tfi\n"
@@ -568,8 +586,9 @@ zsh_completion(FILE *f)
 
 	fprintf(f, "#compdef smtpdbg\n# zsh completion for smtpdbg, made from its option table\n"
 	    "local mode=client\n"
-	    "case $words[2] in\n"
-	    "sink|send|probe|demo|proxy|ping) mode=$words[2]; shift words; (( CURRENT-- )) ;;\n"
+	    "case $words[2] in\n");
+	subcommands(f, '|');
+	fprintf(f, ") mode=$words[2]; shift words; (( CURRENT-- )) ;;\n"
 	    "esac\n"
 	    "case $mode in\n");
 	for (k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
@@ -577,8 +596,11 @@ zsh_completion(FILE *f)
 		for (i = 0; i < opt_count; i++)
 			if (opt_table[i].mode & modes[k])
 				zsh_spec(f, &opt_table[i]);
-		if (modes[k] == OPT_CLIENT)
-			fprintf(f, " \\\n\t\t'1:host or subcommand:(sink send probe demo proxy ping)'");
+		if (modes[k] == OPT_CLIENT) {
+			fprintf(f, " \\\n\t\t'1:host or subcommand:(");
+			subcommands(f, ' ');
+			fprintf(f, ")'");
+		}
 		else if (modes[k] != OPT_DEMO)
 			fprintf(f, " \\\n\t\t'1:%s:_hosts'", modes[k] == OPT_SINK ?
 			    "address" : "host");
