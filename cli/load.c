@@ -50,7 +50,6 @@ load_init(struct load *l, const char *target, unsigned long total, int ping, FIL
 	hist_init(&l->unit);
 	l->tx.t0 = l->t0;
 	l->tx.json = json;
-	l->progress = progress;
 	if (progress)
 		l->ptimer = loop_add_timer(250, tick, l);
 }
@@ -62,23 +61,27 @@ load_sample(struct load *l, enum load_phase p, uint64_t us)
 		hist_add(&l->ph[p], us);
 }
 
+/* reason - how much of an error's words is the reason: up to the reply it
+ * came after, which is context (as far as a row holds) */
+static size_t
+reason(const char *text)
+{
+	const char *ctx = strstr(text, " (after ");
+	size_t	 n = ctx ? (size_t)(ctx - text) : strlen(text);
+
+	return n < LOAD_TEXT - 1 ? n : LOAD_TEXT - 1;
+}
+
 void
 load_error(struct load *l, enum load_phase p, int code, const char *text)
 {
-	size_t	 i;
-
-	const char *ctx = strstr(text, " (after ");
-	size_t	 key = ctx ? (size_t)(ctx - text) : strlen(text);
+	size_t	 i, n = reason(text);
 
 	l->errors++;
-	/* one row per stage and code; without a code, per reason too (the
-	 * reply it came after is context, not the reason) */
-	if (key > sizeof(l->err[0].text) - 1)
-		key = sizeof(l->err[0].text) - 1;
+	/* one row per stage and code; without a code, per reason too */
 	for (i = 0; i < l->nerr; i++)
-		if (l->err[i].ph == p && l->err[i].code == code &&
-		    (code != 0 || (strncmp(l->err[i].text, text, key) == 0 &&
-		    (l->err[i].text[key] == '\0' || strncmp(l->err[i].text + key, " (after ", 8) == 0)))) {
+		if (l->err[i].ph == p && l->err[i].code == code && (code != 0 ||
+		    (reason(l->err[i].text) == n && strncmp(l->err[i].text, text, n) == 0))) {
 			l->err[i].n++;
 			return;
 		}
@@ -129,14 +132,13 @@ tick(void *arg)
 }
 
 void
-load_progress_stop(struct load *l)
+load_stop(struct load *l)
 {
 	loop_del_timer(l->ptimer);
 	l->ptimer = NULL;
 	if (l->shown)
 		fprintf(stderr, "\r\033[K");
 	l->shown = 0;
-	l->progress = 0;
 	if (!l->t1)
 		l->t1 = loop_now();
 }
@@ -145,6 +147,15 @@ static double
 ms(uint64_t us)
 {
 	return (double)us / 1000.0;
+}
+
+/* row - one line of the table: a phase's count and latencies */
+static void
+row(FILE *f, const char *name, const struct hist *h, const char *after)
+{
+	fprintf(f, "  %-12s %9llu %9.3f %9.3f %9.3f %9.3f %9.3f%s\n", name,
+	    (unsigned long long)h->n, ms(h->min), ms(hist_quantile(h, 0.5)),
+	    ms(hist_quantile(h, 0.95)), ms(hist_quantile(h, 0.99)), ms(h->max), after);
 }
 
 static void
@@ -158,14 +169,9 @@ phases(const struct load *l, FILE *f)
 		return;	/* nothing was timed */
 	fprintf(f, "  %-12s %9s %9s %9s %9s %9s %9s  (ms)\n", "phase", "count", "min", "median",
 	    "p95", "p99", "max");
-	for (i = 0; i < LP_COUNT; i++) {
-		const struct hist *h = &l->ph[i];
-		if (h->n == 0)
-			continue;
-		fprintf(f, "  %-12s %9llu %9.3f %9.3f %9.3f %9.3f %9.3f\n", names[i],
-		    (unsigned long long)h->n, ms(h->min), ms(hist_quantile(h, 0.5)),
-		    ms(hist_quantile(h, 0.95)), ms(hist_quantile(h, 0.99)), ms(h->max));
-	}
+	for (i = 0; i < LP_COUNT; i++)
+		if (l->ph[i].n)
+			row(f, names[i], &l->ph[i], "");
 }
 
 static void
@@ -204,10 +210,7 @@ load_table(const struct load *l, FILE *f)
 	errors(l, f);
 	phases(l, f);
 	if (l->unit.n)
-		fprintf(f, "  %-12s %9llu %9.3f %9.3f %9.3f %9.3f %9.3f  (MAIL to the reply to "
-		    "the end of data)\n", "message", (unsigned long long)l->unit.n, ms(l->unit.min),
-		    ms(hist_quantile(&l->unit, 0.5)), ms(hist_quantile(&l->unit, 0.95)),
-		    ms(hist_quantile(&l->unit, 0.99)), ms(l->unit.max));
+		row(f, "message", &l->unit, "  (MAIL to the reply to the end of data)");
 }
 
 void

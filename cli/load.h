@@ -20,12 +20,13 @@ enum load_phase {
 };
 
 #define LOAD_ERRORS	32	/* distinct (stage, code, first text) kept */
+#define LOAD_TEXT	160	/* the words kept of each */
 
 struct load_error {
 	enum load_phase	 ph;
 	int		 code;		/* the reply code, 0: no reply */
 	unsigned long	 n;
-	char		 text[160];	/* the first one's words */
+	char		 text[LOAD_TEXT];	/* the first one's words */
 };
 
 struct load {
@@ -42,7 +43,6 @@ struct load {
 	size_t		 nerr;
 	unsigned long	 err_more;	/* errors not fitting the table */
 	struct tx	 tx;		/* JSON events (tx.json), or none */
-	int		 progress;	/* the live line on standard error */
 	int		 shown;		/* the progress line is on screen */
 	struct loop_timer *ptimer;
 };
@@ -56,8 +56,8 @@ void	 load_sample(struct load *, enum load_phase, uint64_t us);
 void	 load_error(struct load *, enum load_phase, int code, const char *text);
 /* load_unit - a unit (message, or ping session) finished */
 void	 load_unit(struct load *, int ok, uint64_t us);
-/* load_progress_stop - clear the live line for good */
-void	 load_progress_stop(struct load *);
+/* load_stop - the run is over: its end time; the live line cleared */
+void	 load_stop(struct load *);
 /* load_table - the final table as text */
 void	 load_table(const struct load *, FILE *);
 /* load_json - the "load" summary event */

@@ -1470,7 +1470,7 @@ run_many(struct run *r)
 	loop_signal(SIGTERM, on_signal, r);
 	spawn(r);
 	loop_run();
-	load_progress_stop(&r->st);
+	load_stop(&r->st);
 	if (o->ro->ccfg.json)
 		load_json(&r->st);
 	else if (o->ping)
