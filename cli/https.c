@@ -69,6 +69,7 @@ static union {
 		curl_version_info_data *(*version_info)(CURLversion);
 	};
 } cu;
+LAZY_FNS(cu_names, cu);
 
 /* curl_load - libcurl's functions, the first time; -1 with words in err */
 static int

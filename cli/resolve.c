@@ -75,6 +75,7 @@ static union {
 		const char *(*version)(void);
 	};
 } ubf;
+LAZY_FNS(ub_names, ubf);
 
 /* ub_load - libunbound's functions, the first time; -1 with words in err */
 static int

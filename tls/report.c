@@ -259,6 +259,7 @@ static union {
 		int (*verification_status_print)(unsigned int, gnutls_datum_t *, unsigned int);
 	};
 } df;
+LAZY_FNS(dane_names, df);
 
 /* dane_check - each TLSA record on its own, so the report names the one
  * that matched and the depth it matched at */
