@@ -289,6 +289,8 @@ finish(struct send *s)
 		return;
 	s->finished = 1;
 	s->phase = P_DONE;
+	loop_del_timer(s->wait);	/* a start time it waited for is void */
+	s->wait = NULL;
 	if (client_is_connected(s->cl))
 		client_close(s->cl, NULL);
 	if (s->r->load)

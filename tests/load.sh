@@ -252,6 +252,23 @@ while [ $i -lt 200 ] && [ "$(grep -c '"event":"message"' "$T/s8b" 2>/dev/null)" 
 kill -INT $qp; wait $qp; q2=$?
 check "send --rate stopped by Ctrl-C: exit 130 (got $q2), the table says what was not sent" sh -c \
     "[ $q2 = 130 ] && grep -Eq '^  messages   [0-9]+ accepted, 0 failed, [0-9]+ not sent \(interrupted\)' '$T/q2'"
+# Ctrl-C while many sessions wait for their start times (a timer that came
+# due with the signal once started a transaction on a closed session)
+bad=0
+k=0
+while [ $k -lt 5 ]; do
+	n0=$(grep -c '"event":"message"' "$T/s8b")
+	"$SMTPDBG" send -q --rate 2000/s --sessions 50 --count 1000000 --to b@example.org "$S" \
+	    > "$T/q3" 2>&1 &
+	qp=$!
+	i=0
+	while [ $i -lt 200 ] && [ $(($(grep -c '"event":"message"' "$T/s8b") - n0)) -lt 100 ]; do
+		sleep 0.05; i=$((i + 1)); done
+	kill -INT $qp; wait $qp; q3=$?
+	[ $q3 = 130 ] || { bad=$((bad + 1)); diag "$T/q3"; }
+	k=$((k + 1))
+done
+check "Ctrl-C with 50 sessions waiting on --rate, 5 times: exit 130 each, no failure ($bad not)" [ $bad = 0 ]
 stop_sink
 
 # 9. the progress line, on a terminal only
